@@ -1,0 +1,123 @@
+"""Settings: read once, here, from config.yaml, then the environment, then CLI options.
+
+Precedence (last wins): defaults < config file < environment (``LSQM_*``) < command line.
+A bad file or value becomes a :class:`~lsqm.errors.UsageError` naming the key and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lsqm.errors import UsageError
+
+DEFAULT_LOCALSTACK_VERSION = "2026.3.0"
+
+# Environment variables lsqm reads, and the setting each one fills.
+ENV_SETTINGS = {
+    "LSQM_ARTIFACTS": "artifacts_dir",
+    "LSQM_CACHE_DIR": "cache_dir",
+    "LSQM_LOCALSTACK_VERSION": "localstack_version",
+    "LSQM_RUNTIME": "runtime",
+    "LSQM_ENDPOINT": "endpoint",
+    "LSQM_TERRAFORM": "terraform",
+}
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "lsqm"
+
+
+class Settings(BaseModel):
+    """Every knob lsqm has. Unknown keys are an error, so typos do not pass silently."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    artifacts_dir: Path = Path("lsqm-artifacts")
+    cache_dir: Path = Field(default_factory=_default_cache)
+    localstack_version: str = DEFAULT_LOCALSTACK_VERSION
+    runtime: Literal["auto", "host", "docker", "external"] = "auto"
+    endpoint: str | None = None
+    region: str = "us-east-1"
+    terraform: str | None = Field(
+        default=None, description="terraform or tofu executable; default: PATH, then offline"
+    )
+    offline_toolchain: bool = Field(
+        default=False, description="always use the offline Terraform 1.0.3 + aws 3.39.0 toolchain"
+    )
+    parallel: int = Field(default=1, ge=1, le=16)
+    timeout: float = Field(default=600.0, gt=0, description="limit for each stage, in seconds")
+    relax_provider_constraints: bool = Field(
+        default=False,
+        description="rewrite provider version constraints the available providers cannot meet",
+    )
+    eager_services: list[str] = Field(
+        default_factory=lambda: [
+            "s3",
+            "sqs",
+            "sns",
+            "iam",
+            "sts",
+            "kms",
+            "ssm",
+            "secretsmanager",
+            "dynamodb",
+            "events",
+            "stepfunctions",
+            "apigateway",
+            "logs",
+            "cloudwatch",
+            "kinesis",
+        ]  # fmt: skip
+    )
+    dynamodb_via_moto: bool = Field(
+        default=True, description="serve DynamoDB with moto on the host runtime (no Java offline)"
+    )
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings from the file (if any), the environment, then ``overrides``."""
+    data: dict[str, Any] = {}
+    if config_file is not None:
+        data.update(_read_yaml(config_file))
+    for var, key in ENV_SETTINGS.items():
+        if os.environ.get(var):
+            data[key] = os.environ[var]
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise UsageError(_explain(exc, config_file)) from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise UsageError(f"config file {path} is not valid YAML{where}; fix its syntax") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UsageError(f"config file {path} must be a mapping of settings, not {type(data)}")
+    return data
+
+
+def _explain(exc: ValidationError, source: Path | None) -> str:
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err["loc"]) or "settings"
+    where = f" in {source}" if source else ""
+    if err["type"] == "extra_forbidden":
+        known = ", ".join(sorted(Settings.model_fields))
+        return f"unknown setting '{key}'{where}; known settings: {known}"
+    return f"setting '{key}'{where} is invalid: {err['msg']}"

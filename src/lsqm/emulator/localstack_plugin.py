@@ -1,0 +1,105 @@
+"""lsqm's LocalStack plugin. This file is installed into LocalStack's own virtual
+environment by ``lsqm setup`` and runs inside LocalStack (Python >= 3.12); lsqm never
+imports it.
+
+It adds what the community core lacks offline:
+- ``dynamodb:moto`` / ``dynamodbstreams:moto`` providers (DynamoDB Local needs a Java
+  download), chosen with ``PROVIDER_OVERRIDE_DYNAMODB=moto``;
+- ``POST /_lsqm/state/reset``: empties every running service's state, so one emulator can
+  serve many architectures without leaking state between them (the core's own reset
+  endpoint is a paid feature).
+"""
+
+import logging
+import time
+
+from localstack.runtime import hooks
+from localstack.services.plugins import aws_provider
+
+LOG = logging.getLogger(__name__)
+
+RESET_PATH = "/_lsqm/state/reset"
+
+
+@aws_provider(api="dynamodb", name="moto")
+def dynamodb_moto():
+    from localstack.aws.api.dynamodb import DynamodbApi
+    from localstack.services.moto import MotoFallbackDispatcher
+    from localstack.services.plugins import Service
+
+    class DynamoDBMotoProvider(DynamodbApi):
+        service = "dynamodb"
+
+    return Service.for_provider(
+        DynamoDBMotoProvider(), dispatch_table_factory=MotoFallbackDispatcher
+    )
+
+
+@aws_provider(api="dynamodbstreams", name="moto")
+def dynamodbstreams_moto():
+    from localstack.aws.api.dynamodbstreams import DynamodbstreamsApi
+    from localstack.services.moto import MotoFallbackDispatcher
+    from localstack.services.plugins import Service
+
+    class DynamoDBStreamsMotoProvider(DynamodbstreamsApi):
+        service = "dynamodbstreams"
+
+    return Service.for_provider(
+        DynamoDBStreamsMotoProvider(), dispatch_table_factory=MotoFallbackDispatcher
+    )
+
+
+def _reset_all_services() -> dict:
+    from localstack.services.plugins import SERVICE_PLUGINS, ServiceState
+    from localstack.state.core import AssetDirectory, StateVisitor
+
+    try:
+        from moto.core.base_backend import BackendDict
+    except ImportError:  # pragma: no cover - moto always ships with the runtime
+        BackendDict = ()
+    from localstack.services.stores import AccountRegionBundle
+
+    class ResetVisitor(StateVisitor):
+        def visit(self, state_container):
+            if isinstance(state_container, AccountRegionBundle):
+                state_container.reset()
+            elif BackendDict and isinstance(state_container, BackendDict):
+                for account_backend in state_container.values():
+                    for region_backend in account_backend.values():
+                        region_backend.reset()
+            elif isinstance(state_container, AssetDirectory):
+                import shutil
+
+                shutil.rmtree(state_container.path, ignore_errors=True)
+
+    started = time.monotonic()
+    reset, failed = [], {}
+    for name, state in SERVICE_PLUGINS.get_states().items():
+        if state != ServiceState.RUNNING:
+            continue
+        service = SERVICE_PLUGINS.get_service(name)
+        try:
+            hook = service.lifecycle_hook
+            hook.on_before_state_reset()
+            service.accept_state_visitor(ResetVisitor())
+            hook.on_after_state_reset()
+            reset.append(name)
+        except Exception as exc:  # report, never crash the emulator
+            LOG.warning("lsqm: reset of %s failed: %s", name, exc)
+            failed[name] = str(exc)
+    return {
+        "reset": sorted(reset),
+        "failed": failed,
+        "ms": round((time.monotonic() - started) * 1000, 1),
+    }
+
+
+@hooks.on_infra_start()
+def register_reset_route():
+    from localstack.http import Response
+    from localstack.services.edge import ROUTER
+
+    def handler(request, **_kwargs):
+        return Response.for_json(_reset_all_services())
+
+    ROUTER.add(RESET_PATH, handler, methods=["POST"])

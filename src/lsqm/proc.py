@@ -1,0 +1,196 @@
+"""The one door through which lsqm starts external processes.
+
+Every child gets its own process group (so a timeout or Ctrl-C kills the whole tree:
+terraform's provider plugins, LocalStack's node children), an argv list (never a shell),
+an environment built by :mod:`lsqm.childenv`, and output captured to a redacted log.
+Live process groups are tracked so :func:`kill_all` can leave nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lsqm.errors import CommandError, CommandTimeout, ToolMissing
+from lsqm.redact import redact
+
+_live: set[subprocess.Popen[bytes]] = set()
+_live_lock = threading.Lock()
+_shutting_down = threading.Event()
+
+KILL_GRACE_S = 5.0
+
+
+@dataclass(frozen=True)
+class Completed:
+    """What a finished command did: exit code (None when killed on timeout), time, output."""
+
+    argv: list[str]
+    exit_code: int | None
+    seconds: float
+    output: str
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+    def check(self) -> Completed:
+        if self.timed_out:
+            raise CommandTimeout(self.argv, self.seconds, self.output)
+        if self.exit_code != 0:
+            raise CommandError(self.argv, self.exit_code, self.output)
+        return self
+
+
+def require_tool(name: str, hint: str) -> str:
+    """Return the absolute path of ``name`` on PATH, or raise ToolMissing saying how to get it."""
+    found = shutil.which(name)
+    if not found:
+        raise ToolMissing(f"'{name}' was not found on PATH. {hint}")
+    return found
+
+
+def spawn(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path | None = None,
+    log_path: Path | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start a long-lived child (an emulator) in its own process group and track it."""
+    if _shutting_down.is_set():
+        raise KeyboardInterrupt
+    out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    finally:
+        if log_path:
+            out.close()  # type: ignore[union-attr]
+    with _live_lock:
+        _live.add(proc)
+    return proc
+
+
+def terminate(proc: subprocess.Popen[bytes], grace: float = KILL_GRACE_S) -> None:
+    """SIGTERM the child's process group, then SIGKILL whatever is left after ``grace`` s."""
+    try:
+        pgid = os.getpgid(proc.pid)
+    except ProcessLookupError:
+        pgid = None
+    if pgid is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+        # Kill the group even if the leader exited: its children may still be alive.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=grace)
+    with _live_lock:
+        _live.discard(proc)
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path | None = None,
+    timeout: float | None = None,
+    log_path: Path | None = None,
+) -> Completed:
+    """Run a command to completion; on timeout kill its whole process group.
+
+    Output (stdout and stderr interleaved) is redacted and, when ``log_path`` is given,
+    written there as well as returned.
+    """
+    start = time.monotonic()
+    if log_path is not None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+    capture = log_path.with_suffix(log_path.suffix + ".raw") if log_path else None
+    sink = open(capture, "wb") if capture else subprocess.PIPE  # noqa: SIM115
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    except FileNotFoundError as exc:
+        if capture:
+            sink.close()  # type: ignore[union-attr]
+        raise ToolMissing(f"cannot run {argv[0]!r}: {exc.strerror}") from exc
+    with _live_lock:
+        _live.add(proc)
+    timed_out = False
+    raw = b""
+    try:
+        if capture:
+            proc.wait(timeout=timeout)
+        else:
+            raw, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    finally:
+        if timed_out or _shutting_down.is_set():
+            terminate(proc, grace=2.0)
+        else:
+            # The leader is done; reap any grandchildren it left in its group.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        with _live_lock:
+            _live.discard(proc)
+        if capture:
+            sink.close()  # type: ignore[union-attr]
+    if capture:
+        raw = capture.read_bytes()
+        capture.unlink(missing_ok=True)
+    elif raw is None:
+        raw = b""
+    output = redact(raw.decode("utf-8", errors="replace"))
+    if log_path is not None:
+        log_path.write_text(output, encoding="utf-8")
+    return Completed(
+        argv=list(argv),
+        exit_code=None if timed_out else proc.returncode,
+        seconds=time.monotonic() - start,
+        output=output,
+        timed_out=timed_out,
+    )
+
+
+def kill_all() -> int:
+    """Kill every tracked child process group (used on Ctrl-C); returns how many."""
+    _shutting_down.set()
+    with _live_lock:
+        procs = list(_live)
+    for proc in procs:
+        terminate(proc, grace=3.0)
+    return len(procs)
+
+
+def reset_shutdown() -> None:
+    """Allow new children again (tests run several commands in one interpreter)."""
+    _shutting_down.clear()
