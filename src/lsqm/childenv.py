@@ -13,8 +13,14 @@ from pathlib import Path
 
 from lsqm.redact import SECRET_NAME
 
-# Harmless variables a child may inherit (locale, time zone, where executables live).
-_INHERIT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TERM", "SYSTEMROOT")
+# Harmless variables a child may inherit: locale, time zone, where executables live, and
+# where this machine keeps its TLS roots and proxies (installers fail without them).
+_INHERIT = (
+    "PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TERM", "SYSTEMROOT",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+)  # fmt: skip
+_AWS_TEST_KEYS = frozenset({"AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID"})
 
 EMULATOR_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "test",
@@ -41,9 +47,6 @@ def child_env(
             raise ValueError(f"refusing to pass secret-looking variable {key} to a child")
         env[key] = value
     return env
-
-
-_AWS_TEST_KEYS = frozenset({"AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID"})
 
 
 def aws_env(endpoint: str, region: str) -> dict[str, str]:

@@ -28,6 +28,48 @@ ENV_SETTINGS = {
 }
 
 
+# Services LocalStack's core (community) edition serves: the default target of `mine`.
+COMMUNITY_SERVICES = (
+    "acm", "apigateway", "cloudformation", "cloudwatch", "config", "dynamodb", "dynamodbstreams",
+    "ec2", "es", "events", "firehose", "iam", "kinesis", "kms", "lambda", "logs", "opensearch",
+    "redshift", "resource-groups", "resourcegroupstaggingapi", "route53", "route53resolver", "s3",
+    "s3control", "scheduler", "secretsmanager", "ses", "sns", "sqs", "ssm", "stepfunctions",
+    "sts", "support", "swf", "transcribe",
+)  # fmt: skip
+
+
+class DiscoverySettings(BaseModel):
+    """What `mine` keeps (the standalone filter's policy) and how it talks to GitHub/Registry."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    sources_file: Path | None = Field(
+        default=None, description="sources.yaml; default: ./sources.yaml when present"
+    )
+    allowed_providers: list[str] = Field(
+        default_factory=lambda: ["aws"],
+        description="providers a kept architecture may use (offline toolchain: aws only)",
+    )
+    supported_services: list[str] = Field(default_factory=lambda: list(COMMUNITY_SERVICES))
+    allow_exec: bool = Field(
+        default=False, description="keep local-exec/remote-exec provisioners and external data"
+    )
+    max_file_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    max_candidate_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    github_api_url: str = "https://api.github.com"
+    registry_url: str = "https://registry.terraform.io"
+    github_token_env: str = Field(
+        default="GITHUB_TOKEN", description="environment variable holding an optional token"
+    )
+    http_retries: int = Field(default=4, ge=0, le=10)
+    http_backoff_s: float = Field(default=1.0, ge=0)
+    http_max_wait_s: float = Field(
+        default=120.0, ge=0, description="longest rate-limit wait before giving up politely"
+    )
+    http_timeout_s: float = Field(default=30.0, gt=0)
+    git_timeout_s: float = Field(default=300.0, gt=0)
+
+
 def _default_cache() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "lsqm"
@@ -57,27 +99,13 @@ class Settings(BaseModel):
         description="rewrite provider version constraints the available providers cannot meet",
     )
     eager_services: list[str] = Field(
-        default_factory=lambda: [
-            "s3",
-            "sqs",
-            "sns",
-            "iam",
-            "sts",
-            "kms",
-            "ssm",
-            "secretsmanager",
-            "dynamodb",
-            "events",
-            "stepfunctions",
-            "apigateway",
-            "logs",
-            "cloudwatch",
-            "kinesis",
-        ]  # fmt: skip
+        default_factory=list,
+        description="services LocalStack loads at start-up (default: lazily, on first use)",
     )
     dynamodb_via_moto: bool = Field(
         default=True, description="serve DynamoDB with moto on the host runtime (no Java offline)"
     )
+    discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
@@ -93,6 +121,11 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         return Settings(**data)
     except ValidationError as exc:
         raise UsageError(_explain(exc, config_file)) from None
+
+
+def github_token(settings: Settings) -> str | None:
+    """The optional GitHub token, read from the variable the settings name (never stored)."""
+    return os.environ.get(settings.discovery.github_token_env) or None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +38,7 @@ class Completed:
     seconds: float
     output: str
     timed_out: bool = False
+    aborted: bool = False  # killed because the caller's ``abort`` check said so
 
     @property
     def ok(self) -> bool:
@@ -117,9 +118,12 @@ def run(
     cwd: Path | None = None,
     timeout: float | None = None,
     log_path: Path | None = None,
+    abort: Callable[[], bool] | None = None,
 ) -> Completed:
     """Run a command to completion; on timeout kill its whole process group.
 
+    ``abort`` is polled while the command runs (e.g. "the emulator died"): when it returns
+    True the command is killed at once instead of retrying against nothing until timeout.
     Output (stdout and stderr interleaved) is redacted and, when ``log_path`` is given,
     written there as well as returned.
     """
@@ -144,17 +148,17 @@ def run(
         raise ToolMissing(f"cannot run {argv[0]!r}: {exc.strerror}") from exc
     with _live_lock:
         _live.add(proc)
-    timed_out = False
+    timed_out = aborted = False
     raw = b""
     try:
         if capture:
-            proc.wait(timeout=timeout)
+            aborted = _wait(proc, start, timeout, abort)
         else:
             raw, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
     finally:
-        if timed_out or _shutting_down.is_set():
+        if timed_out or aborted or _shutting_down.is_set():
             terminate(proc, grace=2.0)
         else:
             # The leader is done; reap any grandchildren it left in its group.
@@ -178,7 +182,28 @@ def run(
         seconds=time.monotonic() - start,
         output=output,
         timed_out=timed_out,
+        aborted=aborted,
     )
+
+
+def _wait(
+    proc: subprocess.Popen[bytes],
+    start: float,
+    timeout: float | None,
+    abort: Callable[[], bool] | None,
+) -> bool:
+    """Wait for ``proc``; True if ``abort`` fired. Raises TimeoutExpired past ``timeout``."""
+    while True:
+        remaining = None if timeout is None else timeout - (time.monotonic() - start)
+        if remaining is not None and remaining <= 0:
+            raise subprocess.TimeoutExpired(proc.args, timeout or 0)
+        step = 1.0 if remaining is None else min(1.0, remaining)
+        try:
+            proc.wait(timeout=step)
+            return False
+        except subprocess.TimeoutExpired:
+            if _shutting_down.is_set() or (abort is not None and abort()):
+                return True
 
 
 def kill_all() -> int:

@@ -66,7 +66,7 @@ class ArtifactStore:
     """Read and write architectures, apps and runs under one root directory."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
+        self.root = root.resolve()
 
     # -- architectures -------------------------------------------------------------------
     @property
@@ -181,6 +181,22 @@ class ArtifactStore:
         path = self.run_dir(run_id) / "logs" / arch_hash
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    # -- discovery -----------------------------------------------------------------------
+    @property
+    def discovery_ledger_path(self) -> Path:
+        return self.root / "discovery" / "candidates.json"
+
+    def discovery_ledger(self) -> dict[str, Any]:
+        """What `mine` decided about each candidate it has seen (accepted and rejected)."""
+        path = self.discovery_ledger_path
+        if not path.is_file():
+            return {}
+        data = read_json(path)
+        return data.get("candidates", {}) if isinstance(data, dict) else {}
+
+    def write_discovery_ledger(self, candidates: dict[str, Any]) -> None:
+        atomic_write_json(self.discovery_ledger_path, {"version": 1, "candidates": candidates})
 
     # -- internals -----------------------------------------------------------------------
     def _staging_root(self) -> Path:

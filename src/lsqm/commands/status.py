@@ -1,0 +1,54 @@
+"""``lsqm status``: what the store holds and how the latest run went."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from lsqm.cli import App, format_option, lsqm_command, print_json
+from lsqm.store import ArtifactStore
+
+
+def store_status(store: ArtifactStore) -> dict[str, Any]:
+    hashes = store.architecture_hashes()
+    runs = store.run_ids()
+    latest = store.run(runs[-1]) if runs else None
+    apps = {h: store.app(h) for h in hashes}
+    return {
+        "artifacts_dir": str(store.root),
+        "architectures": len(hashes),
+        "apps": sum(1 for a in apps.values() if a),
+        "without_tests": [h for h, a in apps.items() if not a],
+        "runs": len(runs),
+        "latest_run": {
+            "run_id": latest["run_id"],
+            "status": latest.get("status"),
+            "summary": latest.get("summary", {}),
+            "emulator": latest.get("emulator", {}),
+        }
+        if latest
+        else None,
+    }
+
+
+@click.command("status")
+@format_option
+@lsqm_command
+def status(app: App, fmt: str) -> None:
+    """Show the store's contents and the latest run's summary."""
+    data = store_status(app.store)
+    if fmt == "json":
+        print_json(data)
+        return
+    click.echo(f"store        {data['artifacts_dir']}")
+    click.echo(f"architectures {data['architectures']} ({data['apps']} with tests)")
+    click.echo(f"runs         {data['runs']}")
+    latest = data["latest_run"]
+    if latest:
+        s = latest["summary"]
+        counts = " ".join(f"{k}={v}" for k, v in s.items() if k != "total")
+        click.echo(f"latest run   {latest['run_id']} ({latest['status']}): {counts}")
+
+
+COMMANDS = [status]

@@ -1,0 +1,81 @@
+"""LocalStack in Docker: ``localstack/localstack:<version>`` on a free loopback port.
+
+Since March 2026 the image needs ``LOCALSTACK_AUTH_TOKEN``; it is passed through when set,
+and only to this container (it is the one secret a child may receive)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from lsqm import proc
+from lsqm.childenv import child_env
+from lsqm.emulator.host import free_port
+from lsqm.emulator.interface import Emulator
+from lsqm.errors import EmulatorError
+
+AUTH_VAR = "LOCALSTACK_AUTH_TOKEN"
+
+
+def docker_available(timeout: float = 5.0) -> bool:
+    """True when a Docker daemon answers (the client alone is not enough)."""
+    try:
+        docker = proc.require_tool("docker", "")
+    except Exception:
+        return False
+    home = Path(tempfile.mkdtemp(prefix="lsqm-docker-"))
+    result = proc.run([docker, "info", "--format", "{{.ServerVersion}}"],
+                      env=child_env(home), timeout=timeout)  # fmt: skip
+    return result.ok and bool(result.output.strip())
+
+
+class DockerLocalStack(Emulator):
+    runtime = "docker"
+
+    def __init__(self, version: str, *, log_file: Path | None = None) -> None:
+        super().__init__()
+        self.version = version
+        self.log_file = log_file
+        self.container: str | None = None
+        self.home = Path(tempfile.mkdtemp(prefix="lsqm-docker-"))
+        self._docker = proc.require_tool(
+            "docker", "Install Docker, or use --runtime host (LocalStack as a local process)."
+        )
+
+    def _env(self) -> dict[str, str]:
+        extra = {}
+        if os.environ.get(AUTH_VAR):
+            extra[AUTH_VAR] = os.environ[AUTH_VAR]
+        return child_env(self.home, extra, allow_secrets=frozenset({AUTH_VAR}))
+
+    def start(self) -> None:
+        port = free_port()
+        argv = [self._docker, "run", "-d", "--rm", "-p", f"127.0.0.1:{port}:4566",
+                "-e", "DNS_ADDRESS=0", "-e", f"LOCALSTACK_HOST=127.0.0.1:{port}"]  # fmt: skip
+        if os.environ.get(AUTH_VAR):
+            argv += ["-e", AUTH_VAR]  # value comes from the child's environment, not argv
+        argv.append(f"localstack/localstack:{self.version}")
+        result = proc.run(argv, env=self._env(), timeout=600, log_path=self.log_file)
+        if not result.ok:
+            raise EmulatorError(
+                f"docker could not start localstack/localstack:{self.version}: "
+                + result.output.strip()[-300:]
+            )
+        self.container = result.output.strip().splitlines()[-1]
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self.wait_healthy(180.0)
+
+    def alive(self) -> bool:
+        if not self.container:
+            return False
+        result = proc.run(
+            [self._docker, "inspect", "-f", "{{.State.Running}}", self.container],
+            env=self._env(), timeout=30,
+        )  # fmt: skip
+        return result.ok and result.output.strip() == "true"
+
+    def stop(self) -> None:
+        if self.container:
+            proc.run([self._docker, "rm", "-f", self.container], env=self._env(), timeout=60)
+            self.container = None

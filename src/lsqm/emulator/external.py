@@ -1,0 +1,42 @@
+"""An emulator the user runs (``--endpoint URL``): lsqm only checks, resets and reports it."""
+
+from __future__ import annotations
+
+from lsqm.emulator.interface import Emulator
+from lsqm.errors import EmulatorError
+
+
+class ExternalEmulator(Emulator):
+    runtime = "external"
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__()
+        self.endpoint = endpoint.rstrip("/")
+        self.notes.append(f"user-managed emulator at {self.endpoint}")
+
+    def start(self) -> None:
+        if not self.healthy(timeout=5.0):
+            raise EmulatorError(
+                f"no healthy LocalStack answers at {self.endpoint}/_localstack/health; "
+                "start it, or drop --endpoint to let lsqm run one"
+            )
+
+    def alive(self) -> bool:
+        return True
+
+    def stop(self) -> None:
+        """Nothing to stop: the user owns the process."""
+
+    def restart(self) -> None:
+        raise EmulatorError(
+            f"the external emulator at {self.endpoint} needs a restart that lsqm cannot do"
+        )
+
+    def reset_or_restart(self) -> str:
+        if self.healthy() and self.reset():
+            return "reset"
+        if not self.healthy():
+            raise EmulatorError(f"the external emulator at {self.endpoint} is not healthy")
+        if "state is shared between architectures (no reset endpoint)" not in self.notes:
+            self.notes.append("state is shared between architectures (no reset endpoint)")
+        return "shared"

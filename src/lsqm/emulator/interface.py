@@ -1,0 +1,99 @@
+"""What every emulator runtime offers the validator (host process, docker, external).
+
+One emulator serves one worker. Between architectures the worker calls :meth:`reset`; a
+runtime that cannot reset is restarted instead, so architectures never share state.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+import httpx
+
+from lsqm.errors import EmulatorError
+
+HEALTH_PATH = "/_localstack/health"
+INFO_PATH = "/_localstack/info"
+LSQM_RESET_PATH = "/_lsqm/state/reset"
+PRO_RESET_PATH = "/_localstack/state/reset"
+
+
+@dataclass
+class EmulatorInfo:
+    kind: str  # "localstack"
+    runtime: str  # host | docker | external
+    version: str
+    endpoint: str
+    notes: list[str] = field(default_factory=list)
+
+
+class Emulator(ABC):
+    runtime: str = ""
+
+    def __init__(self) -> None:
+        self.endpoint = ""
+        self.notes: list[str] = []
+        self.restarts = 0
+
+    @abstractmethod
+    def start(self) -> None:
+        """Start (if this runtime owns the process) and wait until healthy."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop and leave no process behind (safe to call twice)."""
+
+    @abstractmethod
+    def alive(self) -> bool:
+        """Whether the emulator's process still exists (True for external ones)."""
+
+    def restart(self) -> None:
+        self.stop()
+        self.restarts += 1
+        self.start()
+
+    def healthy(self, timeout: float = 3.0) -> bool:
+        if not self.endpoint or not self.alive():
+            return False
+        try:
+            return httpx.get(self.endpoint + HEALTH_PATH, timeout=timeout).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def wait_healthy(self, deadline_s: float, log_hint: str = "") -> None:
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            if not self.alive():
+                raise EmulatorError(f"the emulator exited during start-up{log_hint}")
+            if self.healthy(timeout=1.0):
+                return
+            time.sleep(0.2)
+        raise EmulatorError(f"the emulator was not healthy within {deadline_s:.0f}s{log_hint}")
+
+    def info(self) -> EmulatorInfo:
+        version = "unknown"
+        try:
+            version = str(httpx.get(self.endpoint + INFO_PATH, timeout=5).json().get("version"))
+        except (httpx.HTTPError, ValueError, AttributeError):
+            pass
+        return EmulatorInfo("localstack", self.runtime, version, self.endpoint, list(self.notes))
+
+    def reset(self) -> bool:
+        """Empty all state; False when this emulator has no way to do so."""
+        for path in (LSQM_RESET_PATH, PRO_RESET_PATH):
+            try:
+                response = httpx.post(self.endpoint + path, timeout=30)
+            except httpx.HTTPError:
+                return False
+            if response.status_code == 200:
+                return True
+        return False
+
+    def reset_or_restart(self) -> str:
+        """Isolate the next architecture: reset, or restart where reset is unavailable."""
+        if self.healthy() and self.reset():
+            return "reset"
+        self.restart()
+        return "restart"

@@ -1,0 +1,188 @@
+"""Why something failed: turn terraform and pytest output into a ``category`` from a fixed
+vocabulary and a ``signature`` that clusters identical failures across architectures.
+
+The order of the checks is the policy: environment limits (no Docker for Lambda, a provider
+that cannot be installed, a provider too old for the configuration) are recognised before
+anything is blamed on the emulator, and the emulator is blamed only when its answer says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# The vocabulary the report groups by. Add codes when needed; never reuse one.
+CATEGORIES = {
+    "emulator_unsupported": "the emulator does not implement it (501, not implemented, paid tier)",
+    "emulator_error": "the emulator failed internally (5xx, internal error)",
+    "emulator_rejected": "the emulator refused a request that the configuration makes (4xx)",
+    "emulator_behaviour": "deployed, but a test found the emulator behaving wrongly",
+    "emulator_unavailable": "the emulator died or stopped answering during the work",
+    "terraform_config": "the configuration itself is wrong or needs outside inputs",
+    "environment": "what runs it lacks what the architecture needs (Docker, network, versions)",
+    "timeout": "a stage ran past its limit",
+    "harness": "lsqm or the test code failed, not the emulator",
+    "no_tests": "no test ran",
+}
+
+EMULATOR_CATEGORIES = frozenset(
+    {"emulator_unsupported", "emulator_error", "emulator_rejected", "emulator_behaviour"}
+)
+
+
+@dataclass(frozen=True)
+class Failure:
+    category: str
+    signature: str
+    message: str
+
+
+_ENVIRONMENT = [
+    (re.compile(r"lambda-runtime|Docker|docker daemon|function is currently in the following "
+                r"state: Failed|State: Failed|LastUpdateStatus.*Failed", re.I),
+     "lambda cannot execute without Docker"),
+    (re.compile(r"no available releases match the given constraints ([^\n]+)"),
+     "provider version constraint not satisfiable: {0}"),
+    (re.compile(r"Unsupported Terraform Core version"), "terraform version constraint not met"),
+    (re.compile(r"provider (registry\.[^\s]+) was not found in any of the search locations|"
+                r"Failed to query available provider packages[^\n]*\n+[^\n]*provider ([^\s:]+)"),
+     "provider not available offline: {0}"),
+    (re.compile(r"(could not connect to|Failed to retrieve available versions|no such host|"
+                r"Could not download module|Failed to download module|dial tcp: lookup)",
+                re.I), "network needed: {0}"),
+    (re.compile(r'The provider [^\n]* does not support resource type "([^"]+)"|'
+                r'Invalid (?:resource|data source) type[^\n]*\n[^\n]*"([^"]+)"', re.I),
+     "resource type unknown to the installed provider: {0}"),
+    (re.compile(r'An argument named "([^"]+)" is not expected here'),
+     "argument unknown to the installed provider: {0}"),
+    (re.compile(r'Blocks of type "([^"]+)" are not expected here'),
+     "block type unknown to the installed provider: {0}"),
+]  # fmt: skip
+
+_CONFIG = re.compile(
+    r"Argument or block definition required|Invalid block definition|Unclosed configuration "
+    r"block|Invalid expression|Missing newline after|Invalid character|Unterminated template|"
+    r"Invalid multi-line string|Missing required argument|Reference to undeclared|No value for "
+    r"required variable|no file exists at|Invalid function argument|Unreadable module|Module not "
+    r"installed|Invalid value for (?:input )?variable|Duplicate [a-z ]+ (?:definition|"
+    r"configuration)|Unsupported attribute|Invalid reference|Error: Invalid|"
+    r"Failed to read file|Missing required provider|Unsupported argument|Unsupported block type",
+)
+_UNAVAILABLE = re.compile(
+    r"connection refused|connect: connection reset|EOF\b|Connection aborted|"
+    r"EndpointConnectionError|Could not connect to the endpoint URL|RemoteDisconnected",
+)
+_UNSUPPORTED = re.compile(
+    r"not yet been emulated|not yet implemented|not implemented|not included in your current "
+    r"license|pro feature|NotImplemented|is not enabled",
+    re.I,
+)
+_STATUS = re.compile(r"(?:status code|StatusCode):? (\d{3})")
+_API_CODE = re.compile(r"api error ([A-Za-z.]+):|: ([A-Z][A-Za-z]+(?:Exception|Error|Failure|"
+                       r"Fault|NotFound|Invalid[A-Za-z]*|Denied|Conflict)):")  # fmt: skip
+_RESOURCE = re.compile(r"with ((?:module\.[\w-]+\.)*(?:data\.)?(aws_[a-z0-9_]+))\.")
+
+
+def normalise(message: str) -> str:
+    """A message with run-specific parts (ids, names in quotes, URLs, numbers) replaced."""
+    text = message.strip().splitlines()[0] if message.strip() else ""
+    text = re.sub(r"arn:aws[\w-]*:[^\s\"',)]+", "<arn>", text)
+    text = re.sub(r"https?://[^\s\"',)]+", "<url>", text)
+    text = re.sub(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<id>", text, flags=re.I
+    )
+    text = re.sub(r"\b[0-9a-f]{12,}\b", "<id>", text, flags=re.I)
+    text = re.sub(r"\(([^()]*)\)", "(<*>)", text)
+    text = re.sub(r"'[^']*'|\"[^\"]*\"", "<*>", text)
+    text = re.sub(r"\b\d{4,}\b", "<n>", text)
+    return re.sub(r"\s+", " ", text)[:200]
+
+
+def first_error(output: str) -> str:
+    """The first ``Error:`` block of terraform output (summary and detail lines)."""
+    match = re.search(
+        r"(?:│ )?Error: (.+?)(?:\n\s*\n(?:│\s*)?(?:with|on) |\n\n\n|\Z)", output, re.S
+    )
+    if not match:
+        lines = [ln for ln in output.strip().splitlines() if ln.strip()]
+        return lines[-1] if lines else ""
+    return re.sub(r"^│ ?", "", match.group(1), flags=re.M).strip()
+
+
+def classify_terraform(stage: str, output: str) -> Failure:
+    """Category and signature of a failed ``init``/``apply``/``destroy``."""
+    error = first_error(output)
+    where = _RESOURCE.search(output)
+    resource = where.group(2) if where else ""
+    for pattern, template in _ENVIRONMENT:
+        match = pattern.search(output)
+        if match:
+            detail = (
+                next((g for g in match.groups() if g), match.group(0)) if match.groups() else ""
+            )
+            signature = template.format(detail.strip()) if "{0}" in template else template
+            if resource and "{0}" not in template:
+                signature = f"{resource}: {signature}"
+            return Failure("environment", signature, error or signature)
+    status_match = _STATUS.search(output)
+    status = int(status_match.group(1)) if status_match else None
+    code_match = _API_CODE.search(error)
+    code = next((g for g in code_match.groups() if g), "") if code_match else ""
+    label = ":".join(x for x in (resource or stage, code, str(status) if status else "") if x)
+    if status is not None or code:
+        if status == 501 or _UNSUPPORTED.search(error):
+            category = "emulator_unsupported"
+        elif status is not None and status >= 500:
+            category = "emulator_error"
+        else:
+            category = "emulator_rejected"
+        return Failure(category, f"{label}: {normalise(_after_code(error, code))}", error)
+    if _UNAVAILABLE.search(output):
+        return Failure("emulator_unavailable", f"{stage}: emulator unreachable", error)
+    if stage == "apply" and re.search(r"timeout while waiting for state|unexpected state", error):
+        return Failure("emulator_error", f"{label}: {normalise(error)}", error)
+    if _CONFIG.search(output) or stage == "init":
+        return Failure("terraform_config", f"{stage}: {normalise(error)}", error)
+    return Failure("emulator_error", f"{label}: {normalise(error)}", error)
+
+
+def _after_code(error: str, code: str) -> str:
+    if code and code in error:
+        return error.split(code, 1)[1].lstrip(": ")
+    return error
+
+
+def classify_test_failure(text: str) -> Failure:
+    """Category of one failed or errored test, from its message and traceback."""
+    first = next(
+        (ln.strip() for ln in text.splitlines() if ln.strip().startswith("E ")),
+        text.strip().splitlines()[0] if text.strip() else "",
+    )
+    message = first.removeprefix("E").strip()
+    for pattern, template in _ENVIRONMENT[:1]:
+        if pattern.search(text):
+            return Failure("environment", template, message)
+    if re.search(r"fixture '[^']+' not found|ModuleNotFoundError|ImportError|SyntaxError|"
+                 r"NameError|KeyError: 'LSQM_", text):  # fmt: skip
+        return Failure("harness", f"test code: {normalise(message)}", message)
+    if _UNAVAILABLE.search(text) and "ClientError" not in text:
+        return Failure("emulator_unavailable", "test: emulator unreachable", message)
+    status_match = re.search(r"\(([A-Za-z.]+)\) when calling the (\w+) operation", text)
+    if _UNSUPPORTED.search(text) or re.search(r"\b501\b", message):
+        sig = f"{status_match.group(2)}:{status_match.group(1)}" if status_match else "test"
+        return Failure("emulator_unsupported", f"{sig}: {normalise(message)}", message)
+    if re.search(r"InternalError|InternalFailure|ServiceUnavailable|\b50[0-9]\b", message):
+        return Failure("emulator_error", f"test: {normalise(message)}", message)
+    sig = f"{status_match.group(2)}:{status_match.group(1)}: " if status_match else ""
+    return Failure("emulator_behaviour", f"{sig}{normalise(message)}", message)
+
+
+_PRIORITY = [
+    "emulator_unavailable", "emulator_unsupported", "emulator_error", "emulator_rejected",
+    "emulator_behaviour", "environment", "harness",
+]  # fmt: skip
+
+
+def dominant(failures: list[Failure]) -> Failure:
+    """The failure that explains a set best: emulator faults first, then environment."""
+    return min(failures, key=lambda f: _PRIORITY.index(f.category))

@@ -1,0 +1,256 @@
+"""A validation run: workers, one emulator each, over a queue of architectures.
+
+Each result is written the moment it is known, so a run killed at any point keeps what it
+finished and ``--run-id`` resumes it. Ctrl-C kills every child process group (terraform,
+pytest, LocalStack) and marks the run interrupted.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lsqm import proc
+from lsqm.config import Settings
+from lsqm.emulator import emulator_factory, resolve_runtime
+from lsqm.emulator.interface import Emulator, EmulatorInfo
+from lsqm.errors import EmulatorError, UsageError
+from lsqm.store import ArtifactStore, new_run_id, utcnow
+from lsqm.toolchain.terraform import TerraformToolchain, ensure_terraform
+from lsqm.validation.architecture import Job, validate_one
+from lsqm.validation.verdict import STATUSES
+
+ResultCallback = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class RunPlan:
+    run_id: str
+    todo: list[str]
+    done: list[str]
+    resumed: bool
+
+
+def plan_run(
+    store: ArtifactStore,
+    *,
+    run_id: str | None,
+    arch: list[str] | None,
+    shard: tuple[int, int] | None,
+) -> RunPlan:
+    """Which architectures this run covers, minus those a resumed run already finished."""
+    known = store.architecture_hashes()
+    if arch:
+        missing = [h for h in arch if h not in known]
+        if missing:
+            raise UsageError(f"unknown architecture(s): {', '.join(missing)}; see 'lsqm status'")
+        selected = list(dict.fromkeys(arch))
+    else:
+        selected = known
+    if shard:
+        index, count = shard
+        selected = [h for i, h in enumerate(selected) if i % count == index - 1]
+    resumed = bool(run_id) and (store.run_dir(run_id) / "run.json").is_file()  # type: ignore[arg-type]
+    done = [h for h in store.results(run_id) if h in selected] if resumed and run_id else []
+    todo = [h for h in selected if h not in done]
+    return RunPlan(run_id or new_run_id(), todo, done, resumed)
+
+
+@dataclass
+class _Shared:
+    job: Job
+    todo: queue.Queue[str]
+    on_result: ResultCallback
+    stop: threading.Event = field(default_factory=threading.Event)
+    infos: list[EmulatorInfo] = field(default_factory=list)
+    start_errors: list[str] = field(default_factory=list)
+    restarts: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def execute(
+    settings: Settings,
+    store: ArtifactStore,
+    plan: RunPlan,
+    *,
+    on_result: ResultCallback,
+    toolchain: TerraformToolchain | None = None,
+    on_status: Callable[[str], None] = lambda _m: None,
+) -> dict[str, Any]:
+    """Validate ``plan.todo``; return the final ``run.json``."""
+    toolchain = toolchain or ensure_terraform(settings)
+    runtime = resolve_runtime(settings)
+    run_dir = store.run_dir(plan.run_id)
+    logs = run_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    factory = emulator_factory(settings, runtime, logs)
+    run = (
+        store.run(plan.run_id) if plan.resumed else {"run_id": plan.run_id, "started_at": utcnow()}
+    )
+    run.update(
+        status="running",
+        architectures=sorted(set(run.get("architectures", [])) | set(plan.todo) | set(plan.done)),
+        settings={
+            "parallel": settings.parallel,
+            "timeout_s": settings.timeout,
+            "relax_provider_constraints": settings.relax_provider_constraints,
+            "region": settings.region,
+        },
+        terraform={
+            "version": toolchain.version,
+            "binary": str(toolchain.binary),
+            "offline_mirror": toolchain.mirror is not None,
+            "providers": dict(toolchain.offline_providers),
+        },
+    )
+    if plan.resumed:
+        run.setdefault("resumed_at", []).append(utcnow())
+    store.write_run(plan.run_id, run)
+
+    job = Job(store, plan.run_id, settings, toolchain, settings.cache_dir / "provider-schemas")
+    todo: queue.Queue[str] = queue.Queue()
+    for arch_hash in plan.todo:
+        todo.put(arch_hash)
+    shared = _Shared(job, todo, on_result)
+    workers = [
+        threading.Thread(target=_worker, args=(shared, factory, i), name=f"lsqm-worker-{i}")
+        for i in range(min(settings.parallel, max(1, len(plan.todo))))
+    ]
+    if plan.todo:
+        on_status(f"validating {len(plan.todo)} architecture(s) with {len(workers)} worker(s)")
+    try:
+        for worker in workers if plan.todo else []:
+            worker.start()
+        for worker in workers if plan.todo else []:
+            while worker.is_alive():
+                worker.join(timeout=0.5)
+    except KeyboardInterrupt:
+        shared.stop.set()
+        proc.kill_all()
+        for worker in workers:
+            if worker.is_alive():
+                worker.join(timeout=30)
+        run.update(status="interrupted", interrupted_at=utcnow())
+        _finish(store, run, shared)
+        raise
+    _record_unstarted(shared)
+    run.update(status="complete", finished_at=utcnow())
+    return _finish(store, run, shared)
+
+
+def _finish(store: ArtifactStore, run: dict[str, Any], shared: _Shared) -> dict[str, Any]:
+    if shared.infos:
+        info = shared.infos[0]
+        run["emulator"] = {
+            "kind": info.kind,
+            "runtime": info.runtime,
+            "version": info.version,
+            "notes": sorted({n for i in shared.infos for n in i.notes}),
+        }
+    run["emulator_restarts"] = run.get("emulator_restarts", 0) + shared.restarts
+    providers = dict(run["terraform"].get("providers", {}))
+    providers.update({k.split("/", 1)[-1]: v for k, v in shared.job.providers_seen.items()})
+    run["terraform"]["providers"] = providers
+    run["summary"] = summarize(store.results(run["run_id"]).values())
+    store.write_run(run["run_id"], run)
+    return run
+
+
+def summarize(results: Any) -> dict[str, int]:
+    counts = Counter(r["status"] for r in results)
+    summary = {status: counts.get(status, 0) for status in STATUSES}
+    summary["total"] = sum(summary.values())
+    return summary
+
+
+def _worker(shared: _Shared, factory: Callable[[int], Emulator], index: int) -> None:
+    emulator: Emulator | None = None
+    try:
+        emulator = factory(index)
+        try:
+            emulator.start()
+        except EmulatorError as exc:
+            with shared.lock:
+                shared.start_errors.append(exc.message)
+            return
+        with shared.lock:
+            shared.infos.append(emulator.info())
+        first = True
+        while not shared.stop.is_set():
+            try:
+                arch_hash = shared.todo.get_nowait()
+            except queue.Empty:
+                return
+            if not first and not _isolate(shared, emulator):
+                shared.todo.put(arch_hash)
+                return
+            first = False
+            result = validate_one(shared.job, arch_hash, emulator)
+            if shared.stop.is_set():
+                return  # interrupted mid-way: this architecture's result would be a lie
+            result["emulator"] = {
+                "runtime": emulator.runtime,
+                "endpoint_restarts": emulator.restarts,
+            }
+            shared.job.store.write_result(shared.job.run_id, arch_hash, result)
+            shared.on_result(result)
+            if result["category"] == "emulator_unavailable" or not emulator.healthy():
+                if not _restart(shared, emulator):
+                    return
+    finally:
+        if emulator is not None:
+            emulator.stop()
+
+
+def _isolate(shared: _Shared, emulator: Emulator) -> bool:
+    try:
+        how = emulator.reset_or_restart()
+    except EmulatorError as exc:
+        with shared.lock:
+            shared.start_errors.append(exc.message)
+        return False
+    if how == "restart":
+        with shared.lock:
+            shared.restarts += 1
+    return True
+
+
+def _restart(shared: _Shared, emulator: Emulator) -> bool:
+    try:
+        emulator.restart()
+    except EmulatorError as exc:
+        with shared.lock:
+            shared.start_errors.append(exc.message)
+        return False
+    with shared.lock:
+        shared.restarts += 1
+    return True
+
+
+def _record_unstarted(shared: _Shared) -> None:
+    """Architectures no worker could take (no emulator would start) get an honest ERROR."""
+    reason = shared.start_errors[-1] if shared.start_errors else "no emulator was available"
+    while True:
+        try:
+            arch_hash = shared.todo.get_nowait()
+        except queue.Empty:
+            return
+        result = {
+            "arch_hash": arch_hash,
+            "run_id": shared.job.run_id,
+            "status": "ERROR",
+            "category": "emulator_unavailable",
+            "signature": "emulator did not start",
+            "message": reason,
+            "tests": {"total": 0, "passed": 0, "failed": 0, "errors": 0, "skipped": 0},
+            "stages": {},
+            "started_at": utcnow(),
+            "duration_s": 0.0,
+        }
+        shared.job.store.write_result(shared.job.run_id, arch_hash, result)
+        shared.on_result(result)

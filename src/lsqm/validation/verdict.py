@@ -1,0 +1,83 @@
+"""The one place that decides a result's status (DESIGN.md's verdict table).
+
+PASSED   deploy succeeded, at least one test ran, and every test passed
+PARTIAL  deploy succeeded, some tests passed and some failed or errored
+FAILED   the emulator rejected or broke the deployment, or every test failed
+TIMEOUT  a stage ran past its limit
+ERROR    the harness or environment failed, not the emulator
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lsqm.validation.classify import EMULATOR_CATEGORIES, Failure, classify_test_failure, dominant
+from lsqm.validation.junit import TestCounts
+
+STATUSES = ("PASSED", "PARTIAL", "FAILED", "TIMEOUT", "ERROR")
+
+# pytest's exit codes (pytest.ExitCode): 0 ok, 1 tests failed, 2 interrupted,
+# 3 internal error, 4 usage error, 5 no tests collected.
+PYTEST_NO_TESTS = 5
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    category: str | None
+    signature: str
+    message: str
+
+
+def deploy_failed(failure: Failure, *, timed_out: bool, emulator_alive: bool) -> Verdict:
+    """The verdict when init or apply did not succeed."""
+    if timed_out:
+        return Verdict("TIMEOUT", "timeout", failure.signature, failure.message)
+    if not emulator_alive:
+        return Verdict(
+            "ERROR", "emulator_unavailable", "emulator died during deploy", failure.message
+        )
+    status = "FAILED" if failure.category in EMULATOR_CATEGORIES else "ERROR"
+    return Verdict(status, failure.category, failure.signature, failure.message)
+
+
+def tests_finished(
+    counts: TestCounts,
+    *,
+    exit_code: int | None,
+    timed_out: bool,
+    emulator_alive: bool,
+    has_app: bool,
+) -> Verdict:
+    """The verdict after a successful deploy, from what the tests did."""
+    if timed_out:
+        return Verdict("TIMEOUT", "timeout", "tests: ran past the time limit",
+                       "the test stage ran past its limit; its process group was killed")  # fmt: skip
+    if not emulator_alive:
+        return Verdict("ERROR", "emulator_unavailable", "emulator died during tests",
+                       "the emulator stopped answering while the tests ran")  # fmt: skip
+    if not has_app:
+        return Verdict("ERROR", "no_tests", "no tests: app missing",
+                       "deployed, but there are no tests for it; run 'lsqm generate'")  # fmt: skip
+    if exit_code == PYTEST_NO_TESTS or (counts.ran == 0 and not counts.failures):
+        return Verdict("ERROR", "no_tests", "no tests collected",
+                       "pytest collected no test (a test module without tests is not a pass)")  # fmt: skip
+    if exit_code not in (0, 1) and counts.ran == 0:
+        return Verdict("ERROR", "harness", f"pytest exit {exit_code}",
+                       f"pytest could not run the tests (exit code {exit_code})")  # fmt: skip
+    bad = counts.failed + counts.errors
+    if bad == 0 and counts.passed >= 1 and exit_code == 0:
+        return Verdict("PASSED", None, "", f"{counts.passed} test(s) passed")
+    if bad == 0:
+        # pytest said something failed but no test case recorded it (e.g. a session error).
+        return Verdict("ERROR", "harness", f"pytest exit {exit_code}",
+                       f"pytest exited {exit_code} with no failing test recorded")  # fmt: skip
+    failure = dominant([classify_test_failure(text) for _name, text in counts.failures])
+    summary = f"{counts.passed} passed, {bad} failed: {failure.message}"
+    if failure.category == "emulator_unavailable":
+        return Verdict("ERROR", failure.category, failure.signature, summary)
+    if counts.passed >= 1:
+        return Verdict("PARTIAL", failure.category, failure.signature, summary)
+    if failure.category in ("environment", "harness"):
+        return Verdict("ERROR", failure.category, failure.signature, summary)
+    return Verdict("FAILED", failure.category, failure.signature, summary)
