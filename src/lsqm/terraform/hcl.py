@@ -247,3 +247,15 @@ def local_module_dirs(root: Path) -> list[Path]:
                     seen[target] = None
                     queue.append(target)
     return list(seen)
+
+
+def parse_attributes(
+    text: str, path: str = "<text>"
+) -> tuple[dict[str, Attribute], list[ParseIssue]]:
+    """Top-level attributes of an HCL document (a ``.tfvars`` file), and any syntax issues."""
+    data = text.encode("utf-8", errors="replace")
+    tree = _parser().parse(data)
+    issues = [_first_error(tree.root_node, path)] if tree.root_node.has_error else []
+    body = next((c for c in tree.root_node.children if c.type == "body"), None)
+    attrs = _body_blocks(body, path, data)[0] if body is not None else {}
+    return attrs, issues

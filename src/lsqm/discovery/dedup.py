@@ -1,0 +1,108 @@
+"""Remembering decisions, so a second `mine` over unchanged sources reads and downloads nothing.
+
+The ledger lives in the artifact store (``discovery/candidates.json``, plain JSON, one entry
+per candidate key ``<source url>#<folder>``). An entry keeps the candidate's *fingerprint*
+(the folder digests of the snapshot listing: git tree SHAs, or sizes and mtimes on disk, over
+the folder and the local modules it used), the decision, its reasons and its content hash.
+A candidate whose fingerprint is unchanged is not fetched, parsed or stored again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from lsqm.discovery.interface import Snapshot
+from lsqm.store import ArtifactStore, utcnow
+
+
+def candidate_key(snapshot: Snapshot, folder: str) -> str:
+    """The identity of a candidate across runs and sources: where it lives, not what it holds."""
+    return f"{snapshot.url}#{folder}"
+
+
+def fingerprint(snapshot: Snapshot, folder: str, deps: list[str]) -> str | None:
+    """Digest of a candidate's folder and its recorded local-module folders in ``snapshot``;
+    None when one of them is not in the listing (then it must be looked at again)."""
+    digest = hashlib.sha256()
+    for path in [folder, *sorted(deps)]:
+        value = snapshot.digest(path)
+        if value is None:
+            return None
+        digest.update(f"{path}\0{value}\0".encode())
+    return digest.hexdigest()[:24]
+
+
+@dataclass
+class Entry:
+    fingerprint: str
+    accepted: bool
+    content_hash: str | None
+    reasons: list[dict[str, str]] = field(default_factory=list)
+    deps: list[str] = field(default_factory=list)
+    decided_at: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "fingerprint": self.fingerprint,
+            "accepted": self.accepted,
+            "content_hash": self.content_hash,
+            "reasons": self.reasons,
+            "deps": self.deps,
+            "decided_at": self.decided_at,
+        }
+
+
+class Ledger:
+    """Every decision `mine` made, by candidate key; saved atomically into the store."""
+
+    def __init__(self, store: ArtifactStore) -> None:
+        self.store = store
+        self.entries: dict[str, Entry] = {}
+        for key, raw in store.discovery_ledger().items():
+            try:
+                self.entries[key] = Entry(**raw)
+            except TypeError:
+                continue  # an entry from another version: decide it again
+        self.stored = set(store.architecture_hashes())
+        self._dirty = False
+
+    def unchanged(self, snapshot: Snapshot, folder: str) -> Entry | None:
+        """The remembered entry when the candidate has not changed since it was decided."""
+        entry = self.entries.get(candidate_key(snapshot, folder))
+        if entry is None:
+            return None
+        if fingerprint(snapshot, folder, entry.deps) != entry.fingerprint:
+            return None
+        if entry.accepted and not (entry.content_hash and entry.content_hash in self.stored):
+            return None  # accepted but removed from the store since: store it again
+        return entry
+
+    def record(
+        self,
+        snapshot: Snapshot,
+        folder: str,
+        *,
+        accepted: bool,
+        content_hash: str | None,
+        reasons: list[dict[str, str]],
+        deps: list[str],
+    ) -> None:
+        fp = fingerprint(snapshot, folder, deps)
+        if fp is None:
+            return  # nothing stable to compare with next time
+        self.entries[candidate_key(snapshot, folder)] = Entry(
+            fingerprint=fp,
+            accepted=accepted,
+            content_hash=content_hash,
+            reasons=reasons,
+            deps=sorted(deps),
+            decided_at=utcnow(),
+        )
+        self._dirty = True
+
+    def save(self) -> None:
+        if self._dirty:
+            self.store.write_discovery_ledger({k: e.as_dict() for k, e in self.entries.items()})
+            self._dirty = False

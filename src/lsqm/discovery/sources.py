@@ -1,0 +1,204 @@
+"""``sources.yaml``: which places `mine` looks in, validated, and turned into sources.
+
+The format is documented in ``docs/sources.md``. A mistake in the file is a
+:class:`~lsqm.errors.UsageError` (exit 2) naming the source and the field, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+import lsqm
+from lsqm.config import Settings, github_token
+from lsqm.discovery.git import GitSource
+from lsqm.discovery.github import GITHUB_HEADERS, GitHubOrgsSource, GitHubRepos, GitHubReposSource
+from lsqm.discovery.http import ApiClient
+from lsqm.discovery.interface import Source
+from lsqm.discovery.local import LocalSource
+from lsqm.discovery.registry import RegistrySource
+from lsqm.errors import UsageError
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1)
+    paths: list[str] = Field(default_factory=list, description="folder globs; default: all")
+
+
+class LocalSpec(_Spec):
+    kind: Literal["local"]
+    path: Path
+
+
+class GitSpec(_Spec):
+    kind: Literal["git"]
+    url: str = Field(min_length=1)
+    ref: str | None = None
+
+
+class GitHubReposSpec(_Spec):
+    kind: Literal["github_repos"]
+    repos: list[Annotated[str, Field(pattern=r"^[\w.-]+/[\w.-]+$")]] = Field(min_length=1)
+    ref: str | None = None
+
+
+class GitHubOrgsSpec(_Spec):
+    kind: Literal["github_orgs"]
+    orgs: list[Annotated[str, Field(pattern=r"^[\w.-]+$")]] = Field(min_length=1)
+    repo_pattern: str = "*"
+    min_stars: int = Field(default=0, ge=0)
+    max_repos: int | None = Field(default=None, ge=1)
+
+
+class RegistrySpec(_Spec):
+    kind: Literal["terraform_registry"]
+    query: str | None = None
+    namespace: str | None = None
+    verified: bool | None = True
+    min_downloads: int = Field(default=0, ge=0)
+    max_modules: int | None = Field(default=50, ge=1)
+
+
+SourceSpec = Annotated[
+    LocalSpec | GitSpec | GitHubReposSpec | GitHubOrgsSpec | RegistrySpec,
+    Field(discriminator="kind"),
+]
+_SPECS: TypeAdapter[list[SourceSpec]] = TypeAdapter(list[SourceSpec])
+KINDS = ("local", "git", "github_repos", "github_orgs", "terraform_registry")
+
+
+def sources_file(settings: Settings) -> Path | None:
+    configured = settings.discovery.sources_file
+    if configured is not None:
+        if not configured.is_file():
+            raise UsageError(f"sources file {configured} does not exist; create it or fix the path")
+        return configured
+    default = Path("sources.yaml")
+    return default if default.is_file() else None
+
+
+def load_specs(path: Path) -> list[SourceSpec]:
+    """Read and validate a sources file; relative local paths are taken from its folder."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read sources file {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise UsageError(f"sources file {path} is not valid YAML{where}; fix its syntax") from None
+    if isinstance(data, dict) and set(data) == {"sources"}:
+        data = data["sources"]
+    if not isinstance(data, list) or not data:
+        raise UsageError(
+            f"sources file {path} must hold a non-empty list under 'sources:' (see docs/sources.md)"
+        )
+    try:
+        specs = _SPECS.validate_python(data)
+    except ValidationError as exc:
+        raise UsageError(_explain(exc, data, path)) from None
+    names = [s.name for s in specs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise UsageError(f"sources file {path}: source name {dupes[0]!r} is used twice")
+    for spec in specs:
+        if isinstance(spec, LocalSpec) and not spec.path.is_absolute():
+            spec.path = path.parent / spec.path
+    return specs
+
+
+def _explain(exc: ValidationError, data: list[Any], path: Path) -> str:
+    err = exc.errors()[0]
+    loc = list(err["loc"])
+    index = loc[0] if loc and isinstance(loc[0], int) else None
+    entry = data[index] if index is not None and index < len(data) else None
+    label = f"source {index + 1}" if index is not None else "a source"
+    if isinstance(entry, dict) and entry.get("name"):
+        label += f" ({entry['name']!r})"
+    if err["type"] == "union_tag_invalid" or err["type"] == "union_tag_not_found":
+        return f"sources file {path}: {label} needs 'kind', one of: {', '.join(KINDS)}"
+    field = ".".join(str(p) for p in loc[2:]) or "entry"
+    if err["type"] == "missing":
+        return f"sources file {path}: {label} is missing required field '{field}'"
+    if err["type"] == "extra_forbidden":
+        return f"sources file {path}: {label} has unknown field '{field}'"
+    return f"sources file {path}: {label} field '{field}' is invalid: {err['msg']}"
+
+
+def bundled_examples() -> Path | None:
+    """The repository's ``examples/`` folder (the default source), when present."""
+    for candidate in (Path(lsqm.__file__).resolve().parents[2] / "examples", Path("examples")):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def default_specs() -> list[SourceSpec]:
+    examples = bundled_examples()
+    if examples is None:
+        raise UsageError(
+            "no sources.yaml here and no bundled examples folder; "
+            "create sources.yaml (see docs/sources.md) or pass --source PATH"
+        )
+    return [LocalSpec(kind="local", name="examples", path=examples)]
+
+
+def select(specs: list[SourceSpec], choices: list[str]) -> list[SourceSpec]:
+    """``--source`` values: a configured name, an existing folder, or a git URL."""
+    if not choices:
+        return specs
+    by_name = {s.name: s for s in specs}
+    picked: list[SourceSpec] = []
+    for choice in choices:
+        if choice in by_name:
+            picked.append(by_name[choice])
+        elif Path(choice).is_dir() and not (Path(choice) / ".git").exists():
+            picked.append(LocalSpec(kind="local", name=choice, path=Path(choice)))
+        elif Path(choice).is_dir() or "://" in choice or choice.startswith("git@"):
+            picked.append(GitSpec(kind="git", name=choice, url=choice))
+        else:
+            known = ", ".join(sorted(by_name)) or "none"
+            raise UsageError(
+                f"unknown source {choice!r}: not a configured source name ({known}), "
+                "an existing folder or a git URL"
+            )
+    return picked
+
+
+def build(spec: SourceSpec, settings: Settings, notify: Callable[[str], None]) -> Source:
+    """Turn a validated spec into a source bound to the cache and the HTTP policy."""
+    d = settings.discovery
+    cache = Path(os.path.abspath(settings.cache_dir)) / "discovery"
+    max_archive = d.max_candidate_bytes * 4
+    if isinstance(spec, LocalSpec):
+        return LocalSource(spec.name, spec.path, spec.paths)
+    if isinstance(spec, GitSpec):
+        return GitSource(spec.name, spec.url, cache / "git", spec.ref, spec.paths, d.git_timeout_s)
+
+    def client(base: str, label: str, headers: dict[str, str], token: str | None) -> ApiClient:
+        return ApiClient(
+            base_url=base, cache_dir=cache / "http", token=token, retries=d.http_retries,
+            backoff_s=d.http_backoff_s, max_wait_s=d.http_max_wait_s, timeout_s=d.http_timeout_s,
+            headers=headers, label=label, notify=notify,
+        )  # fmt: skip
+
+    if isinstance(spec, GitHubReposSpec | GitHubOrgsSpec):
+        api = client(d.github_api_url, "GitHub", GITHUB_HEADERS, github_token(settings))
+        repos = GitHubRepos(api, cache / "github", max_archive)
+        if isinstance(spec, GitHubReposSpec):
+            return GitHubReposSource(spec.name, spec.repos, repos, spec.paths, spec.ref)
+        return GitHubOrgsSource(
+            spec.name, spec.orgs, repos, spec.paths, spec.repo_pattern, spec.min_stars,
+            spec.max_repos,
+        )  # fmt: skip
+    api = client(d.registry_url, "Terraform Registry", {"Accept": "application/json"}, None)
+    return RegistrySource(
+        spec.name, api, cache / "registry", d.git_timeout_s, max_archive, spec.query,
+        spec.namespace, spec.verified, spec.min_downloads, spec.max_modules,
+    )  # fmt: skip
