@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from lsqm.errors import UsageError
 
@@ -25,6 +25,9 @@ ENV_SETTINGS = {
     "LSQM_RUNTIME": "runtime",
     "LSQM_ENDPOINT": "endpoint",
     "LSQM_TERRAFORM": "terraform",
+    "LSQM_ANTHROPIC_MODEL": "anthropic_model",
+    "ANTHROPIC_BASE_URL": "anthropic_base_url",
+    "ANTHROPIC_API_KEY": "anthropic_api_key",
 }
 
 
@@ -104,6 +107,19 @@ class Settings(BaseModel):
     )
     dynamodb_via_moto: bool = Field(
         default=True, description="serve DynamoDB with moto on the host runtime (no Java offline)"
+    )
+    generator: Literal["rules", "claude"] = "rules"
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, description="only from the environment (ANTHROPIC_API_KEY); never logged"
+    )
+    anthropic_model: str = "claude-sonnet-5-5"
+    anthropic_base_url: str | None = None
+    anthropic_max_tokens: int = Field(default=16_000, ge=256, le=64_000)
+    generate_budget_tokens: int | None = Field(
+        default=None, ge=1, description="tokens one `generate --generator claude` run may use"
+    )
+    prompt_bytes: int = Field(
+        default=150_000, ge=1_000, description="architecture files carried in a prompt, at most"
     )
     discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
 

@@ -1,0 +1,1057 @@
+"""Checks called by the tests that lsqm's rules generator writes.
+
+Each check exercises one deployed resource through the emulator's AWS API and fails with a
+message saying what differed. Identifiers (bucket names, queue URLs, ARNs) always come from
+the Terraform state the test receives (``resource["values"]``), never from resource names.
+
+A ``declared`` mapping holds what the Terraform configuration asked for: a literal from the
+HCL, or ``FROM_STATE`` when the HCL computes the value (then Terraform's recorded value is
+the expectation).
+
+This file is copied verbatim into every generated app; regenerate rather than edit it.
+It needs only the standard library, pytest and boto3.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+Resource = dict[str, Any]
+Client = Any
+Aws = Callable[..., Client]
+
+FROM_STATE = "<from terraform state>"
+WAIT_S = 20.0
+
+
+# -- helpers ---------------------------------------------------------------------------
+def values(resource: Resource) -> dict[str, Any]:
+    return resource.get("values") or {}
+
+
+def expected(resource: Resource, declared: dict[str, Any], key: str) -> Any:
+    """What the configuration asked for ``key``: the HCL literal, else the recorded value."""
+    value = declared.get(key, FROM_STATE)
+    return values(resource).get(key) if value == FROM_STATE else value
+
+
+def marker() -> str:
+    return f"lsqm-{uuid.uuid4().hex[:12]}"
+
+
+def region_of(resource: Resource | None) -> str | None:
+    """The region in the resource's ARN, so a stack deployed elsewhere is still found."""
+    arn = str(values(resource).get("arn") or "") if resource else ""
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 3 and parts[3] else None
+
+
+def name_from_arn(arn: str) -> str:
+    return arn.split(":")[-1]
+
+
+def normalize_policy(document: Any) -> Any:
+    """An IAM policy in one canonical shape (AWS and Terraform spell the same policy in
+    several ways: a single statement or a list, a string or a one-element list)."""
+    if isinstance(document, str):
+        document = json.loads(document) if document.strip() else {}
+    if isinstance(document, dict):
+        out = {}
+        for key, value in document.items():
+            if key == "Statement" and isinstance(value, dict):
+                value = [value]
+            out[key] = normalize_policy(value)
+        return out
+    if isinstance(document, list):
+        items = [normalize_policy(v) for v in document]
+        if len(items) == 1 and not isinstance(items[0], dict):
+            return items[0]
+        if all(isinstance(i, str) for i in items):
+            return sorted(items)
+        return items
+    return document
+
+
+def json_equal(actual: Any, wanted: Any) -> bool:
+    def load(value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) and value.strip() else value
+
+    return load(actual) == load(wanted)
+
+
+def wait_for(what: str, probe: Callable[[], Any], timeout: float = WAIT_S) -> Any:
+    """Call ``probe`` until it returns something truthy; fail saying ``what`` never happened."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} within {timeout:.0f}s")
+        time.sleep(0.5)
+
+
+def exists(
+    aws: Aws, resource: Resource, service: str, operation: str, **params: Any
+) -> None:
+    """Call a read API with identifiers from the state; it must answer without an error.
+
+    ``params`` map an API parameter to a state attribute name (a list wraps the value)."""
+    state = values(resource)
+    args = {}
+    for param, key in params.items():
+        if isinstance(key, list):
+            args[param] = [state.get(k) for k in key]
+        else:
+            args[param] = state.get(key)
+    missing = [p for p, v in args.items() if v in (None, "", [None])]
+    assert not missing, f"{resource['address']}: the state has no value for {missing}"
+    client = aws(service, resource)
+    try:
+        getattr(client, operation)(**args)
+    except ClientError as exc:
+        pytest.fail(
+            f"{service}.{operation}({args}) for {resource['address']} failed: {exc}"
+        )
+
+
+# -- S3 --------------------------------------------------------------------------------
+def s3_object_roundtrip(aws: Aws, bucket: Resource) -> None:
+    """Put, get, list and delete an object: the bucket keeps exactly what it is given."""
+    s3 = aws("s3", bucket)
+    name = values(bucket)["bucket"]
+    key = f"lsqm/{marker()}.txt"
+    body = f"written by lsqm to {name}".encode()
+    s3.put_object(Bucket=name, Key=key, Body=body)
+    try:
+        got = s3.get_object(Bucket=name, Key=key)["Body"].read()
+        assert got == body, f"s3://{name}/{key} returned {got!r}, not what was put"
+        listed = s3.list_objects_v2(Bucket=name, Prefix="lsqm/").get("Contents", [])
+        assert key in [o["Key"] for o in listed], f"listing {name} does not show {key}"
+    finally:
+        s3.delete_object(Bucket=name, Key=key)
+    listed = s3.list_objects_v2(Bucket=name, Prefix=key).get("Contents", [])
+    assert key not in [o["Key"] for o in listed], f"{key} is still listed after delete"
+
+
+def s3_versioning_as_configured(
+    aws: Aws, bucket: Resource, declared: dict[str, Any]
+) -> None:
+    """The bucket's versioning status is what the configuration asked for."""
+    enabled = declared.get("enabled", FROM_STATE)
+    if enabled == FROM_STATE:
+        blocks = values(bucket).get("versioning") or [{}]
+        enabled = bool(blocks[0].get("enabled"))
+    name = values(bucket)["bucket"]
+    status = aws("s3", bucket).get_bucket_versioning(Bucket=name).get("Status")
+    if enabled:
+        assert status == "Enabled", (
+            f"versioning of {name} is {status!r}, configured Enabled"
+        )
+    else:
+        assert status in (None, "Suspended"), (
+            f"versioning of {name} is {status!r}, not off"
+        )
+
+
+def s3_versioning_resource_as_configured(aws: Aws, versioning: Resource) -> None:
+    """An ``aws_s3_bucket_versioning`` resource's status is what the bucket reports."""
+    config = (values(versioning).get("versioning_configuration") or [{}])[0]
+    name = values(versioning)["bucket"]
+    status = aws("s3", versioning).get_bucket_versioning(Bucket=name).get("Status")
+    wanted = config.get("status")
+    if wanted == "Disabled":
+        assert status in (None, "Suspended"), f"versioning of {name} is {status!r}"
+    else:
+        assert status == wanted, (
+            f"versioning of {name} is {status!r}, configured {wanted!r}"
+        )
+
+
+def _sse_algorithm(rules: list[dict[str, Any]]) -> str | None:
+    for rule in rules or []:
+        for default in rule.get("apply_server_side_encryption_by_default") or []:
+            return default.get("sse_algorithm")
+    return None
+
+
+def s3_encryption_as_configured(
+    aws: Aws, resource: Resource, declared: dict[str, Any]
+) -> None:
+    """Default encryption reports the configured algorithm (a bucket or its SSE resource)."""
+    wanted = declared.get("sse_algorithm", FROM_STATE)
+    state = values(resource)
+    if wanted == FROM_STATE:
+        sse = (state.get("server_side_encryption_configuration") or [{}])[0]
+        wanted = _sse_algorithm(sse.get("rule") or state.get("rule") or [])
+    name = state["bucket"]
+    config = aws("s3", resource).get_bucket_encryption(Bucket=name)
+    rules = config["ServerSideEncryptionConfiguration"]["Rules"]
+    got = [r["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in rules]
+    assert wanted in got, f"encryption of {name} is {got}, configured {wanted!r}"
+
+
+def s3_lifecycle_as_configured(
+    aws: Aws, resource: Resource, declared: dict[str, Any]
+) -> None:
+    """The lifecycle rules the bucket reports are the ones configured (count and ids)."""
+    state = values(resource)
+    rules = state.get("lifecycle_rule") or state.get("rule") or []
+    wanted_ids = sorted(r.get("id") for r in rules if r.get("id"))
+    wanted_count = declared.get("rules", len(rules))
+    name = state["bucket"]
+    try:
+        got = aws("s3", resource).get_bucket_lifecycle_configuration(Bucket=name)[
+            "Rules"
+        ]
+    except ClientError as exc:
+        pytest.fail(f"lifecycle configuration of {name} is not readable: {exc}")
+    assert len(got) == wanted_count, (
+        f"{name} has {len(got)} lifecycle rules, configured {wanted_count}"
+    )
+    got_ids = sorted(r.get("ID") for r in got if r.get("ID"))
+    if wanted_ids:
+        assert got_ids == wanted_ids, (
+            f"lifecycle rule ids of {name}: {got_ids} != {wanted_ids}"
+        )
+
+
+def s3_object_as_uploaded(aws: Aws, obj: Resource, declared: dict[str, Any]) -> None:
+    """The object Terraform uploaded is there, with the configured content."""
+    state = values(obj)
+    bucket, key = state["bucket"], state["key"]
+    try:
+        got = aws("s3", obj).get_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        pytest.fail(f"s3://{bucket}/{key} is not readable: {exc}")
+    body = got["Body"].read()
+    content = expected(obj, declared, "content")
+    if content is not None:
+        assert body.decode(errors="replace") == content, (
+            f"s3://{bucket}/{key} content differs"
+        )
+    elif state.get("etag") and "-" not in state["etag"]:
+        etag = got["ETag"].strip('"')
+        assert etag == state["etag"], (
+            f"s3://{bucket}/{key} etag {etag} != {state['etag']}"
+        )
+    content_type = declared.get("content_type")
+    if isinstance(content_type, str):
+        assert got.get("ContentType") == content_type, f"content type of {key} differs"
+
+
+def s3_bucket_policy_as_configured(aws: Aws, policy: Resource) -> None:
+    """The bucket policy the API returns is the configured document."""
+    state = values(policy)
+    got = aws("s3", policy).get_bucket_policy(Bucket=state["bucket"])["Policy"]
+    assert normalize_policy(got) == normalize_policy(state["policy"]), (
+        "bucket policy differs"
+    )
+
+
+def s3_notification_reaches_queue(aws: Aws, notification: Resource) -> None:
+    """Creating an object that matches each queue notification puts an event on the queue."""
+    state = values(notification)
+    configs = state.get("queue") or []
+    assert configs, f"{notification['address']} has no queue notification in the state"
+    s3 = aws("s3", notification)
+    for config in configs:
+        key = f"{config.get('filter_prefix') or ''}{marker()}{config.get('filter_suffix') or ''}"
+        s3.put_object(Bucket=state["bucket"], Key=key, Body=b"lsqm")
+        try:
+            sqs_find_message(aws, config["queue_arn"], key)
+        finally:
+            s3.delete_object(Bucket=state["bucket"], Key=key)
+
+
+def s3_website_as_configured(aws: Aws, resource: Resource) -> None:
+    """The website configuration reports the configured index document."""
+    state = values(resource)
+    index = state.get("index_document")
+    if isinstance(index, list):
+        index = (index or [{}])[0].get("suffix")
+    if not index:
+        website = (state.get("website") or [{}])[0]
+        index = website.get("index_document")
+    got = aws("s3", resource).get_bucket_website(Bucket=state["bucket"])
+    assert got.get("IndexDocument", {}).get("Suffix") == index, (
+        f"index document is not {index}"
+    )
+
+
+# -- SQS -------------------------------------------------------------------------------
+def queue_url(aws: Aws, queue_arn: str) -> str:
+    parts = queue_arn.split(":")
+    sqs = aws("sqs", {"values": {"arn": queue_arn}})
+    return sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])[
+        "QueueUrl"
+    ]
+
+
+def sqs_find_message(
+    aws: Aws, queue_arn: str, text: str, timeout: float = WAIT_S
+) -> str:
+    """Receive from the queue until a message containing ``text`` arrives; delete it."""
+    sqs = aws("sqs", {"values": {"arn": queue_arn}})
+    url = queue_url(aws, queue_arn)
+
+    def probe() -> str | None:
+        got = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        )
+        for message in got.get("Messages", []):
+            if text in message["Body"]:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                return message["Body"]
+        return None
+
+    return wait_for(
+        f"no message containing {text!r} arrived on {queue_arn}", probe, timeout
+    )
+
+
+def sqs_send_receive_delete(aws: Aws, queue: Resource) -> None:
+    """Send a message, receive it back, delete it: the queue delivers what it is given."""
+    state = values(queue)
+    sqs = aws("sqs", queue)
+    url = state.get("url") or state["id"]
+    body = marker()
+    extra = {}
+    if state.get("fifo_queue"):
+        extra = {"MessageGroupId": "lsqm", "MessageDeduplicationId": body}
+    sqs.send_message(QueueUrl=url, MessageBody=body, **extra)
+    delay = float(state.get("delay_seconds") or 0)
+    sqs_find_message(aws, state["arn"], body, timeout=WAIT_S + delay)
+
+
+SQS_ATTRIBUTES = {
+    "visibility_timeout_seconds": "VisibilityTimeout",
+    "message_retention_seconds": "MessageRetentionPeriod",
+    "delay_seconds": "DelaySeconds",
+    "max_message_size": "MaximumMessageSize",
+    "receive_wait_time_seconds": "ReceiveMessageWaitTimeSeconds",
+    "fifo_queue": "FifoQueue",
+    "content_based_deduplication": "ContentBasedDeduplication",
+}
+
+
+def sqs_attributes_as_configured(
+    aws: Aws, queue: Resource, declared: dict[str, Any]
+) -> None:
+    """Queue attributes (timeouts, sizes, FIFO, redrive policy) are what was configured."""
+    state = values(queue)
+    url = state.get("url") or state["id"]
+    got = aws("sqs", queue).get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
+    got = got.get("Attributes", {})
+    assert got.get("QueueArn") == state["arn"], (
+        f"queue ARN {got.get('QueueArn')} != state"
+    )
+    for key, attribute in SQS_ATTRIBUTES.items():
+        if key not in declared:
+            continue
+        wanted = expected(queue, declared, key)
+        if isinstance(wanted, bool):
+            wanted = str(wanted).lower()
+        assert str(got.get(attribute, "false")).lower() == str(wanted).lower(), (
+            f"{attribute} of {state['name']} is {got.get(attribute)!r}, configured {wanted!r}"
+        )
+    if "redrive_policy" in declared:
+        wanted = json.loads(expected(queue, declared, "redrive_policy") or "{}")
+        actual = json.loads(got.get("RedrivePolicy") or "{}")
+        assert actual.get("deadLetterTargetArn") == wanted.get("deadLetterTargetArn"), (
+            f"dead-letter target of {state['name']} differs: {actual}"
+        )
+        assert int(actual.get("maxReceiveCount", 0)) == int(
+            wanted.get("maxReceiveCount", 0)
+        )
+
+
+def sqs_queue_policy_as_configured(aws: Aws, policy: Resource) -> None:
+    """The queue's Policy attribute is the configured document."""
+    state = values(policy)
+    got = aws("sqs", policy).get_queue_attributes(
+        QueueUrl=state["queue_url"], AttributeNames=["Policy"]
+    )
+    document = got.get("Attributes", {}).get("Policy")
+    assert document, f"queue {state['queue_url']} has no policy"
+    assert normalize_policy(document) == normalize_policy(state["policy"]), (
+        "queue policy differs"
+    )
+
+
+# -- SNS -------------------------------------------------------------------------------
+def sns_publish(aws: Aws, topic: Resource) -> None:
+    """Publishing to the topic is accepted and returns a message id."""
+    state = values(topic)
+    extra = {}
+    if state.get("fifo_topic"):
+        extra = {"MessageGroupId": "lsqm", "MessageDeduplicationId": marker()}
+    got = aws("sns", topic).publish(TopicArn=state["arn"], Message=marker(), **extra)
+    assert got.get("MessageId"), "publish returned no MessageId"
+
+
+def sns_topic_as_configured(
+    aws: Aws, topic: Resource, declared: dict[str, Any]
+) -> None:
+    """The topic's attributes (ARN, display name, FIFO) are what was configured."""
+    state = values(topic)
+    got = aws("sns", topic).get_topic_attributes(TopicArn=state["arn"])["Attributes"]
+    assert got.get("TopicArn") == state["arn"]
+    if "display_name" in declared:
+        wanted = expected(topic, declared, "display_name") or ""
+        assert got.get("DisplayName", "") == wanted, (
+            f"display name is {got.get('DisplayName')}"
+        )
+    if "fifo_topic" in declared:
+        wanted = str(bool(expected(topic, declared, "fifo_topic"))).lower()
+        assert str(got.get("FifoTopic", "false")).lower() == wanted
+
+
+def sns_delivers_to_queue(aws: Aws, subscription: Resource) -> None:
+    """A message published to the topic arrives on the subscribed SQS queue."""
+    state = values(subscription)
+    if state.get("filter_policy"):
+        pytest.skip("a filter policy decides delivery; delivery is not exercised")
+    text = marker()
+    topic = {"values": {"arn": state["topic_arn"]}}
+    extra = {}
+    if state["topic_arn"].endswith(".fifo"):
+        extra = {"MessageGroupId": "lsqm", "MessageDeduplicationId": text}
+    aws("sns", topic).publish(TopicArn=state["topic_arn"], Message=text, **extra)
+    sqs_find_message(aws, state["endpoint"], text)
+
+
+def sns_subscription_as_configured(aws: Aws, subscription: Resource) -> None:
+    """The subscription's protocol and endpoint are what was configured."""
+    state = values(subscription)
+    got = aws("sns", subscription).get_subscription_attributes(
+        SubscriptionArn=state["arn"]
+    )
+    attributes = got["Attributes"]
+    assert attributes.get("Protocol") == state["protocol"], f"protocol is {attributes}"
+    assert attributes.get("Endpoint") == state["endpoint"], f"endpoint is {attributes}"
+    if state.get("raw_message_delivery"):
+        assert str(attributes.get("RawMessageDelivery")).lower() == "true"
+
+
+# -- DynamoDB --------------------------------------------------------------------------
+def _sample(kind: str, text: str) -> dict[str, Any]:
+    if kind == "N":
+        return {"N": str(uuid.uuid4().int % 1_000_000)}
+    if kind == "B":
+        return {"B": text.encode()}
+    return {"S": text}
+
+
+def dynamodb_put_get_query(aws: Aws, table: Resource) -> None:
+    """Put an item by the key schema, read it back, query it by its hash key, delete it."""
+    state = values(table)
+    types = {a["name"]: a["type"] for a in state.get("attribute") or []}
+    key = {state["hash_key"]: _sample(types.get(state["hash_key"], "S"), marker())}
+    if state.get("range_key"):
+        key[state["range_key"]] = _sample(types.get(state["range_key"], "S"), marker())
+    item = {**key, "lsqm_note": {"S": "written by lsqm"}}
+    ddb = aws("dynamodb", table)
+    name = state["name"]
+    ddb.put_item(TableName=name, Item=item)
+    try:
+        got = ddb.get_item(TableName=name, Key=key, ConsistentRead=True).get("Item")
+        assert got == item, f"get_item on {name} returned {got}, not the item put"
+        found = ddb.query(
+            TableName=name,
+            KeyConditionExpression="#h = :h",
+            ExpressionAttributeNames={"#h": state["hash_key"]},
+            ExpressionAttributeValues={":h": key[state["hash_key"]]},
+        )
+        assert found["Count"] >= 1, (
+            f"query on {name} by {state['hash_key']} found nothing"
+        )
+    finally:
+        ddb.delete_item(TableName=name, Key=key)
+    assert "Item" not in ddb.get_item(TableName=name, Key=key, ConsistentRead=True)
+
+
+def dynamodb_table_as_configured(
+    aws: Aws, table: Resource, declared: dict[str, Any]
+) -> None:
+    """Key schema, billing mode and global secondary indexes are what was configured."""
+    state = values(table)
+    got = aws("dynamodb", table).describe_table(TableName=state["name"])["Table"]
+    schema = {k["KeyType"]: k["AttributeName"] for k in got["KeySchema"]}
+    assert schema.get("HASH") == expected(table, declared, "hash_key"), (
+        f"key schema {schema}"
+    )
+    if state.get("range_key"):
+        assert schema.get("RANGE") == expected(table, declared, "range_key")
+    billing = got.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+    wanted = expected(table, declared, "billing_mode") or "PROVISIONED"
+    assert billing == wanted, (
+        f"billing mode of {state['name']} is {billing}, not {wanted}"
+    )
+    if wanted == "PROVISIONED" and "read_capacity" in declared:
+        throughput = got.get("ProvisionedThroughput", {})
+        assert throughput.get("ReadCapacityUnits") == expected(
+            table, declared, "read_capacity"
+        )
+        assert throughput.get("WriteCapacityUnits") == expected(
+            table, declared, "write_capacity"
+        )
+    indexes = sorted(i["IndexName"] for i in got.get("GlobalSecondaryIndexes", []))
+    wanted_indexes = sorted(
+        i["name"] for i in state.get("global_secondary_index") or []
+    )
+    assert indexes == wanted_indexes, (
+        f"global secondary indexes {indexes} != {wanted_indexes}"
+    )
+
+
+def dynamodb_item_as_configured(aws: Aws, item: Resource) -> None:
+    """The item Terraform wrote can be read back by its key, with the configured attributes."""
+    state = values(item)
+    wanted = json.loads(state["item"])
+    key = {state["hash_key"]: wanted[state["hash_key"]]}
+    if state.get("range_key"):
+        key[state["range_key"]] = wanted[state["range_key"]]
+    got = aws("dynamodb", item).get_item(
+        TableName=state["table_name"], Key=key, ConsistentRead=True
+    )
+    assert got.get("Item") == wanted, (
+        f"item {key} in {state['table_name']} is {got.get('Item')}"
+    )
+
+
+# -- IAM -------------------------------------------------------------------------------
+def iam_role_can_be_assumed(aws: Aws, role: Resource) -> None:
+    """STS issues credentials for the role, naming it in the assumed-role ARN."""
+    state = values(role)
+    got = aws("sts").assume_role(RoleArn=state["arn"], RoleSessionName="lsqm")
+    assert state["name"] in got["AssumedRoleUser"]["Arn"], (
+        f"assumed {got['AssumedRoleUser']}"
+    )
+    assert got["Credentials"]["AccessKeyId"], "assume_role returned no credentials"
+
+
+def iam_role_as_configured(aws: Aws, role: Resource) -> None:
+    """The role exists with the configured trust policy."""
+    state = values(role)
+    got = aws("iam").get_role(RoleName=state["name"])["Role"]
+    assert got["Arn"] == state["arn"], f"role ARN {got['Arn']} != {state['arn']}"
+    trust = got["AssumeRolePolicyDocument"]
+    if isinstance(trust, str):
+        trust = json.loads(urllib.parse.unquote(trust))
+    assert normalize_policy(trust) == normalize_policy(state["assume_role_policy"]), (
+        f"trust policy of {state['name']} differs: {trust}"
+    )
+
+
+def iam_policy_attached(aws: Aws, attachment: Resource) -> None:
+    """The managed policy is attached to the role."""
+    state = values(attachment)
+    got = aws("iam").list_attached_role_policies(RoleName=state["role"])[
+        "AttachedPolicies"
+    ]
+    arns = [p["PolicyArn"] for p in got]
+    assert state["policy_arn"] in arns, (
+        f"{state['policy_arn']} not attached to {state['role']}"
+    )
+
+
+def iam_policy_attachment_as_configured(aws: Aws, attachment: Resource) -> None:
+    """Every role named by an ``aws_iam_policy_attachment`` has the policy attached."""
+    state = values(attachment)
+    for role in state.get("roles") or []:
+        got = aws("iam").list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+        assert state["policy_arn"] in [p["PolicyArn"] for p in got], (
+            f"not attached to {role}"
+        )
+
+
+def iam_role_policy_as_configured(aws: Aws, policy: Resource) -> None:
+    """The inline role policy returns the configured document."""
+    state = values(policy)
+    got = aws("iam").get_role_policy(RoleName=state["role"], PolicyName=state["name"])
+    document = got["PolicyDocument"]
+    if isinstance(document, str):
+        document = json.loads(urllib.parse.unquote(document))
+    assert normalize_policy(document) == normalize_policy(state["policy"]), (
+        "inline policy differs"
+    )
+
+
+def iam_policy_as_configured(aws: Aws, policy: Resource) -> None:
+    """The managed policy's default version is the configured document."""
+    state = values(policy)
+    iam = aws("iam")
+    version = iam.get_policy(PolicyArn=state["arn"])["Policy"]["DefaultVersionId"]
+    got = iam.get_policy_version(PolicyArn=state["arn"], VersionId=version)[
+        "PolicyVersion"
+    ]
+    document = got["Document"]
+    if isinstance(document, str):
+        document = json.loads(urllib.parse.unquote(document))
+    assert normalize_policy(document) == normalize_policy(state["policy"]), (
+        "policy differs"
+    )
+
+
+# -- KMS -------------------------------------------------------------------------------
+def kms_encrypt_decrypt(
+    aws: Aws, key: Resource, key_id_attribute: str = "key_id"
+) -> None:
+    """Encrypting then decrypting with the key (or alias) returns the plaintext."""
+    state = values(key)
+    spec = state.get("customer_master_key_spec") or "SYMMETRIC_DEFAULT"
+    if (
+        state.get("key_usage", "ENCRYPT_DECRYPT") != "ENCRYPT_DECRYPT"
+        or spec != "SYMMETRIC_DEFAULT"
+    ):
+        pytest.skip(f"key usage {state.get('key_usage')} / {spec} does not encrypt")
+    kms = aws("kms", key)
+    plaintext = marker().encode()
+    blob = kms.encrypt(KeyId=state[key_id_attribute], Plaintext=plaintext)[
+        "CiphertextBlob"
+    ]
+    assert blob != plaintext, "ciphertext equals the plaintext"
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == plaintext, (
+        "decrypt lost the text"
+    )
+
+
+def kms_key_as_configured(aws: Aws, key: Resource, declared: dict[str, Any]) -> None:
+    """The key's state, usage and description are what was configured."""
+    state = values(key)
+    got = aws("kms", key).describe_key(KeyId=state["key_id"])["KeyMetadata"]
+    assert got["Arn"] == state["arn"], f"key ARN {got['Arn']} != {state['arn']}"
+    enabled = expected(key, declared, "is_enabled")
+    assert got["Enabled"] is (enabled is not False), f"key Enabled is {got['Enabled']}"
+    if "description" in declared:
+        assert got.get("Description", "") == (
+            expected(key, declared, "description") or ""
+        )
+    if "key_usage" in declared:
+        assert got["KeyUsage"] == expected(key, declared, "key_usage")
+
+
+def kms_alias_as_configured(aws: Aws, alias: Resource) -> None:
+    """The alias points at the configured key."""
+    state = values(alias)
+    aliases = aws("kms", alias).list_aliases()["Aliases"]
+    found = [a for a in aliases if a["AliasName"] == state["name"]]
+    assert found, f"alias {state['name']} is not listed"
+    target = state["target_key_id"]
+    assert found[0].get("TargetKeyId") and target.endswith(found[0]["TargetKeyId"]), (
+        f"alias {state['name']} targets {found[0].get('TargetKeyId')}, configured {target}"
+    )
+
+
+# -- SSM and Secrets Manager -----------------------------------------------------------
+def ssm_parameter_value_as_configured(
+    aws: Aws, param: Resource, declared: dict[str, Any]
+) -> None:
+    """Reading the parameter returns the configured value."""
+    state = values(param)
+    got = aws("ssm", param).get_parameter(Name=state["name"], WithDecryption=True)[
+        "Parameter"
+    ]
+    wanted = expected(param, declared, "value")
+    if wanted is None:
+        wanted = state.get("insecure_value")
+    assert got["Value"] == str(wanted), f"parameter {state['name']} holds another value"
+
+
+def ssm_parameter_type_as_configured(
+    aws: Aws, param: Resource, declared: dict[str, Any]
+) -> None:
+    """The parameter has the configured type."""
+    state = values(param)
+    got = aws("ssm", param).get_parameter(Name=state["name"], WithDecryption=True)[
+        "Parameter"
+    ]
+    wanted = expected(param, declared, "type")
+    assert got["Type"] == wanted, (
+        f"parameter {state['name']} is {got['Type']}, not {wanted}"
+    )
+
+
+def secret_as_configured(aws: Aws, secret: Resource, declared: dict[str, Any]) -> None:
+    """The secret exists under its name, with the configured description."""
+    state = values(secret)
+    got = aws("secretsmanager", secret).describe_secret(SecretId=state["arn"])
+    assert got["Name"] == state["name"], f"secret name {got['Name']} != {state['name']}"
+    if "description" in declared:
+        assert got.get("Description", "") == (
+            expected(secret, declared, "description") or ""
+        )
+
+
+def secret_value_as_configured(aws: Aws, version: Resource) -> None:
+    """Reading the secret version returns the configured value."""
+    state = values(version)
+    got = aws("secretsmanager", version).get_secret_value(
+        SecretId=state["secret_id"], VersionId=state["version_id"]
+    )
+    if state.get("secret_string"):
+        assert got.get("SecretString") == state["secret_string"], (
+            "secret string differs"
+        )
+    else:
+        assert base64.b64encode(got["SecretBinary"]).decode() == state["secret_binary"]
+
+
+# -- Kinesis ---------------------------------------------------------------------------
+def kinesis_put_get(aws: Aws, stream: Resource) -> None:
+    """A record put on the stream can be read back from its shard."""
+    state = values(stream)
+    kinesis = aws("kinesis", stream)
+    name = state["name"]
+
+    def active() -> bool:
+        summary = kinesis.describe_stream_summary(StreamName=name)[
+            "StreamDescriptionSummary"
+        ]
+        return summary["StreamStatus"] in ("ACTIVE", "UPDATING")
+
+    wait_for(f"stream {name} did not become ACTIVE", active)
+    data = marker().encode()
+    put = kinesis.put_record(StreamName=name, Data=data, PartitionKey="lsqm")
+    iterator = kinesis.get_shard_iterator(
+        StreamName=name,
+        ShardId=put["ShardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StartingSequenceNumber=put["SequenceNumber"],
+    )["ShardIterator"]
+
+    def read() -> bool:
+        records = kinesis.get_records(ShardIterator=iterator, Limit=10)["Records"]
+        return any(r["Data"] == data for r in records)
+
+    wait_for(f"the record put on {name} was not returned by get_records", read)
+
+
+def kinesis_stream_as_configured(
+    aws: Aws, stream: Resource, declared: dict[str, Any]
+) -> None:
+    """Shard count and retention are what was configured."""
+    state = values(stream)
+    got = aws("kinesis", stream).describe_stream_summary(StreamName=state["name"])
+    summary = got["StreamDescriptionSummary"]
+    assert summary["StreamARN"] == state["arn"], f"stream ARN {summary['StreamARN']}"
+    mode = (summary.get("StreamModeDetails") or {}).get("StreamMode", "PROVISIONED")
+    if mode == "PROVISIONED" and expected(stream, declared, "shard_count"):
+        wanted = int(expected(stream, declared, "shard_count"))
+        assert summary["OpenShardCount"] == wanted, (
+            f"{summary['OpenShardCount']} open shards"
+        )
+    if "retention_period" in declared:
+        wanted = int(expected(stream, declared, "retention_period"))
+        assert summary["RetentionPeriodHours"] == wanted, "retention period differs"
+
+
+# -- EventBridge -----------------------------------------------------------------------
+def _event_field(spec: Any, text: str) -> Any:
+    """A value that matches one field of an event pattern, or None when it cannot be made."""
+    if isinstance(spec, dict):
+        nested = {k: _event_field(v, text) for k, v in spec.items()}
+        return None if None in nested.values() else nested
+    if not isinstance(spec, list) or not spec:
+        return None
+    first = spec[0]
+    if isinstance(first, str | int | float | bool):
+        return first
+    if isinstance(first, dict) and "prefix" in first:
+        return f"{first['prefix']}{text}"
+    if isinstance(first, dict) and first.get("exists") is True:
+        return text
+    return None
+
+
+def event_matching(pattern: dict[str, Any], text: str) -> dict[str, Any] | None:
+    """A PutEvents entry that the pattern matches, with ``text`` in its detail."""
+    source = _event_field(pattern.get("source", ["lsqm.test"]), text)
+    detail_type = _event_field(pattern.get("detail-type", ["lsqm"]), text)
+    detail = _event_field(pattern.get("detail", {}), text)
+    if source is None or detail_type is None or detail is None:
+        return None
+    if set(pattern) - {"source", "detail-type", "detail"}:
+        return None
+    return {
+        "Source": source,
+        "DetailType": detail_type,
+        "Detail": json.dumps({**detail, "lsqm_marker": text}),
+    }
+
+
+def events_reach_queue(aws: Aws, target: Resource, rule: Resource) -> None:
+    """An event matching the rule's pattern, put on its bus, arrives on the target queue."""
+    pattern = json.loads(values(rule).get("event_pattern") or "{}")
+    text = marker()
+    entry = event_matching(pattern, text)
+    if entry is None:
+        pytest.skip(f"cannot build an event matching {pattern}")
+    entry["EventBusName"] = values(rule).get("event_bus_name") or "default"
+    got = aws("events", rule).put_events(Entries=[entry])
+    assert got["FailedEntryCount"] == 0, f"put_events failed: {got['Entries']}"
+    sqs_find_message(aws, values(target)["arn"], text)
+
+
+def events_rule_as_configured(
+    aws: Aws, rule: Resource, declared: dict[str, Any]
+) -> None:
+    """The rule's pattern, schedule and state are what was configured."""
+    state = values(rule)
+    got = aws("events", rule).describe_rule(
+        Name=state["name"], EventBusName=state.get("event_bus_name") or "default"
+    )
+    assert got["Arn"] == state["arn"], f"rule ARN {got['Arn']} != {state['arn']}"
+    if state.get("event_pattern"):
+        assert json_equal(got.get("EventPattern"), state["event_pattern"]), (
+            "pattern differs"
+        )
+    if state.get("schedule_expression"):
+        assert got.get("ScheduleExpression") == state["schedule_expression"]
+    if "is_enabled" in declared:
+        wanted = "ENABLED" if expected(rule, declared, "is_enabled") else "DISABLED"
+        assert got.get("State") == wanted, f"rule state {got.get('State')} != {wanted}"
+
+
+def events_target_as_configured(aws: Aws, target: Resource) -> None:
+    """The rule lists the target with the configured ARN."""
+    state = values(target)
+    got = aws("events", target).list_targets_by_rule(
+        Rule=state["rule"], EventBusName=state.get("event_bus_name") or "default"
+    )["Targets"]
+    arns = {t["Id"]: t["Arn"] for t in got}
+    assert arns.get(state["target_id"]) == state["arn"], (
+        f"targets of {state['rule']}: {arns}"
+    )
+
+
+# -- Step Functions --------------------------------------------------------------------
+def sfn_execution_succeeds(aws: Aws, machine: Resource) -> None:
+    """An execution started with an empty input reaches SUCCEEDED."""
+    state = values(machine)
+    sfn = aws("stepfunctions", machine)
+    arn = state.get("arn") or state["id"]
+    if state.get("type") == "EXPRESS":
+        got = sfn.start_sync_execution(stateMachineArn=arn, input="{}")
+        assert got["status"] == "SUCCEEDED", f"{got.get('error')}: {got.get('cause')}"
+        return
+    execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+
+    def finished() -> dict[str, Any] | None:
+        got = sfn.describe_execution(executionArn=execution)
+        return got if got["status"] != "RUNNING" else None
+
+    got = wait_for(f"execution of {state['name']} did not finish", finished, timeout=60)
+    assert got["status"] == "SUCCEEDED", (
+        f"execution of {state['name']} ended {got['status']}: {got.get('error')} {got.get('cause')}"
+    )
+
+
+def sfn_machine_as_configured(aws: Aws, machine: Resource) -> None:
+    """The state machine's definition and role are what was configured."""
+    state = values(machine)
+    arn = state.get("arn") or state["id"]
+    got = aws("stepfunctions", machine).describe_state_machine(stateMachineArn=arn)
+    assert json_equal(got["definition"], state["definition"]), "definition differs"
+    assert got["roleArn"] == state["role_arn"], (
+        f"role {got['roleArn']} != {state['role_arn']}"
+    )
+
+
+# -- API Gateway -----------------------------------------------------------------------
+def http_call(method: str, url: str, body: bytes | None = None) -> tuple[int, bytes]:
+    """One HTTP request to the emulator; the status code and body, also for error codes."""
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def emulator_url(path: str) -> str:
+    endpoint = os.environ["AWS_ENDPOINT_URL"].rstrip("/")
+    assert endpoint.startswith(("http://127.0.0.1", "http://localhost")), endpoint
+    return endpoint + path
+
+
+def concrete_path(path: str) -> str:
+    """A request path for a resource path template (``/items/{id}`` -> ``/items/lsqm``)."""
+    parts = ["lsqm" if p.startswith("{") else p for p in path.split("/")]
+    return "/".join(parts)
+
+
+def apigateway_method_answers(aws: Aws, method: Resource) -> None:
+    """Calling the method through the emulator's URL of a deployed stage answers as declared:
+    with one of its method response codes, else a non-error status."""
+    state = values(method)
+    api = aws("apigateway", method)
+    api_id = state["rest_api_id"]
+    stages = api.get_stages(restApiId=api_id).get("item", [])
+    assert stages, f"REST API {api_id} has no deployed stage to call"
+    path = api.get_resource(restApiId=api_id, resourceId=state["resource_id"])["path"]
+    declared = api.get_method(
+        restApiId=api_id,
+        resourceId=state["resource_id"],
+        httpMethod=state["http_method"],
+    )
+    codes = sorted(int(c) for c in declared.get("methodResponses", {}))
+    verb = "GET" if state["http_method"] == "ANY" else state["http_method"]
+    body = b"{}" if verb in ("POST", "PUT", "PATCH") else None
+    url = emulator_url(
+        f"/_aws/execute-api/{api_id}/{stages[0]['stageName']}{concrete_path(path)}"
+    )
+    status, payload = http_call(verb, url, body)
+    if codes:
+        assert status in codes, (
+            f"{verb} {path} answered {status} ({payload[:200]!r}), not {codes}"
+        )
+    else:
+        assert status < 400, f"{verb} {path} answered {status}: {payload[:200]!r}"
+
+
+def apigateway_method_as_configured(aws: Aws, method: Resource) -> None:
+    """The method's authorization and API key requirement are what was configured."""
+    state = values(method)
+    got = aws("apigateway", method).get_method(
+        restApiId=state["rest_api_id"],
+        resourceId=state["resource_id"],
+        httpMethod=state["http_method"],
+    )
+    assert got["authorizationType"] == state["authorization"], got["authorizationType"]
+    assert bool(got.get("apiKeyRequired")) == bool(state.get("api_key_required"))
+
+
+def apigateway_rest_api_as_configured(aws: Aws, rest_api: Resource) -> None:
+    """The REST API exists under its configured name."""
+    state = values(rest_api)
+    got = aws("apigateway", rest_api).get_rest_api(restApiId=state["id"])
+    assert got["name"] == state["name"], (
+        f"REST API name {got['name']} != {state['name']}"
+    )
+
+
+# -- Lambda ----------------------------------------------------------------------------
+def lambda_invoke(aws: Aws, function: Resource) -> None:
+    """Invoking the function returns 200 without a function error."""
+    state = values(function)
+    client = aws("lambda", function)
+    name = state["function_name"]
+
+    def settled() -> dict[str, Any] | None:
+        config = client.get_function_configuration(FunctionName=name)
+        return config if config.get("State", "Active") != "Pending" else None
+
+    config = wait_for(f"function {name} stayed Pending", settled, timeout=60)
+    if config.get("State") == "Failed":
+        pytest.fail(
+            f"function {name} is in state Failed ({config.get('StateReasonCode')}): "
+            f"{config.get('StateReason')}"
+        )
+    got = client.invoke(FunctionName=name, Payload=b"{}")
+    payload = got["Payload"].read()
+    assert got["StatusCode"] == 200, f"invoke returned {got['StatusCode']}"
+    assert not got.get("FunctionError"), (
+        f"{got.get('FunctionError')}: {payload[:300]!r}"
+    )
+
+
+def lambda_function_as_configured(
+    aws: Aws, function: Resource, declared: dict[str, Any]
+) -> None:
+    """Runtime, handler, memory and timeout are what was configured."""
+    state = values(function)
+    got = aws("lambda", function).get_function_configuration(
+        FunctionName=state["function_name"]
+    )
+    for key, field in (
+        ("runtime", "Runtime"),
+        ("handler", "Handler"),
+        ("memory_size", "MemorySize"),
+        ("timeout", "Timeout"),
+    ):
+        wanted = expected(function, declared, key)
+        if wanted is not None:
+            assert got.get(field) == wanted, (
+                f"{field} is {got.get(field)!r}, not {wanted!r}"
+            )
+
+
+# -- CloudWatch ------------------------------------------------------------------------
+def logs_put_get(aws: Aws, group: Resource) -> None:
+    """An event written to a new stream of the log group can be read back."""
+    state = values(group)
+    logs = aws("logs", group)
+    stream = marker()
+    logs.create_log_stream(logGroupName=state["name"], logStreamName=stream)
+    try:
+        logs.put_log_events(
+            logGroupName=state["name"],
+            logStreamName=stream,
+            logEvents=[{"timestamp": int(time.time() * 1000), "message": stream}],
+        )
+
+        def read() -> bool:
+            got = logs.get_log_events(logGroupName=state["name"], logStreamName=stream)
+            return any(e["message"] == stream for e in got["events"])
+
+        wait_for(f"the event written to {state['name']} was not returned", read)
+    finally:
+        logs.delete_log_stream(logGroupName=state["name"], logStreamName=stream)
+
+
+def log_group_as_configured(
+    aws: Aws, group: Resource, declared: dict[str, Any]
+) -> None:
+    """The log group exists with the configured retention."""
+    state = values(group)
+    got = aws("logs", group).describe_log_groups(logGroupNamePrefix=state["name"])
+    found = [g for g in got["logGroups"] if g["logGroupName"] == state["name"]]
+    assert found, f"log group {state['name']} is not listed"
+    wanted = expected(group, declared, "retention_in_days") or None
+    assert found[0].get("retentionInDays") == wanted, (
+        f"retention {found[0].get('retentionInDays')}"
+    )
+
+
+def alarm_as_configured(aws: Aws, alarm: Resource, declared: dict[str, Any]) -> None:
+    """The alarm watches the configured metric with the configured threshold."""
+    state = values(alarm)
+    got = aws("cloudwatch", alarm).describe_alarms(AlarmNames=[state["alarm_name"]])
+    found = got["MetricAlarms"]
+    assert found, f"alarm {state['alarm_name']} is not listed"
+    for key, field in (
+        ("metric_name", "MetricName"),
+        ("namespace", "Namespace"),
+        ("comparison_operator", "ComparisonOperator"),
+        ("evaluation_periods", "EvaluationPeriods"),
+    ):
+        wanted = expected(alarm, declared, key)
+        if wanted is not None:
+            assert found[0].get(field) == wanted, f"{field} is {found[0].get(field)!r}"
+    assert float(found[0]["Threshold"]) == float(expected(alarm, declared, "threshold"))
+
+
+def alarm_state_can_be_set(aws: Aws, alarm: Resource) -> None:
+    """Setting the alarm's state is reflected when it is described."""
+    state = values(alarm)
+    cloudwatch = aws("cloudwatch", alarm)
+    name = state["alarm_name"]
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="lsqm")
+    got = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    assert got and got[0]["StateValue"] == "ALARM", f"alarm {name} state is not ALARM"
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="lsqm")
