@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lsqm.config import DiscoverySettings
+from lsqm.config import COMMUNITY_SERVICES, DiscoverySettings
 from lsqm.discovery.interface import Code, Reason
 from lsqm.terraform.hcl import (
     Attribute,
@@ -46,7 +46,7 @@ class Policy:
     """What the filter allows; built from :class:`~lsqm.config.DiscoverySettings`."""
 
     allowed_providers: frozenset[str] = frozenset({"aws"})
-    supported_services: frozenset[str] | None = None  # None: every service
+    supported_services: frozenset[str] | None = frozenset(COMMUNITY_SERVICES)  # None: any
     allow_exec: bool = False
     max_file_bytes: int = 5 * 1024 * 1024
     max_candidate_bytes: int = 50 * 1024 * 1024
