@@ -78,7 +78,29 @@ def lsqm_command(f: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Attaches the command modules on first use, so importing one of them (which imports
+    this module) never runs into a half-initialised circle."""
+
+    _loaded = False
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            from lsqm.commands import register_all
+
+            register_all(self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config", type=click.Path(path_type=Path, dir_okay=False), default=None,
     help="settings file (YAML); default: ./lsqm.yaml when present",
@@ -98,16 +120,6 @@ def cli(
     if config is None and Path("lsqm.yaml").is_file():
         config = Path("lsqm.yaml")
     ctx.obj = {"config": config, "artifacts": artifacts, "verbose": verbose, "dry_run": dry_run}
-
-
-def _register() -> None:
-    """Attach every command module's commands (each module owns its options)."""
-    from lsqm.commands import register_all
-
-    register_all(cli)
-
-
-_register()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.discovery.helpers import FakeGitHub, Lsqm
+from tests.discovery.helpers import FakeGitHub, FakeRegistry, Lsqm
 
 
 @pytest.fixture
@@ -22,4 +22,12 @@ def github(httpserver: Any) -> FakeGitHub:
     fake = FakeGitHub()
     fake.base = httpserver.url_for("").rstrip("/")
     httpserver.expect_request(re.compile(r"^/(repos|orgs|_codeload)/.*")).respond_with_handler(fake)
+    return fake
+
+
+@pytest.fixture
+def registry(httpserver: Any) -> FakeRegistry:
+    fake = FakeRegistry()
+    fake.base = httpserver.url_for("").rstrip("/")
+    httpserver.expect_request(re.compile(r"^/(v1|archives)/.*")).respond_with_handler(fake)
     return fake

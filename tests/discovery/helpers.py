@@ -11,6 +11,7 @@ import re
 import subprocess
 import tarfile
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -285,3 +286,88 @@ class FakeGitHub:
             {"X-RateLimit-Remaining": "0", "X-RateLimit-Limit": "60",
              "X-RateLimit-Reset": str(int(time.time()) + 3000)},
         )  # fmt: skip
+
+
+# -- a fake Terraform Registry ---------------------------------------------------------------
+@dataclass
+class FakeModule:
+    namespace: str
+    name: str
+    version: str
+    downloads: int
+    files: dict[str, bytes]
+    archive: str = "tar.gz"  # "tar.gz", "zip", or a git:: URL for X-Terraform-Get
+    verified: bool = True
+
+    @property
+    def ident(self) -> str:
+        return f"{self.namespace}/{self.name}/aws/{self.version}"
+
+    def examples(self) -> list[str]:
+        return sorted({p.rsplit("/", 1)[0] for p in self.files if p.startswith("examples/")})
+
+
+class FakeRegistry:
+    """Answers like registry.terraform.io's v1 modules API."""
+
+    def __init__(self) -> None:
+        self.modules: list[FakeModule] = []
+        self.log: list[str] = []
+        self.base = ""
+
+    def __call__(self, request: Request) -> Response:
+        self.log.append(request.full_path.rstrip("?"))
+        path = request.path
+        if m := re.fullmatch(r"/archives/(.+)\.(tar\.gz|zip)", path):
+            module = next(x for x in self.modules if x.name == m[1])
+            top = f"terraform-aws-{module.name}-{module.version}"
+            if m[2] == "zip":
+                buf = io.BytesIO()
+                with zipfile.ZipFile(buf, "w") as zf:
+                    for name, data in module.files.items():
+                        zf.writestr(f"{top}/{name}", data)
+                return Response(buf.getvalue(), 200, {"Content-Type": "application/zip"})
+            return Response(targz(module.files, top), 200, {"Content-Type": "application/x-gzip"})
+        if m := re.fullmatch(r"/v1/modules/([^/]+)/([^/]+)/aws/([^/]+)/download", path):
+            module = self._find(m[1], m[2], m[3])
+            where = module.archive
+            if not where.startswith("git::"):
+                where = f"/archives/{module.name}.{module.archive}"
+            return Response(b"", 204, {"X-Terraform-Get": where})
+        if m := re.fullmatch(r"/v1/modules/([^/]+)/([^/]+)/aws/([^/]+)", path):
+            module = self._find(m[1], m[2], m[3])
+            detail = {**self._summary(module), "root": {"path": ""}, "submodules": [],
+                      "examples": [{"path": e, "name": e.split("/")[-1]}
+                                   for e in module.examples()]}  # fmt: skip
+            return self._json(detail)
+        if path in ("/v1/modules", "/v1/modules/search") or re.fullmatch(r"/v1/modules/\w+", path):
+            chosen = [x for x in self.modules if path.count("/") < 3 or x.namespace in path]
+            if request.args.get("verified") == "true":
+                chosen = [x for x in chosen if x.verified]
+            limit, offset = int(request.args["limit"]), int(request.args.get("offset", 0))
+            page = chosen[offset : offset + limit]
+            meta: dict[str, Any] = {"limit": limit, "current_offset": offset}
+            if offset + limit < len(chosen):
+                meta["next_offset"] = offset + limit
+                meta["next_url"] = f"{path}?limit={limit}&offset={offset + limit}"
+            return self._json({"meta": meta, "modules": [self._summary(x) for x in page]})
+        return Response('{"errors":["Not Found"]}', 404)
+
+    def _find(self, ns: str, name: str, version: str) -> FakeModule:
+        return next(
+            x for x in self.modules if (x.namespace, x.name, x.version) == (ns, name, version)
+        )
+
+    def _summary(self, module: FakeModule) -> dict[str, Any]:
+        return {
+            "id": module.ident, "owner": "", "namespace": module.namespace, "name": module.name,
+            "version": module.version, "provider": "aws", "description": "",
+            "source": f"https://github.com/{module.namespace}/terraform-aws-{module.name}",
+            "published_at": "2026-01-01T00:00:00Z", "downloads": module.downloads,
+            "verified": module.verified,
+        }  # fmt: skip
+
+    def _json(self, body: Any) -> Response:
+        data = json.dumps(body).encode()
+        return Response(data, 200, {"Content-Type": "application/json",
+                                    "ETag": f'"{hashlib.sha256(data).hexdigest()[:20]}"'})  # fmt: skip

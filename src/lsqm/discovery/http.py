@@ -102,7 +102,9 @@ class ApiClient:
 
     # -- JSON with ETags -----------------------------------------------------------------
     def get_json(self, path_or_url: str, params: dict[str, Any] | None = None) -> Reply:
-        url = str(httpx.URL(self.url(path_or_url), params=params or None))
+        url = self.url(path_or_url)
+        if params:  # httpx.URL(url, params=...) replaces a query the URL already has
+            url = str(httpx.URL(url).copy_merge_params(params))
         cached = self._cache_read(url)
         extra = {"If-None-Match": cached["etag"]} if cached and cached.get("etag") else {}
         response = self._send("GET", url, extra)

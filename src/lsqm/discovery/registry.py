@@ -76,7 +76,8 @@ class RegistrySource:
                 count += 1
                 yield module
             next_offset = (body.get("meta") or {}).get("next_offset")
-            if next_offset is None or next_offset == params["offset"]:
+            full = self.max_modules is not None and count >= self.max_modules
+            if full or next_offset is None or next_offset == params["offset"]:
                 return
             params["offset"] = next_offset
 

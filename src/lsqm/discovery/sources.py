@@ -63,6 +63,7 @@ class RegistrySpec(_Spec):
     verified: bool | None = True
     min_downloads: int = Field(default=0, ge=0)
     max_modules: int | None = Field(default=50, ge=1)
+    page_size: int = Field(default=50, ge=1, le=100)
 
 
 SourceSpec = Annotated[
@@ -200,5 +201,5 @@ def build(spec: SourceSpec, settings: Settings, notify: Callable[[str], None]) -
     api = client(d.registry_url, "Terraform Registry", {"Accept": "application/json"}, None)
     return RegistrySource(
         spec.name, api, cache / "registry", d.git_timeout_s, max_archive, spec.query,
-        spec.namespace, spec.verified, spec.min_downloads, spec.max_modules,
+        spec.namespace, spec.verified, spec.min_downloads, spec.max_modules, spec.page_size,
     )  # fmt: skip

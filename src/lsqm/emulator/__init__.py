@@ -45,7 +45,6 @@ def emulator_factory(settings: Settings, runtime: str, log_dir: Path) -> Callabl
     install = ensure_localstack(settings.cache_dir, settings.localstack_version)
     return lambda i: HostLocalStack(
         install,
-        workdir=settings.cache_dir / "run",
         dynamodb_via_moto=settings.dynamodb_via_moto,
         eager_services=settings.eager_services,
         log_file=log_dir / f"emulator-{i}.log",

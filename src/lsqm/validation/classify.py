@@ -57,17 +57,10 @@ _ENVIRONMENT = [
      "argument unknown to the installed provider: {0}"),
     (re.compile(r'Blocks of type "([^"]+)" are not expected here'),
      "block type unknown to the installed provider: {0}"),
+    (re.compile(r"expected (\w+) to be one of \[[^\]]*\], got ([^\s]+)"),
+     "value unknown to the installed provider: {0}"),
 ]  # fmt: skip
 
-_CONFIG = re.compile(
-    r"Argument or block definition required|Invalid block definition|Unclosed configuration "
-    r"block|Invalid expression|Missing newline after|Invalid character|Unterminated template|"
-    r"Invalid multi-line string|Missing required argument|Reference to undeclared|No value for "
-    r"required variable|no file exists at|Invalid function argument|Unreadable module|Module not "
-    r"installed|Invalid value for (?:input )?variable|Duplicate [a-z ]+ (?:definition|"
-    r"configuration)|Unsupported attribute|Invalid reference|Error: Invalid|"
-    r"Failed to read file|Missing required provider|Unsupported argument|Unsupported block type",
-)
 _UNAVAILABLE = re.compile(
     r"connection refused|connect: connection reset|EOF\b|Connection aborted|"
     r"EndpointConnectionError|Could not connect to the endpoint URL|RemoteDisconnected",
@@ -101,7 +94,7 @@ def normalise(message: str) -> str:
 def first_error(output: str) -> str:
     """The first ``Error:`` block of terraform output (summary and detail lines)."""
     match = re.search(
-        r"(?:│ )?Error: (.+?)(?:\n\s*\n(?:│\s*)?(?:with|on) |\n\n\n|\Z)", output, re.S
+        r"Error: (.+?)(?:\n[\s│]*\n[\s│]*(?:with|on) |\n\n\n|\Z)", output, re.S
     )
     if not match:
         lines = [ln for ln in output.strip().splitlines() if ln.strip()]
@@ -141,9 +134,9 @@ def classify_terraform(stage: str, output: str) -> Failure:
         return Failure("emulator_unavailable", f"{stage}: emulator unreachable", error)
     if stage == "apply" and re.search(r"timeout while waiting for state|unexpected state", error):
         return Failure("emulator_error", f"{label}: {normalise(error)}", error)
-    if _CONFIG.search(output) or stage == "init":
-        return Failure("terraform_config", f"{stage}: {normalise(error)}", error)
-    return Failure("emulator_error", f"{label}: {normalise(error)}", error)
+    # No answer from the emulator is in evidence: terraform or the provider refused the
+    # configuration before any call, so the emulator is not to blame.
+    return Failure("terraform_config", f"{label}: {normalise(error)}", error)
 
 
 def _after_code(error: str, code: str) -> str:

@@ -1,0 +1,56 @@
+"""Shared fixtures. End-to-end tests use the real toolchain that ``lsqm setup`` provisions
+(LocalStack as a host process, Terraform + the offline AWS provider), cached across runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from lsqm.config import Settings, load_settings
+from lsqm.store import ArtifactStore
+from lsqm.toolchain.localstack import LocalStackInstall, ensure_localstack
+from lsqm.toolchain.terraform import TerraformToolchain, ensure_terraform
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ARCHS = FIXTURES / "archs"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _no_real_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plant fake secrets in lsqm's own environment: no child may ever see them."""
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_" + "A" * 36)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-" + "B" * 40)
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T000/B000/XXXX")
+
+
+@pytest.fixture(scope="session")
+def cache_dir() -> Path:
+    return Path(os.environ.get("LSQM_CACHE_DIR") or load_settings().cache_dir)
+
+
+@pytest.fixture(scope="session")
+def toolchain(cache_dir: Path) -> TerraformToolchain:
+    return ensure_terraform(Settings(cache_dir=cache_dir))
+
+
+@pytest.fixture(scope="session")
+def localstack(cache_dir: Path) -> LocalStackInstall:
+    return ensure_localstack(cache_dir, Settings().localstack_version)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ArtifactStore:
+    return ArtifactStore(tmp_path / "artifacts")
+
+
+@pytest.fixture
+def e2e_settings(
+    cache_dir: Path, toolchain: TerraformToolchain, localstack: LocalStackInstall, tmp_path: Path
+) -> Settings:
+    """Settings for an end-to-end run on the host runtime (toolchain already provisioned)."""
+    return Settings(
+        artifacts_dir=tmp_path / "artifacts", cache_dir=cache_dir, runtime="host", timeout=120
+    )

@@ -1,0 +1,144 @@
+"""The verdict table, proven on deliberately broken architectures of our own, deployed with
+real Terraform to a real LocalStack process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lsqm.commands.add import add_local
+from lsqm.config import Settings
+from lsqm.emulator.host import HostLocalStack
+from lsqm.store import ArtifactStore
+from lsqm.toolchain.localstack import LocalStackInstall
+from lsqm.toolchain.terraform import TerraformToolchain
+from lsqm.validation.pool import execute, plan_run
+
+from .conftest import ARCHS
+
+pytestmark = pytest.mark.e2e
+
+
+def _add(store: ArtifactStore, *names: str) -> list[str]:
+    return [add_local(store, ARCHS / n, ARCHS / n / "tests", n) for n in names]
+
+
+def _validate(
+    settings: Settings, store: ArtifactStore, hashes: list[str], toolchain: TerraformToolchain
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    plan = plan_run(store, run_id=None, arch=hashes, shard=None)
+    seen: list[str] = []
+    run = execute(settings, store, plan, on_result=lambda r: seen.append(r["arch_hash"]),
+                  toolchain=toolchain)  # fmt: skip
+    results = store.results(plan.run_id)
+    assert sorted(seen) == sorted(hashes) == sorted(results)
+    return run, {r["name"]: r for r in results.values()}
+
+
+def test_verdict_table(e2e_settings: Settings, toolchain: TerraformToolchain) -> None:
+    store = ArtifactStore(e2e_settings.artifacts_dir)
+    names = ["sqs_ok", "wrong_assertion", "empty_tests", "invalid_hcl", "cognito", "lambda_host"]
+    run, by_name = _validate(e2e_settings, store, _add(store, *names), toolchain)
+
+    ok = by_name["sqs_ok"]
+    assert ok["status"] == "PASSED" and ok["category"] is None
+    assert ok["tests"] == {"total": 3, "passed": 3, "failed": 0, "errors": 0, "skipped": 0}
+    assert all(ok["stages"][s]["ok"] for s in ("init", "apply", "plan", "test", "destroy"))
+    assert ok["drift"] is False
+
+    wrong = by_name["wrong_assertion"]
+    assert (wrong["status"], wrong["category"]) == ("PARTIAL", "emulator_behaviour")
+    assert wrong["tests"]["passed"] == 1 and wrong["tests"]["failed"] == 1
+    assert "999" in wrong["message"]
+
+    empty = by_name["empty_tests"]
+    assert (empty["status"], empty["category"]) == ("ERROR", "no_tests")
+    assert empty["stages"]["apply"]["ok"] is True  # it deployed; still never PASSED
+
+    bad_hcl = by_name["invalid_hcl"]
+    assert (bad_hcl["status"], bad_hcl["category"]) == ("ERROR", "terraform_config")
+    assert bad_hcl["stages"]["init"]["ok"] is False
+    assert bad_hcl["stages"]["apply"].get("skipped") is True
+
+    cognito = by_name["cognito"]
+    assert (cognito["status"], cognito["category"]) == ("FAILED", "emulator_unsupported")
+    assert cognito["signature"].startswith("aws_cognito_user_pool:")
+    assert "501" in cognito["signature"]
+
+    lam = by_name["lambda_host"]
+    assert lam["status"] == "ERROR" and lam["category"] == "environment"
+    assert "lambda" in lam["signature"].lower() and "docker" in lam["signature"].lower()
+
+    # run.json says what ran where.
+    assert run["status"] == "complete"
+    assert run["summary"] == {"PASSED": 1, "PARTIAL": 1, "FAILED": 1, "TIMEOUT": 0, "ERROR": 3,
+                              "total": 6}  # fmt: skip
+    assert run["emulator"]["runtime"] == "host" and run["emulator"]["version"] == "2026.3.0"
+    assert any("dynamodb served by moto" in n for n in run["emulator"]["notes"])
+    assert run["terraform"]["version"] and run["terraform"]["providers"]["hashicorp/aws"]
+
+    # Logs and results carry no secret from lsqm's own environment.
+    text = "".join(p.read_text(errors="replace") for p in store.root.rglob("*") if p.is_file())
+    for secret in ("ghp_AAAA", "sk-ant-BBBB", "hooks.slack.com"):
+        assert secret not in text
+
+
+def test_emulator_killed_mid_run_is_error_and_run_continues(
+    e2e_settings: Settings, toolchain: TerraformToolchain
+) -> None:
+    store = ArtifactStore(e2e_settings.artifacts_dir)
+    hashes = _add(store, "kill_emulator", "sqs_ok")
+    run, by_name = _validate(e2e_settings, store, hashes, toolchain)
+    killed = by_name["kill_emulator"]
+    assert killed["status"] == "ERROR" and killed["category"] == "emulator_unavailable"
+    assert by_name["sqs_ok"]["status"] == "PASSED"  # on the restarted emulator
+    assert run["emulator_restarts"] >= 1
+
+
+def test_two_workers_each_with_an_emulator(
+    e2e_settings: Settings, toolchain: TerraformToolchain, tmp_path: Path
+) -> None:
+    store = ArtifactStore(e2e_settings.artifacts_dir)
+    other = tmp_path / "sqs_ok_copy"
+    text = (ARCHS / "sqs_ok" / "main.tf").read_text().replace("fixture-ok", "fixture-ok2")
+    other.mkdir()
+    (other / "main.tf").write_text(text)
+    hashes = [*_add(store, "sqs_ok"), add_local(store, other, ARCHS / "sqs_ok" / "tests")]
+    e2e_settings.parallel = 2
+    run, by_name = _validate(e2e_settings, store, hashes, toolchain)
+    assert {r["status"] for r in by_name.values()} == {"PASSED"}
+    assert run["settings"]["parallel"] == 2
+
+
+def test_external_runtime_uses_the_given_endpoint(
+    e2e_settings: Settings, toolchain: TerraformToolchain, localstack: LocalStackInstall
+) -> None:
+    emulator = HostLocalStack(localstack)
+    emulator.start()
+    try:
+        store = ArtifactStore(e2e_settings.artifacts_dir)
+        e2e_settings.runtime = "external"
+        e2e_settings.endpoint = emulator.endpoint
+        run, by_name = _validate(e2e_settings, store, _add(store, "sqs_ok"), toolchain)
+        assert by_name["sqs_ok"]["status"] == "PASSED"
+        assert run["emulator"]["runtime"] == "external"
+        assert emulator.alive()  # lsqm does not stop an emulator it does not own
+    finally:
+        emulator.stop()
+
+
+def test_result_files_are_complete_json(
+    e2e_settings: Settings, toolchain: TerraformToolchain
+) -> None:
+    store = ArtifactStore(e2e_settings.artifacts_dir)
+    _run, by_name = _validate(e2e_settings, store, _add(store, "empty_tests"), toolchain)
+    result = by_name["empty_tests"]
+    path = store.run_dir(result["run_id"]) / "results" / f"{result['arch_hash']}.json"
+    on_disk = json.loads(path.read_text())
+    for key in ("arch_hash", "status", "category", "signature", "message", "tests", "stages",
+                "started_at", "duration_s"):  # fmt: skip
+        assert key in on_disk
+    assert set(on_disk["stages"]) == {"init", "apply", "plan", "test", "destroy"}
