@@ -369,5 +369,5 @@ class FakeRegistry:
 
     def _json(self, body: Any) -> Response:
         data = json.dumps(body).encode()
-        return Response(data, 200, {"Content-Type": "application/json",
-                                    "ETag": f'"{hashlib.sha256(data).hexdigest()[:20]}"'})  # fmt: skip
+        etag = f'"{hashlib.sha256(data).hexdigest()[:20]}"'
+        return Response(data, 200, {"Content-Type": "application/json", "ETag": etag})
