@@ -164,4 +164,4 @@ def test_mine_reports_hostile_folders_and_keeps_going(lsqm: Lsqm, tmp_path: Path
     ledger = lsqm.ledger()
     bad = ledger[f"{repo}#bad"]
     assert bad["accepted"] is False and bad["reasons"][0]["code"] == "path_escape"
-    assert bad["content_hash"]
+    assert bad["content_digest"] and bad["content_hash"] is None

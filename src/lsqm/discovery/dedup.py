@@ -3,7 +3,8 @@
 The ledger lives in the artifact store (``discovery/candidates.json``, plain JSON, one entry
 per candidate key ``<source url>#<folder>``). An entry keeps the candidate's *fingerprint*
 (the folder digests of the snapshot listing: git tree SHAs, or sizes and mtimes on disk, over
-the folder and the local modules it used), the decision, its reasons and its content hash.
+the folder and the local modules it used), the decision, its reasons, and its content: the
+architecture hash when accepted, a digest of the exact bytes when rejected.
 A candidate whose fingerprint is unchanged is not fetched, parsed or stored again.
 """
 
@@ -38,7 +39,8 @@ def fingerprint(snapshot: Snapshot, folder: str, deps: list[str]) -> str | None:
 class Entry:
     fingerprint: str
     accepted: bool
-    content_hash: str | None
+    content_hash: str | None  # the architecture's hash, when accepted
+    content_digest: str | None = None  # exact-bytes digest of a rejected candidate
     reasons: list[dict[str, str]] = field(default_factory=list)
     deps: list[str] = field(default_factory=list)
     decided_at: str = ""
@@ -48,6 +50,7 @@ class Entry:
             "fingerprint": self.fingerprint,
             "accepted": self.accepted,
             "content_hash": self.content_hash,
+            "content_digest": self.content_digest,
             "reasons": self.reasons,
             "deps": self.deps,
             "decided_at": self.decided_at,
@@ -86,6 +89,7 @@ class Ledger:
         *,
         accepted: bool,
         content_hash: str | None,
+        content_digest: str | None = None,
         reasons: list[dict[str, str]],
         deps: list[str],
     ) -> None:
@@ -96,6 +100,7 @@ class Ledger:
             fingerprint=fp,
             accepted=accepted,
             content_hash=content_hash,
+            content_digest=content_digest,
             reasons=reasons,
             deps=sorted(deps),
             decided_at=utcnow(),

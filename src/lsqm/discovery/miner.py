@@ -8,6 +8,7 @@ kept) and stored under its content hash, which also catches the same content fou
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -175,7 +176,7 @@ class Miner:
         s.tf_files_parsed += decision.tf_files
         deps = [decision.rel(m) for m in decision.module_dirs]
         if not decision.accepted:
-            digest = _content_hash(decision)
+            digest = content_digest(decision)
             self._reject(snap, folder, decision.reasons, digest, deps, counts)
             return
         self._accept(source, snap, folder, decision, deps, counts)
@@ -193,7 +194,7 @@ class Miner:
         counts.rejected += 1
         self.summary.by_reason.update({str(r.code) for r in reasons})
         self.ledger.record(
-            snap, folder, accepted=False, content_hash=digest,
+            snap, folder, accepted=False, content_hash=None, content_digest=digest,
             reasons=[r.as_dict() for r in reasons], deps=deps,
         )  # fmt: skip
         codes = ", ".join(sorted({str(r.code) for r in reasons}))
@@ -213,22 +214,24 @@ class Miner:
         staging = Path(tempfile.mkdtemp(dir=staging_parent, prefix="mine-"))
         try:
             entry_dir = stage(decision, staging)
-            arch_hash = content_hash(staging)
-            if arch_hash in self.ledger.stored:
+            if self.dry_run:
+                arch_hash = content_hash(staging)
+                new = arch_hash not in self.ledger.stored
+            else:
+                meta = _metadata(source, snap, folder, decision, entry_dir)
+                arch_hash = self.store.add_architecture(staging, meta)  # no-op when stored
+                new = arch_hash not in self.ledger.stored
+                self.ledger.stored.add(arch_hash)
+            if not new:
                 self.summary.duplicates += 1
                 self.progress(f"duplicate {snap.name_prefix}/{folder} = {arch_hash}", self.summary)
-            elif not self.dry_run:
-                meta = _metadata(source, snap, folder, decision, entry_dir)
-                arch_hash = self.store.add_architecture(staging, meta)
-                self.ledger.stored.add(arch_hash)
-                self.summary.accepted += 1
-                counts.accepted += 1
-                self.summary.new_hashes.append(arch_hash)
-                self.progress(f"accepted {meta['name']} -> {arch_hash}", self.summary)
             else:
                 self.summary.accepted += 1
                 counts.accepted += 1
-                self.progress(f"would accept {snap.name_prefix}/{folder}", self.summary)
+                if not self.dry_run:
+                    self.summary.new_hashes.append(arch_hash)
+                verb = "would accept" if self.dry_run else "accepted"
+                self.progress(f"{verb} {snap.name_prefix}/{folder} -> {arch_hash}", self.summary)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         self.ledger.record(
@@ -253,15 +256,21 @@ def stage(decision: Decision, dest: Path) -> str:
     return decision.folder.relative_to(base).as_posix() or "."
 
 
-def _content_hash(decision: Decision) -> str | None:
-    """The normalised content hash of a rejected candidate's readable files."""
+def content_digest(decision: Decision) -> str | None:
+    """A digest of the exact bytes of a rejected candidate's readable files (not normalised:
+    cheap, and a reformatted rejected candidate decided again costs nothing but time)."""
     if not decision.files:
         return None
     base = _base(decision)
+    digest = hashlib.sha256()
     try:
-        return content_hash(base, sorted(decision.files))
+        for logical in sorted(decision.files):
+            data = decision.files[logical].read_bytes()
+            rel = logical.relative_to(base).as_posix()
+            digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
     except OSError:
         return None
+    return digest.hexdigest()[:16]
 
 
 def _metadata(
