@@ -81,13 +81,18 @@ def mine(
     config = source_config.sources_file(app.settings)
     specs = source_config.load_specs(config) if config else source_config.default_specs()
     chosen = source_config.select(specs, list(source_names))
-    on_terminal = sys.stderr.isatty()
+    every = 50 if sys.stderr.isatty() else 500  # plain lines; fewer of them in CI logs
+    last = [0]
 
     def progress(message: str, summary: Summary) -> None:
         if message.startswith(("source ", "error:")) or app.verbose:
             app.info(message)
-        elif on_terminal and summary.candidates_seen % 50 == 0:
-            app.info(f"  ... {summary.candidates_seen} candidates, {summary.accepted} accepted")
+        elif summary.candidates_seen >= last[0] + every:
+            last[0] = summary.candidates_seen
+            app.info(
+                f"  ... {summary.candidates_seen} candidates: {summary.accepted} accepted, "
+                f"{summary.rejected} rejected"
+            )
 
     built = [source_config.build(spec, app.settings, app.info) for spec in chosen]
     miner = Miner(app.store, policy, limit=limit, dry_run=app.dry_run, progress=progress)

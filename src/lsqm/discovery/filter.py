@@ -37,7 +37,8 @@ _FILE_FUNCS = re.compile(
 _PATH_ATTRS = ("filename", "source_file", "source_dir")
 _S3_OBJECTS = ("aws_s3_object", "aws_s3_bucket_object")
 _EXEC_PROVISIONERS = ("local-exec", "remote-exec")
-_TEST_DIRS = frozenset({"tests", "test"})  # tests of the sample, not part of what deploys
+# Sub-folders that are not part of what deploys (kept anyway when a reference names them).
+_SKIP_DIRS = frozenset({"tests", "test", "node_modules", "venv", ".venv", ".github", ".idea"})
 _TFVARS = re.compile(r"^(terraform\.tfvars|.*\.auto\.tfvars)$")
 
 
@@ -220,8 +221,8 @@ class _Checker:
                     continue  # in-repo folder links are not followed (no cycles)
                 size = real.stat().st_size
             elif entry.is_dir(follow_symlinks=False):
-                if _holds_tf(logical) or entry.name in _TEST_DIRS:
-                    continue  # a module or another root (kept when called), or tests
+                if _holds_tf(logical) or entry.name in _SKIP_DIRS:
+                    continue  # a module or another root (kept when called), tests, tooling
                 yield from self._walk(logical, top=False)
                 continue
             elif entry.is_file(follow_symlinks=False):

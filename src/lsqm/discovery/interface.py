@@ -82,6 +82,10 @@ class Snapshot:
     _root: Path | None = None
     _error: SourceError | None = None
 
+    @property
+    def fetched(self) -> bool:
+        return self._root is not None
+
     def digest(self, folder: str) -> str | None:
         return self.digests.get(folder, self.default_digest)
 

@@ -163,7 +163,7 @@ class Miner:
                 s.by_reason.update({r["code"] for r in entry.reasons})
             return
         try:
-            fetched_before = snap._root is not None
+            fetched_before = snap.fetched
             root = snap.root()
             s.fetched += 0 if fetched_before else 1
         except UnsafeArchive as exc:
