@@ -186,6 +186,7 @@ class FakeGitHub:
         self.repos: dict[str, FakeRepo] = {}
         self.faults: dict[str, list[Callable[[], Response]]] = {}
         self.log: list[tuple[str, int]] = []
+        self.auth: list[str | None] = []
         self.remaining = 60
         self.reset_at = int(time.time()) + 3600
         self.base = ""
@@ -196,6 +197,7 @@ class FakeGitHub:
     def __call__(self, request: Request) -> Response:
         response = self._answer(request)
         self.log.append((request.full_path.rstrip("?"), response.status_code))
+        self.auth.append(request.headers.get("Authorization"))
         return response
 
     def _answer(self, request: Request) -> Response:
@@ -209,7 +211,9 @@ class FakeGitHub:
             data = repo.tarball or targz(repo.files, f"{m[1]}-{m[2]}-{m[3][:7]}")
             return Response(data, 200, {"Content-Type": "application/x-gzip"})
         if m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/tarball/(\w+)", path):
-            return Response(b"", 302, {"Location": f"{self.base}/_codeload/{m[1]}/{m[2]}/{m[3]}"})
+            # like codeload.github.com: another origin, which must not receive the token
+            other = self.base.replace("localhost", "127.0.0.1")
+            return Response(b"", 302, {"Location": f"{other}/_codeload/{m[1]}/{m[2]}/{m[3]}"})
         body: Any
         headers: dict[str, str] = {}
         if m := re.fullmatch(r"/orgs/([^/]+)/repos", path):

@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import tarfile
 
+import pytest
+
 from lsqm.store import ArtifactStore
 from tests.discovery.helpers import S3_TF, SQS_TF, FakeGitHub, FakeRepo, Lsqm
 
@@ -149,3 +151,25 @@ def test_missing_repository_is_reported_and_others_go_on(lsqm: Lsqm, github: Fak
     assert code == 1
     assert out["accepted"] == 1
     assert "o/gone was not found" in out["errors"][0]
+
+
+def test_token_is_sent_to_the_api_and_written_nowhere(
+    lsqm: Lsqm, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    monkeypatch.setenv("GITHUB_TOKEN", token)
+    github.repos["o/r"] = FakeRepo({"main.tf": S3_TF.encode()})
+    _configure(lsqm, github, {"name": "gh", "kind": "github_repos", "repos": ["o/r"]})
+    code, out, err = lsqm("mine", "--format", "json")
+    assert code == 0, err
+    api_calls = [
+        a for (p, _), a in zip(github.log, github.auth, strict=True) if "codeload" not in p
+    ]
+    assert api_calls and all(a == f"Bearer {token}" for a in api_calls)
+    # the redirect to another origin (codeload) must not carry it
+    assert [a for (p, _), a in zip(github.log, github.auth, strict=True) if "codeload" in p] == [
+        None
+    ]
+    written = [p for p in lsqm.tmp.rglob("*") if p.is_file()]
+    assert written and not any(token.encode() in p.read_bytes() for p in written)
+    assert token not in out + err
