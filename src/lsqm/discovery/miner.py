@@ -252,7 +252,10 @@ def stage(decision: Decision, dest: Path) -> str:
     for logical, real in decision.files.items():
         target = dest / logical.relative_to(base)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(real, target)
+        try:
+            os.link(real, target)  # staging is read once by the store's own copy, then removed
+        except OSError:
+            shutil.copyfile(real, target)
     return decision.folder.relative_to(base).as_posix() or "."
 
 

@@ -8,6 +8,7 @@ test generator and the report all speak of services the same way.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -77,6 +78,7 @@ def provider_of(type_name: str) -> str:
     return type_name.split("_", 1)[0]
 
 
+@functools.lru_cache(maxsize=4096)
 def service_of(type_name: str) -> str | None:
     """The AWS service an ``aws_*`` resource type calls; None for non-AWS types and for data
     sources the provider computes locally. Unknown types map to their first name segment."""
