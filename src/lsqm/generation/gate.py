@@ -28,7 +28,7 @@ COLLECT_TIMEOUT_S = 60.0
 ALLOWED_THIRD_PARTY = {"boto3", "botocore", "pytest", "_pytest", "lsqm_checks", "conftest"}
 FORBIDDEN_MODULES = {
     "subprocess", "socket", "ctypes", "multiprocessing", "pty", "pip", "ensurepip",
-    "venv", "shutil", "signal", "importlib", "runpy", "http.server", "socketserver",
+    "venv", "shutil", "signal", "importlib", "runpy", "http.server", "http.client", "socketserver",
     "ftplib", "smtplib", "telnetlib", "paramiko", "requests", "httpx", "urllib3",
 }  # fmt: skip
 FORBIDDEN_CALLS = {

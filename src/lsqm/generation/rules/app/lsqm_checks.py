@@ -66,22 +66,28 @@ def normalize_policy(document: Any) -> Any:
     """An IAM policy in one canonical shape (AWS and Terraform spell the same policy in
     several ways: a single statement or a list, a string or a one-element list)."""
     if isinstance(document, str):
-        document = json.loads(document) if document.strip() else {}
-    if isinstance(document, dict):
+        text = document.strip()
+        text = urllib.parse.unquote(text) if text.startswith("%") else text
+        document = json.loads(text) if text else {}
+    return _canonical(document)
+
+
+def _canonical(node: Any) -> Any:
+    if isinstance(node, dict):
         out = {}
-        for key, value in document.items():
+        for key, value in node.items():
             if key == "Statement" and isinstance(value, dict):
                 value = [value]
-            out[key] = normalize_policy(value)
+            out[key] = _canonical(value)
         return out
-    if isinstance(document, list):
-        items = [normalize_policy(v) for v in document]
+    if isinstance(node, list):
+        items = [_canonical(v) for v in node]
         if len(items) == 1 and not isinstance(items[0], dict):
             return items[0]
         if all(isinstance(i, str) for i in items):
             return sorted(items)
         return items
-    return document
+    return node
 
 
 def json_equal(actual: Any, wanted: Any) -> bool:
