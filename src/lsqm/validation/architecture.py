@@ -49,7 +49,7 @@ def validate_one(job: Job, arch_hash: str, emulator: Emulator) -> dict[str, Any]
     stages: dict[str, dict[str, Any]] = {}
     logs = job.store.logs_dir(job.run_id, arch_hash)
     meta = job.store.architecture(arch_hash)
-    scratch = Path(tempfile.mkdtemp(prefix=f"lsqm-{arch_hash}-"))
+    scratch = Path(tempfile.mkdtemp(prefix=f"lsqm-{arch_hash[:8]}-", dir=_scratch_root()))
     extra: dict[str, Any] = {}
     try:
         verdict = _deploy_and_test(job, arch_hash, meta, emulator, scratch, logs, stages, extra)
@@ -73,6 +73,13 @@ def validate_one(job: Job, arch_hash: str, emulator: Emulator) -> dict[str, Any]
         "duration_s": round(time.monotonic() - t0, 2),
         **extra,
     }
+
+
+def _scratch_root() -> str:
+    """Where workspaces go. Terraform talks to providers over Unix sockets in TMPDIR, whose
+    paths may not exceed 107 bytes: a deep TMPDIR makes every provider fail to start."""
+    default = tempfile.gettempdir()
+    return default if len(default) <= 48 else "/tmp"
 
 
 def _stage(stages: dict[str, dict[str, Any]], name: str, result: proc.Completed) -> None:

@@ -41,6 +41,8 @@ _ENVIRONMENT = [
     (re.compile(r"lambda-runtime|Docker|docker daemon|function is currently in the following "
                 r"state: Failed|State: Failed|LastUpdateStatus.*Failed", re.I),
      "lambda cannot execute without Docker"),
+    (re.compile(r"Unrecognized remote plugin message|failed to instantiate provider"),
+     "terraform could not start its provider plugin"),
     (re.compile(r"no available releases match the given constraints ([^\n]+)"),
      "provider version constraint not satisfiable: {0}"),
     (re.compile(r"Unsupported Terraform Core version"), "terraform version constraint not met"),
