@@ -50,3 +50,18 @@ def test_calls_and_assertions_follow_helpers() -> None:
         "resources_covered": 2,
         "resources_behavioural": 1,
     }
+
+
+def test_quality_summary_adds_up_apps() -> None:
+    from lsqm.generation.metrics import quality_summary
+
+    apps = [
+        {"generator": "rules", "metrics": {"tests": 3, "resources_total": 2,
+                                           "resources_behavioural": 1}},
+        {"generator": "hand"},
+    ]  # fmt: skip
+    summary = quality_summary(apps)
+    assert summary["by_generator"] == {"rules": 1, "hand": 1}
+    assert (summary["tests"], summary["resources_total"], summary["resources_behavioural"]) == (
+        3, 2, 1,
+    )  # fmt: skip

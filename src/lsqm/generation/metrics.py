@@ -114,3 +114,25 @@ def _totals(name: str, functions: dict[str, _Function], seen: set[str]) -> tuple
         api += a
         assertions += s
     return api, assertions
+
+
+def quality_summary(apps: list[dict[str, Any]]) -> dict[str, Any]:
+    """Totals over stored apps' ``metrics`` (for ``status`` and the report): apps by
+    generator, tests, API calls, assertions, and AWS resources covered / behavioural."""
+    totals: dict[str, Any] = {
+        "apps": len(apps),
+        "by_generator": {},
+        "tests": 0,
+        "api_calls": 0,
+        "assertions": 0,
+        "resources_total": 0,
+        "resources_covered": 0,
+        "resources_behavioural": 0,
+    }
+    for app in apps:
+        kind = str(app.get("generator", "unknown"))
+        totals["by_generator"][kind] = totals["by_generator"].get(kind, 0) + 1
+        for key, value in (app.get("metrics") or {}).items():
+            if key in totals and isinstance(value, int):
+                totals[key] += value
+    return totals
