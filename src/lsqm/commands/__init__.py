@@ -8,7 +8,7 @@ import importlib
 import click
 
 # Modules listed here are attached in this order; add a new command module to this tuple.
-MODULES = ("setup", "add", "mine", "generate", "validate", "status")
+MODULES = ("setup", "add", "mine", "generate", "validate", "status", "run")
 
 
 def register_all(group: click.Group) -> None:

@@ -12,7 +12,8 @@ import click
 from lsqm.cli import App, format_option, lsqm_command, print_json
 from lsqm.errors import UsageError
 from lsqm.store import ArtifactStore
-from lsqm.terraform.hcl import parse_module
+from lsqm.terraform.hcl import local_module_dirs, parse_module
+from lsqm.terraform.inventory import module_inventory
 from lsqm.terraform.normalize import IGNORED_NAMES
 
 TEST_FILE_SUFFIXES = (".py", ".json", ".txt")
@@ -52,13 +53,14 @@ def add_local(
 
 
 def _metadata(folder: Path, name: str, origin: Path) -> dict[str, Any]:
-    resources = sorted({b.labels[0] for b in parse_module(folder).blocks("resource") if b.labels})
-    services = sorted({r.split("_")[1] for r in resources if r.startswith("aws_") and "_" in r[4:]})
+    modules = [parse_module(folder), *(parse_module(d) for d in local_module_dirs(folder))]
+    inventory = module_inventory(modules)
     return {
         "name": name,
         "source": {"kind": "local", "url": None, "path": str(origin), "commit": None},
-        "resource_types": resources,
-        "services": services,
+        "resource_types": inventory.resource_types,
+        "services": inventory.services,
+        "providers": inventory.providers,
     }
 
 

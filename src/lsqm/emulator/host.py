@@ -89,6 +89,13 @@ class HostLocalStack(Emulator):
             parent.mkdir(parents=True, exist_ok=True)
         self._owned_dir = Path(tempfile.mkdtemp(prefix="localstack-", dir=parent))
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        # Packages LocalStack installs at run time (kinesis-local from npm, ...) go to a
+        # folder shared by every instance of this version, so they are fetched once.
+        libs = self.install.venv.parent / "lib"
+        libs.mkdir(parents=True, exist_ok=True)
+        var_lib = self._owned_dir / "fs" / "var" / "lib" / "localstack"
+        var_lib.mkdir(parents=True)
+        (var_lib / "lib").symlink_to(libs, target_is_directory=True)
         port = free_port()
         self.endpoint = f"http://127.0.0.1:{port}"
         self._proc = proc.spawn(

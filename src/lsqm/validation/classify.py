@@ -41,6 +41,8 @@ _ENVIRONMENT = [
     (re.compile(r"lambda-runtime|Docker|docker daemon|function is currently in the following "
                 r"state: Failed|State: Failed|LastUpdateStatus.*Failed", re.I),
      "lambda cannot execute without Docker"),
+    (re.compile(r"Installation of ([\w.-]+(?: [\w.-]+)?) failed"),
+     "the emulator could not install {0} at run time (offline?)"),
     (re.compile(r"Unrecognized remote plugin message|failed to instantiate provider"),
      "terraform could not start its provider plugin"),
     (re.compile(r"no available releases match the given constraints ([^\n]+)"),
@@ -95,9 +97,7 @@ def normalise(message: str) -> str:
 
 def first_error(output: str) -> str:
     """The first ``Error:`` block of terraform output (summary and detail lines)."""
-    match = re.search(
-        r"Error: (.+?)(?:\n[\s│]*\n[\s│]*(?:with|on) |\n\n\n|\Z)", output, re.S
-    )
+    match = re.search(r"Error: (.+?)(?:\n[\s│]*\n[\s│]*(?:with|on) |\n\n\n|\Z)", output, re.S)
     if not match:
         lines = [ln for ln in output.strip().splitlines() if ln.strip()]
         return lines[-1] if lines else ""
