@@ -42,8 +42,11 @@ def _lsqm(args: list[str], tmp: Path, cache_dir: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "TMPDIR": str(tmp), "LSQM_CACHE_DIR": str(cache_dir)}
     return subprocess.Popen(
         [sys.executable, "-m", "lsqm.cli", *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_ctrl_c_keeps_results_kills_children_and_resume_finishes(
@@ -56,8 +59,21 @@ def test_ctrl_c_keeps_results_kills_children_and_resume_finishes(
     ok = add_local(store, ARCHS / "sqs_ok", ARCHS / "sqs_ok" / "tests", "sqs_ok")
     hang = add_local(store, ARCHS / "hanging", ARCHS / "hanging" / "tests", "hanging")
     run_id = "20260101T000000Z-abcdef"
-    args = ["--artifacts", str(artifacts), "validate", "--runtime", "host", "--run-id", run_id,
-            "--arch", ok, "--arch", hang, "--timeout", "300"]  # fmt: skip
+    args = [
+        "--artifacts",
+        str(artifacts),
+        "validate",
+        "--runtime",
+        "host",
+        "--run-id",
+        run_id,
+        "--arch",
+        ok,
+        "--arch",
+        hang,
+        "--timeout",
+        "300",
+    ]
     child = _lsqm(args, private_tmp, cache_dir)
     results = artifacts / "runs" / run_id / "results"
     deadline = time.monotonic() + 240

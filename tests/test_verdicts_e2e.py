@@ -31,8 +31,9 @@ def _validate(
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     plan = plan_run(store, run_id=None, arch=hashes, shard=None)
     seen: list[str] = []
-    run = execute(settings, store, plan, on_result=lambda r: seen.append(r["arch_hash"]),
-                  toolchain=toolchain)  # fmt: skip
+    run = execute(
+        settings, store, plan, on_result=lambda r: seen.append(r["arch_hash"]), toolchain=toolchain
+    )
     results = store.results(plan.run_id)
     assert sorted(seen) == sorted(hashes) == sorted(results)
     return run, {r["name"]: r for r in results.values()}
@@ -74,8 +75,14 @@ def test_verdict_table(e2e_settings: Settings, toolchain: TerraformToolchain) ->
 
     # run.json says what ran where.
     assert run["status"] == "complete"
-    assert run["summary"] == {"PASSED": 1, "PARTIAL": 1, "FAILED": 1, "TIMEOUT": 0, "ERROR": 3,
-                              "total": 6}  # fmt: skip
+    assert run["summary"] == {
+        "PASSED": 1,
+        "PARTIAL": 1,
+        "FAILED": 1,
+        "TIMEOUT": 0,
+        "ERROR": 3,
+        "total": 6,
+    }
     assert run["emulator"]["runtime"] == "host" and run["emulator"]["version"] == "2026.3.0"
     assert any("dynamodb served by moto" in n for n in run["emulator"]["notes"])
     assert run["terraform"]["version"] and run["terraform"]["providers"]["hashicorp/aws"]
@@ -138,7 +145,46 @@ def test_result_files_are_complete_json(
     result = by_name["empty_tests"]
     path = store.run_dir(result["run_id"]) / "results" / f"{result['arch_hash']}.json"
     on_disk = json.loads(path.read_text())
-    for key in ("arch_hash", "status", "category", "signature", "message", "tests", "stages",
-                "started_at", "duration_s"):  # fmt: skip
+    for key in (
+        "arch_hash",
+        "status",
+        "category",
+        "signature",
+        "message",
+        "tests",
+        "stages",
+        "started_at",
+        "duration_s",
+    ):
         assert key in on_disk
     assert set(on_disk["stages"]) == {"init", "apply", "plan", "test", "destroy"}
+
+
+def test_unmet_provider_constraint_is_environment_and_relaxing_is_recorded(
+    e2e_settings: Settings, toolchain: TerraformToolchain
+) -> None:
+    store = ArtifactStore(e2e_settings.artifacts_dir)
+    hashes = _add(store, "needs_aws5")
+    _run, by_name = _validate(e2e_settings, store, hashes, toolchain)
+    strict = by_name["needs_aws5"]
+    assert (strict["status"], strict["category"]) == ("ERROR", "environment")
+    assert "~> 5.0" in strict["signature"]
+    assert "hashicorp/aws 3.39.0" in strict["message"]  # what is available
+    assert "relax_provider_constraints" in strict["message"]  # how to try anyway
+
+    e2e_settings.relax_provider_constraints = True
+    _run, by_name = _validate(e2e_settings, store, hashes, toolchain)
+    relaxed = by_name["needs_aws5"]
+    assert relaxed["status"] == "PASSED"
+    assert relaxed["relaxed_constraints"] is True
+    assert any("relaxed" in note for note in relaxed["workspace_notes"])
+
+
+def test_aliased_providers_and_providers_in_local_modules_reach_the_emulator(
+    e2e_settings: Settings, toolchain: TerraformToolchain
+) -> None:
+    store = ArtifactStore(e2e_settings.artifacts_dir)
+    _run, by_name = _validate(e2e_settings, store, _add(store, "local_module"), toolchain)
+    result = by_name["local_module"]
+    assert result["status"] == "PASSED", result["message"]
+    assert result["tests"]["passed"] == 2

@@ -53,9 +53,13 @@ def print_json(data: Any) -> None:
 
 def format_option(f: F) -> F:
     return click.option(
-        "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
         help="json prints only JSON on stdout",
-    )(f)  # fmt: skip
+    )(f)
 
 
 def lsqm_command(f: F) -> F:
@@ -102,13 +106,17 @@ class _Commands(click.Group):
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--config", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
     help="settings file (YAML); default: ./lsqm.yaml when present",
-)  # fmt: skip
+)
 @click.option(
-    "--artifacts", type=click.Path(path_type=Path, file_okay=False), default=None,
+    "--artifacts",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
     help="artifact store directory [default: ./lsqm-artifacts, env LSQM_ARTIFACTS]",
-)  # fmt: skip
+)
 @click.option("-v", "--verbose", is_flag=True, help="say more about what happens")
 @click.option("--dry-run", is_flag=True, help="say what would be done, change nothing")
 @click.version_option(package_name="lsqm")

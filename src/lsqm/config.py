@@ -33,12 +33,42 @@ ENV_SETTINGS = {
 
 # Services LocalStack's core (community) edition serves: the default target of `mine`.
 COMMUNITY_SERVICES = (
-    "acm", "apigateway", "cloudformation", "cloudwatch", "config", "dynamodb", "dynamodbstreams",
-    "ec2", "es", "events", "firehose", "iam", "kinesis", "kms", "lambda", "logs", "opensearch",
-    "redshift", "resource-groups", "resourcegroupstaggingapi", "route53", "route53resolver", "s3",
-    "s3control", "scheduler", "secretsmanager", "ses", "sns", "sqs", "ssm", "stepfunctions",
-    "sts", "support", "swf", "transcribe",
-)  # fmt: skip
+    "acm",
+    "apigateway",
+    "cloudformation",
+    "cloudwatch",
+    "config",
+    "dynamodb",
+    "dynamodbstreams",
+    "ec2",
+    "es",
+    "events",
+    "firehose",
+    "iam",
+    "kinesis",
+    "kms",
+    "lambda",
+    "logs",
+    "opensearch",
+    "redshift",
+    "resource-groups",
+    "resourcegroupstaggingapi",
+    "route53",
+    "route53resolver",
+    "s3",
+    "s3control",
+    "scheduler",
+    "secretsmanager",
+    "ses",
+    "sns",
+    "sqs",
+    "ssm",
+    "stepfunctions",
+    "sts",
+    "support",
+    "swf",
+    "transcribe",
+)
 
 
 class DiscoverySettings(BaseModel):

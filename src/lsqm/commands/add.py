@@ -33,12 +33,13 @@ def add_local(
         staging = Path(tmp) / "arch"
         skip = {tests.name} if tests is not None and tests.parent == path else set()
         shutil.copytree(
-            path, staging, symlinks=False,
+            path,
+            staging,
+            symlinks=False,
             ignore=lambda folder, names: [
-                n for n in names
-                if n in IGNORED_NAMES or (Path(folder) == path and n in skip)
+                n for n in names if n in IGNORED_NAMES or (Path(folder) == path and n in skip)
             ],
-        )  # fmt: skip
+        )
         arch_hash = store.add_architecture(staging, _metadata(staging, name or path.name, path))
     if tests is not None:
         files = {
@@ -66,8 +67,11 @@ def _metadata(folder: Path, name: str, origin: Path) -> dict[str, Any]:
 
 @click.command("add")
 @click.argument("path", type=click.Path(path_type=Path, exists=True, file_okay=False))
-@click.option("--tests", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              help="folder of hand-written test_*.py for this architecture")  # fmt: skip
+@click.option(
+    "--tests",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="folder of hand-written test_*.py for this architecture",
+)
 @click.option("--name", help="a readable name (default: the folder's name)")
 @format_option
 @lsqm_command

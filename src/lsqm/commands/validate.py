@@ -18,8 +18,13 @@ from lsqm.cli import App, err_console, format_option, lsqm_command, print_json
 from lsqm.errors import UsageError
 from lsqm.validation.pool import execute, plan_run
 
-STATUS_STYLE = {"PASSED": "green", "PARTIAL": "yellow", "FAILED": "red", "TIMEOUT": "magenta",
-                "ERROR": "bold red"}  # fmt: skip
+STATUS_STYLE = {
+    "PASSED": "green",
+    "PARTIAL": "yellow",
+    "FAILED": "red",
+    "TIMEOUT": "magenta",
+    "ERROR": "bold red",
+}
 
 
 def parse_shard(value: str | None) -> tuple[int, int] | None:
@@ -53,8 +58,13 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[dict[str, Any]], No
     """A live bar on a terminal, one plain line per result elsewhere (CI logs)."""
     done = [0]
     if err_console.is_terminal and not quiet:
-        columns = (TextColumn("[bold]validate"), BarColumn(), MofNCompleteColumn(),
-                   TimeRemainingColumn(), TextColumn("{task.description}"))  # fmt: skip
+        columns = (
+            TextColumn("[bold]validate"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.description}"),
+        )
         with Progress(*columns, console=err_console, transient=True) as bar:
             task = bar.add_task("", total=total)
 
@@ -114,8 +124,12 @@ def summary_table(run: dict[str, Any], results: list[dict[str, Any]]) -> Table:
 @click.option("--localstack-version", default=None)
 @click.option("--shard", default=None, help="I/N: validate every N-th architecture from the I-th")
 @click.option("--run-id", default=None, help="resume (or name) this run")
-@click.option("--relax-constraints", is_flag=True, default=None,
-              help="try architectures whose provider version constraints cannot be met")  # fmt: skip
+@click.option(
+    "--relax-constraints",
+    is_flag=True,
+    default=None,
+    help="try architectures whose provider version constraints cannot be met",
+)
 @format_option
 @lsqm_command
 def validate(
@@ -133,9 +147,14 @@ def validate(
 ) -> None:
     """Deploy each architecture to LocalStack with Terraform, run its tests, record verdicts."""
     s = app.settings
-    for key, value in (("parallel", parallel), ("timeout", timeout), ("runtime", runtime),
-                       ("endpoint", endpoint), ("localstack_version", localstack_version),
-                       ("relax_provider_constraints", relax_constraints)):  # fmt: skip
+    for key, value in (
+        ("parallel", parallel),
+        ("timeout", timeout),
+        ("runtime", runtime),
+        ("endpoint", endpoint),
+        ("localstack_version", localstack_version),
+        ("relax_provider_constraints", relax_constraints),
+    ):
         if value is not None:
             setattr(s, key, value)
     store = app.store

@@ -25,8 +25,9 @@ def docker_available(timeout: float = 5.0) -> bool:
     except Exception:
         return False
     home = Path(tempfile.mkdtemp(prefix="lsqm-docker-"))
-    result = proc.run([docker, "info", "--format", "{{.ServerVersion}}"],
-                      env=child_env(home), timeout=timeout)  # fmt: skip
+    result = proc.run(
+        [docker, "info", "--format", "{{.ServerVersion}}"], env=child_env(home), timeout=timeout
+    )
     return result.ok and bool(result.output.strip())
 
 
@@ -51,8 +52,18 @@ class DockerLocalStack(Emulator):
 
     def start(self) -> None:
         port = free_port()
-        argv = [self._docker, "run", "-d", "--rm", "-p", f"127.0.0.1:{port}:4566",
-                "-e", "DNS_ADDRESS=0", "-e", f"LOCALSTACK_HOST=127.0.0.1:{port}"]  # fmt: skip
+        argv = [
+            self._docker,
+            "run",
+            "-d",
+            "--rm",
+            "-p",
+            f"127.0.0.1:{port}:4566",
+            "-e",
+            "DNS_ADDRESS=0",
+            "-e",
+            f"LOCALSTACK_HOST=127.0.0.1:{port}",
+        ]
         if os.environ.get(AUTH_VAR):
             argv += ["-e", AUTH_VAR]  # value comes from the child's environment, not argv
         argv.append(f"localstack/localstack:{self.version}")
@@ -71,8 +82,9 @@ class DockerLocalStack(Emulator):
             return False
         result = proc.run(
             [self._docker, "inspect", "-f", "{{.State.Running}}", self.container],
-            env=self._env(), timeout=30,
-        )  # fmt: skip
+            env=self._env(),
+            timeout=30,
+        )
         return result.ok and result.output.strip() == "true"
 
     def stop(self) -> None:

@@ -6,6 +6,7 @@ runtime that cannot reset is restarted instead, so architectures never share sta
 
 from __future__ import annotations
 
+import contextlib
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -74,10 +75,8 @@ class Emulator(ABC):
 
     def info(self) -> EmulatorInfo:
         version = "unknown"
-        try:
+        with contextlib.suppress(httpx.HTTPError, ValueError, AttributeError):
             version = str(httpx.get(self.endpoint + INFO_PATH, timeout=5).json().get("version"))
-        except (httpx.HTTPError, ValueError, AttributeError):
-            pass
         return EmulatorInfo("localstack", self.runtime, version, self.endpoint, list(self.notes))
 
     def reset(self) -> bool:

@@ -11,9 +11,16 @@ HCL_SUFFIXES = (".tf", ".tfvars", ".hcl")
 
 # Files and folders that belong to lsqm or to a previous terraform run, never to the content.
 IGNORED_NAMES = frozenset(
-    {".terraform", ".git", "architecture.json", "terraform.tfstate", "terraform.tfstate.backup",
-     ".terraform.lock.hcl", "__pycache__"}
-)  # fmt: skip
+    {
+        ".terraform",
+        ".git",
+        "architecture.json",
+        "terraform.tfstate",
+        "terraform.tfstate.backup",
+        ".terraform.lock.hcl",
+        "__pycache__",
+    }
+)
 
 
 def strip_hcl(text: str) -> str:

@@ -62,9 +62,11 @@ def aws_capabilities(
         if cache.is_file():
             data = read_json(cache)
             return ProviderCapabilities(
-                data["source"], data["version"], frozenset(data["arguments"]),
+                data["source"],
+                data["version"],
+                frozenset(data["arguments"]),
                 tuple(data["endpoints"]),
-            )  # fmt: skip
+            )
         result = terraform(["providers", "schema", "-json"], cwd=workspace, timeout=timeout)
         if not result.ok:
             raise CommandError(result.argv, result.exit_code, result.output)

@@ -81,12 +81,21 @@ def ensure_localstack(
         [uv, "venv", "--quiet", "-p", str(interpreter), str(venv)], env=env, log_path=log
     ).check()
     result = proc.run(
-        [uv, "pip", "install", "-p", str(python), "--exclude-newer", cutoff,
-         f"localstack-core[runtime]=={version}", *EXTRA_PACKAGES],
+        [
+            uv,
+            "pip",
+            "install",
+            "-p",
+            str(python),
+            "--exclude-newer",
+            cutoff,
+            f"localstack-core[runtime]=={version}",
+            *EXTRA_PACKAGES,
+        ],
         env=env,
         timeout=1200,
         log_path=log,
-    )  # fmt: skip
+    )
     if not result.ok:
         tail = " | ".join(result.output.strip().splitlines()[-3:])
         raise ToolMissing(
@@ -131,8 +140,11 @@ def _python_version(path: Path) -> tuple[int, int]:
     try:
         out = subprocess.run(
             [str(path), "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"],
-            capture_output=True, text=True, timeout=20, check=True,
-        ).stdout.split()  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        ).stdout.split()
         return int(out[0]), int(out[1])
     except (OSError, subprocess.SubprocessError, ValueError, IndexError):
         return (0, 0)

@@ -185,9 +185,10 @@ def _pypi_file(package: str, version: str, downloads: Path, *, kind: str) -> byt
             files = response.json()["releases"][version]
             atomic_write_json(meta_path, files)
         entry = next(
-            u for u in files
+            u
+            for u in files
             if u["packagetype"] == kind and ("linux" in u["filename"] or kind == "sdist")
-        )  # fmt: skip
+        )
         target = downloads / entry["filename"]
         if not target.is_file():
             with httpx.stream("GET", entry["url"], timeout=300, follow_redirects=True) as r:

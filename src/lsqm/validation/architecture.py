@@ -114,8 +114,12 @@ def _deploy_and_test(
         extra["relaxed_constraints"] = any("relaxed" in n for n in ws.notes)
     home = scratch / "home"
     home.mkdir()
-    tf = Terraform(job.toolchain, home, aws_env(emulator.endpoint, settings.region),
-                   abort=lambda: not emulator.alive())  # fmt: skip
+    tf = Terraform(
+        job.toolchain,
+        home,
+        aws_env(emulator.endpoint, settings.region),
+        abort=lambda: not emulator.alive(),
+    )
 
     init = tf(["init", *TF_FLAGS], cwd=ws.root, timeout=limit, log_path=logs / "init.log")
     _stage(stages, "init", init)
@@ -132,8 +136,12 @@ def _deploy_and_test(
         job.providers_seen[caps.source] = caps.version
         extra["provider"] = {"source": caps.source, "version": caps.version}
 
-    apply = tf(["apply", "-auto-approve", *TF_FLAGS], cwd=ws.root, timeout=limit,
-               log_path=logs / "apply.log")  # fmt: skip
+    apply = tf(
+        ["apply", "-auto-approve", *TF_FLAGS],
+        cwd=ws.root,
+        timeout=limit,
+        log_path=logs / "apply.log",
+    )
     _stage(stages, "apply", apply)
     try:
         if not apply.ok:
@@ -143,8 +151,12 @@ def _deploy_and_test(
         return _plan_and_test(job, arch_hash, tf, ws.root, emulator, scratch, logs, stages, extra)
     finally:
         if emulator.alive():
-            destroy = tf(["destroy", "-auto-approve", *TF_FLAGS], cwd=ws.root, timeout=limit,
-                         log_path=logs / "destroy.log")  # fmt: skip
+            destroy = tf(
+                ["destroy", "-auto-approve", *TF_FLAGS],
+                cwd=ws.root,
+                timeout=limit,
+                log_path=logs / "destroy.log",
+            )
             _stage(stages, "destroy", destroy)
 
 
@@ -166,8 +178,12 @@ def _plan_and_test(
     outputs_path.write_text(outputs.output if outputs.ok else "{}")
     state_path.write_text(state.output if state.ok else "{}")
 
-    plan = tf(["plan", "-detailed-exitcode", "-lock=false", *TF_FLAGS], cwd=root, timeout=limit,
-              log_path=logs / "plan.log")  # fmt: skip
+    plan = tf(
+        ["plan", "-detailed-exitcode", "-lock=false", *TF_FLAGS],
+        cwd=root,
+        timeout=limit,
+        log_path=logs / "plan.log",
+    )
     _stage(stages, "plan", plan)
     stages["plan"]["ok"] = plan.exit_code in (0, 2)
     extra["drift"] = plan.exit_code == 2 if plan.exit_code in (0, 2) else None
@@ -217,11 +233,31 @@ def _run_tests(
             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         },
     )
-    argv = [job.test_python, "-m", "pytest", "-c", str(ini), "--rootdir", str(cwd),
-            "-p", "no:cacheprovider", "-q", "-rN", f"--junitxml={junit}",
-            "-o", "junit_family=xunit2", str(cwd)]  # fmt: skip
-    result = proc.run(argv, env=env, cwd=cwd, timeout=job.settings.timeout,
-                      log_path=logs / "pytest.log", abort=lambda: not emulator.alive())  # fmt: skip
+    argv = [
+        job.test_python,
+        "-m",
+        "pytest",
+        "-c",
+        str(ini),
+        "--rootdir",
+        str(cwd),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-rN",
+        f"--junitxml={junit}",
+        "-o",
+        "junit_family=xunit2",
+        str(cwd),
+    ]
+    result = proc.run(
+        argv,
+        env=env,
+        cwd=cwd,
+        timeout=job.settings.timeout,
+        log_path=logs / "pytest.log",
+        abort=lambda: not emulator.alive(),
+    )
     return read_junit(junit), result
 
 

@@ -38,32 +38,63 @@ class Failure:
 
 
 _ENVIRONMENT = [
-    (re.compile(r"lambda-runtime|Docker|docker daemon|function is currently in the following "
-                r"state: Failed|State: Failed|LastUpdateStatus.*Failed", re.I),
-     "lambda cannot execute without Docker"),
-    (re.compile(r"Installation of ([\w.-]+(?: [\w.-]+)?) failed"),
-     "the emulator could not install {0} at run time (offline?)"),
-    (re.compile(r"Unrecognized remote plugin message|failed to instantiate provider"),
-     "terraform could not start its provider plugin"),
-    (re.compile(r"no available releases match the given constraints ([^\n]+)"),
-     "provider version constraint not satisfiable: {0}"),
+    (
+        re.compile(
+            r"lambda-runtime|Docker|docker daemon|function is currently in the following "
+            r"state: Failed|State: Failed|LastUpdateStatus.*Failed",
+            re.I,
+        ),
+        "lambda cannot execute without Docker",
+    ),
+    (
+        re.compile(r"Installation of ([\w.-]+(?: [\w.-]+)?) failed"),
+        "the emulator could not install {0} at run time (offline?)",
+    ),
+    (
+        re.compile(r"Unrecognized remote plugin message|failed to instantiate provider"),
+        "terraform could not start its provider plugin",
+    ),
+    (
+        re.compile(r"no available releases match the given constraints ([^\n]+)"),
+        "provider version constraint not satisfiable: {0}",
+    ),
     (re.compile(r"Unsupported Terraform Core version"), "terraform version constraint not met"),
-    (re.compile(r"provider (registry\.[^\s]+) was not found in any of the search locations|"
-                r"Failed to query available provider packages[^\n]*\n+[^\n]*provider ([^\s:]+)"),
-     "provider not available offline: {0}"),
-    (re.compile(r"(could not connect to|Failed to retrieve available versions|no such host|"
-                r"Could not download module|Failed to download module|dial tcp: lookup)",
-                re.I), "network needed: {0}"),
-    (re.compile(r'The provider [^\n]* does not support resource type "([^"]+)"|'
-                r'Invalid (?:resource|data source) type[^\n]*\n[^\n]*"([^"]+)"', re.I),
-     "resource type unknown to the installed provider: {0}"),
-    (re.compile(r'An argument named "([^"]+)" is not expected here'),
-     "argument unknown to the installed provider: {0}"),
-    (re.compile(r'Blocks of type "([^"]+)" are not expected here'),
-     "block type unknown to the installed provider: {0}"),
-    (re.compile(r"expected (\w+) to be one of \[[^\]]*\], got ([^\s]+)"),
-     "value unknown to the installed provider: {0}"),
-]  # fmt: skip
+    (
+        re.compile(
+            r"provider (registry\.[^\s]+) was not found in any of the search locations|"
+            r"Failed to query available provider packages[^\n]*\n+[^\n]*provider ([^\s:]+)"
+        ),
+        "provider not available offline: {0}",
+    ),
+    (
+        re.compile(
+            r"(could not connect to|Failed to retrieve available versions|no such host|"
+            r"Could not download module|Failed to download module|dial tcp: lookup)",
+            re.I,
+        ),
+        "network needed: {0}",
+    ),
+    (
+        re.compile(
+            r'The provider [^\n]* does not support resource type "([^"]+)"|'
+            r'Invalid (?:resource|data source) type[^\n]*\n[^\n]*"([^"]+)"',
+            re.I,
+        ),
+        "resource type unknown to the installed provider: {0}",
+    ),
+    (
+        re.compile(r'An argument named "([^"]+)" is not expected here'),
+        "argument unknown to the installed provider: {0}",
+    ),
+    (
+        re.compile(r'Blocks of type "([^"]+)" are not expected here'),
+        "block type unknown to the installed provider: {0}",
+    ),
+    (
+        re.compile(r"expected (\w+) to be one of \[[^\]]*\], got ([^\s]+)"),
+        "value unknown to the installed provider: {0}",
+    ),
+]
 
 _UNAVAILABLE = re.compile(
     r"connection refused|connect: connection reset|EOF\b|Connection aborted|"
@@ -75,8 +106,10 @@ _UNSUPPORTED = re.compile(
     re.I,
 )
 _STATUS = re.compile(r"(?:status code|StatusCode):? (\d{3})")
-_API_CODE = re.compile(r"api error ([A-Za-z.]+):|: ([A-Z][A-Za-z]+(?:Exception|Error|Failure|"
-                       r"Fault|NotFound|Invalid[A-Za-z]*|Denied|Conflict)):")  # fmt: skip
+_API_CODE = re.compile(
+    r"api error ([A-Za-z.]+):|: ([A-Z][A-Za-z]+(?:Exception|Error|Failure|"
+    r"Fault|NotFound|Invalid[A-Za-z]*|Denied|Conflict)):"
+)
 _RESOURCE = re.compile(r"with ((?:module\.[\w-]+\.)*(?:data\.)?(aws_[a-z0-9_]+))\.")
 
 
@@ -157,8 +190,11 @@ def classify_test_failure(text: str) -> Failure:
     for pattern, template in _ENVIRONMENT[:1]:
         if pattern.search(text):
             return Failure("environment", template, message)
-    if re.search(r"fixture '[^']+' not found|ModuleNotFoundError|ImportError|SyntaxError|"
-                 r"NameError|KeyError: 'LSQM_", text):  # fmt: skip
+    if re.search(
+        r"fixture '[^']+' not found|ModuleNotFoundError|ImportError|SyntaxError|"
+        r"NameError|KeyError: 'LSQM_",
+        text,
+    ):
         return Failure("harness", f"test code: {normalise(message)}", message)
     if _UNAVAILABLE.search(text) and "ClientError" not in text:
         return Failure("emulator_unavailable", "test: emulator unreachable", message)
@@ -173,9 +209,14 @@ def classify_test_failure(text: str) -> Failure:
 
 
 _PRIORITY = [
-    "emulator_unavailable", "emulator_unsupported", "emulator_error", "emulator_rejected",
-    "emulator_behaviour", "environment", "harness",
-]  # fmt: skip
+    "emulator_unavailable",
+    "emulator_unsupported",
+    "emulator_error",
+    "emulator_rejected",
+    "emulator_behaviour",
+    "environment",
+    "harness",
+]
 
 
 def dominant(failures: list[Failure]) -> Failure:

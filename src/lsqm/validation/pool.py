@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import queue
 import threading
-
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -199,9 +198,9 @@ def _worker(shared: _Shared, factory: Callable[[int], Emulator], index: int) -> 
             }
             shared.job.store.write_result(shared.job.run_id, arch_hash, result)
             shared.on_result(result)
-            if result["category"] == "emulator_unavailable" or not emulator.healthy():
-                if not _restart(shared, emulator):
-                    return
+            needs_restart = result["category"] == "emulator_unavailable" or not emulator.healthy()
+            if needs_restart and not _restart(shared, emulator):
+                return
     finally:
         if emulator is not None:
             emulator.stop()

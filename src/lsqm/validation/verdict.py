@@ -51,27 +51,51 @@ def tests_finished(
 ) -> Verdict:
     """The verdict after a successful deploy, from what the tests did."""
     if timed_out:
-        return Verdict("TIMEOUT", "timeout", "tests: ran past the time limit",
-                       "the test stage ran past its limit; its process group was killed")  # fmt: skip
+        return Verdict(
+            "TIMEOUT",
+            "timeout",
+            "tests: ran past the time limit",
+            "the test stage ran past its limit; its process group was killed",
+        )
     if not emulator_alive:
-        return Verdict("ERROR", "emulator_unavailable", "emulator died during tests",
-                       "the emulator stopped answering while the tests ran")  # fmt: skip
+        return Verdict(
+            "ERROR",
+            "emulator_unavailable",
+            "emulator died during tests",
+            "the emulator stopped answering while the tests ran",
+        )
     if not has_app:
-        return Verdict("ERROR", "no_tests", "no tests: app missing",
-                       "deployed, but there are no tests for it; run 'lsqm generate'")  # fmt: skip
+        return Verdict(
+            "ERROR",
+            "no_tests",
+            "no tests: app missing",
+            "deployed, but there are no tests for it; run 'lsqm generate'",
+        )
     if exit_code == PYTEST_NO_TESTS or (counts.ran == 0 and not counts.failures):
-        return Verdict("ERROR", "no_tests", "no tests collected",
-                       "pytest collected no test (a test module without tests is not a pass)")  # fmt: skip
+        return Verdict(
+            "ERROR",
+            "no_tests",
+            "no tests collected",
+            "pytest collected no test (a test module without tests is not a pass)",
+        )
     if exit_code not in (0, 1) and counts.ran == 0:
-        return Verdict("ERROR", "harness", f"pytest exit {exit_code}",
-                       f"pytest could not run the tests (exit code {exit_code})")  # fmt: skip
+        return Verdict(
+            "ERROR",
+            "harness",
+            f"pytest exit {exit_code}",
+            f"pytest could not run the tests (exit code {exit_code})",
+        )
     bad = counts.failed + counts.errors
     if bad == 0 and counts.passed >= 1 and exit_code == 0:
         return Verdict("PASSED", None, "", f"{counts.passed} test(s) passed")
     if bad == 0:
         # pytest said something failed but no test case recorded it (e.g. a session error).
-        return Verdict("ERROR", "harness", f"pytest exit {exit_code}",
-                       f"pytest exited {exit_code} with no failing test recorded")  # fmt: skip
+        return Verdict(
+            "ERROR",
+            "harness",
+            f"pytest exit {exit_code}",
+            f"pytest exited {exit_code} with no failing test recorded",
+        )
     failure = dominant([classify_test_failure(text) for _name, text in counts.failures])
     summary = f"{counts.passed} passed, {bad} failed: {failure.message}"
     if failure.category == "emulator_unavailable":

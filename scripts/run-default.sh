@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# README command 1: the main job on the embedded default. Sets up everything it needs
+# (lsqm, LocalStack as a host process, the offline Terraform toolchain), then validates the
+# bundled examples with their tests. Results land in ./lsqm-artifacts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=$(bash scripts/bootstrap.sh)
+exec "$VENV/bin/lsqm" run "$@"
