@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -799,8 +800,9 @@ def event_matching(pattern: dict[str, Any], text: str) -> dict[str, Any] | None:
     }
 
 
-def events_reach_queue(aws: Aws, target: Resource, rule: Resource) -> None:
+def events_reach_queue(aws: Aws, state: Any, target: Resource) -> None:
     """An event matching the rule's pattern, put on its bus, arrives on the target queue."""
+    rule = state.find("aws_cloudwatch_event_rule", name=values(target)["rule"])
     pattern = json.loads(values(rule).get("event_pattern") or "{}")
     text = marker()
     entry = event_matching(pattern, text)
@@ -845,16 +847,36 @@ def events_target_as_configured(aws: Aws, target: Resource) -> None:
 
 
 # -- Step Functions --------------------------------------------------------------------
+JSON_PATH = re.compile(r"(?<![$\w])\$((?:\.[A-Za-z_]\w*)+)")
+
+
+def sample_input(definition: str) -> dict[str, Any]:
+    """An execution input holding every ``$.a.b`` path the definition reads, so a machine
+    that reshapes its input is not failed for want of a field."""
+    sample: dict[str, Any] = {}
+    for path in sorted(set(JSON_PATH.findall(definition or "")), key=len):
+        node = sample
+        *parents, leaf = path.strip(".").split(".")
+        for part in parents:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node.setdefault(leaf, "lsqm")
+    return sample
+
+
 def sfn_execution_succeeds(aws: Aws, machine: Resource) -> None:
-    """An execution started with an empty input reaches SUCCEEDED."""
+    """An execution, started with an input holding the paths the definition reads,
+    reaches SUCCEEDED."""
     state = values(machine)
     sfn = aws("stepfunctions", machine)
     arn = state.get("arn") or state["id"]
+    given = json.dumps(sample_input(state.get("definition") or ""))
     if state.get("type") == "EXPRESS":
-        got = sfn.start_sync_execution(stateMachineArn=arn, input="{}")
+        got = sfn.start_sync_execution(stateMachineArn=arn, input=given)
         assert got["status"] == "SUCCEEDED", f"{got.get('error')}: {got.get('cause')}"
         return
-    execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    execution = sfn.start_execution(stateMachineArn=arn, input=given)["executionArn"]
 
     def finished() -> dict[str, Any] | None:
         got = sfn.describe_execution(executionArn=execution)
