@@ -76,7 +76,9 @@ def lsqm_command(f: F) -> F:
             )
             return f(app, *args, **kwargs)
         except LsqmError as exc:
-            err_console.print(f"[bold red]error:[/bold red] {exc.message}", markup=True)
+            err_console.print(
+                f"[bold red]error:[/bold red] {exc.message}", markup=True, soft_wrap=True
+            )
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]

@@ -188,7 +188,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise UsageError(f"config file {path} must be a mapping of settings, not {type(data)}")
+        raise UsageError(
+            f"config file {path} must be a mapping of settings, not a {type(data).__name__}"
+        )
     return data
 
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -128,49 +129,39 @@ def run(
     start = time.monotonic()
     if log_path is not None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
-    capture = log_path.with_suffix(log_path.suffix + ".raw") if log_path else None
-    sink = open(capture, "wb") if capture else subprocess.PIPE  # noqa: SIM115
-    try:
-        proc = subprocess.Popen(
-            list(argv),
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    except FileNotFoundError as exc:
-        if capture:
-            sink.close()  # type: ignore[union-attr]
-        raise ToolMissing(f"cannot run {argv[0]!r}: {exc.strerror}") from exc
-    with _live_lock:
-        _live.add(proc)
-    timed_out = aborted = False
-    raw = b""
-    try:
-        if capture:
-            aborted = _wait(proc, start, timeout, abort)
-        else:
-            raw, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-    finally:
-        if timed_out or aborted or _shutting_down.is_set():
-            terminate(proc, grace=2.0)
-        else:
-            # The leader is done; reap any grandchildren it left in its group.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
+    # Output goes to an unnamed file, not a pipe: a chatty child can never block on a full
+    # pipe while we wait, and one waiting loop serves timeouts and abort checks alike.
+    with tempfile.TemporaryFile() as sink:
+        try:
+            proc = subprocess.Popen(
+                list(argv),
+                cwd=cwd,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except FileNotFoundError as exc:
+            raise ToolMissing(f"cannot run {argv[0]!r}: {exc.strerror}") from exc
         with _live_lock:
-            _live.discard(proc)
-        if capture:
-            sink.close()  # type: ignore[union-attr]
-    if capture:
-        raw = capture.read_bytes()
-        capture.unlink(missing_ok=True)
-    elif raw is None:
-        raw = b""
+            _live.add(proc)
+        timed_out = aborted = False
+        try:
+            aborted = _wait(proc, start, timeout, abort)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            if timed_out or aborted or _shutting_down.is_set():
+                terminate(proc, grace=2.0)
+            else:
+                # The leader is done; reap any grandchildren it left in its group.
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+            with _live_lock:
+                _live.discard(proc)
+        sink.seek(0)
+        raw = sink.read()
     output = redact(raw.decode("utf-8", errors="replace"))
     if log_path is not None:
         log_path.write_text(output, encoding="utf-8")

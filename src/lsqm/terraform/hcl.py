@@ -220,10 +220,23 @@ class ModuleInfo:
 
 def _object_strings(text: str) -> dict[str, str]:
     """String-valued keys of an HCL object expression, e.g. ``{ source = "x", version = "y" }``."""
-    parsed = parse_text(f"x {text}\n")
-    if not parsed.blocks:
-        return {}
-    return {k: a.value for k, a in parsed.blocks[0].attributes.items() if isinstance(a.value, str)}
+    data = f"x = {text}\n".encode("utf-8", errors="replace")
+    tree = _parser().parse(data)
+    found: dict[str, str] = {}
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "object_elem":
+            exprs = [c for c in node.children if c.type == "expression"]
+            if len(exprs) == 2:
+                key = _literal(exprs[0], data)
+                key = key if isinstance(key, str) else _text(exprs[0], data).strip()
+                value = _literal(exprs[1], data)
+                if isinstance(value, str):
+                    found[key] = value
+            continue  # nested objects belong to other keys
+        stack.extend(node.children)
+    return found
 
 
 def parse_module(folder: Path) -> ModuleInfo:

@@ -23,7 +23,7 @@ from lsqm.terraform.runner import Terraform
 from lsqm.terraform.workspace import prepare, write_provider_overrides
 from lsqm.toolchain.terraform import TerraformToolchain
 from lsqm.validation.classify import Failure, classify_terraform
-from lsqm.validation.junit import TestCounts, read_junit
+from lsqm.validation.junit import JUnitCounts, read_junit
 from lsqm.validation.verdict import Verdict, deploy_failed, tests_finished
 
 STAGES = ("init", "apply", "plan", "test", "destroy")
@@ -67,7 +67,7 @@ def validate_one(job: Job, arch_hash: str, emulator: Emulator) -> dict[str, Any]
         "category": verdict.category,
         "signature": verdict.signature,
         "message": verdict.message,
-        "tests": extra.pop("tests", TestCounts().to_json()),
+        "tests": extra.pop("tests", JUnitCounts().to_json()),
         "stages": stages,
         "started_at": started_at,
         "duration_s": round(time.monotonic() - t0, 2),
@@ -190,7 +190,7 @@ def _plan_and_test(
 
     app_dir = job.store.app_dir(arch_hash)
     has_app = job.store.has_app(arch_hash) or any(app_dir.glob("test_*.py"))
-    counts, exit_code, timed_out = TestCounts(), None, False
+    counts, exit_code, timed_out = JUnitCounts(), None, False
     if has_app:
         counts, result = _run_tests(job, app_dir, emulator, scratch, logs, outputs_path, state_path)
         _stage(stages, "test", result)
@@ -213,7 +213,7 @@ def _run_tests(
     logs: Path,
     outputs_path: Path,
     state_path: Path,
-) -> tuple[TestCounts, proc.Completed]:
+) -> tuple[JUnitCounts, proc.Completed]:
     """Run the app's tests as DESIGN.md's "What a test sees" says; counts from JUnit XML."""
     cwd = scratch / "tests"
     shutil.copytree(app_dir, cwd, ignore=shutil.ignore_patterns("__pycache__", "app.json"))

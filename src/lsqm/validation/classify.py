@@ -106,10 +106,8 @@ _UNSUPPORTED = re.compile(
     re.I,
 )
 _STATUS = re.compile(r"(?:status code|StatusCode):? (\d{3})")
-_API_CODE = re.compile(
-    r"api error ([A-Za-z.]+):|: ([A-Z][A-Za-z]+(?:Exception|Error|Failure|"
-    r"Fault|NotFound|Invalid[A-Za-z]*|Denied|Conflict)):"
-)
+# The AWS error code: "...(name): InvalidAttributeValue: ..." (SDK v1) or "api error X:" (v2).
+_API_CODE = re.compile(r"(?:api error |: )([A-Z][a-zA-Z0-9]+(?:\.[A-Za-z]+)?): ")
 _RESOURCE = re.compile(r"with ((?:module\.[\w-]+\.)*(?:data\.)?(aws_[a-z0-9_]+))\.")
 
 
@@ -155,7 +153,9 @@ def classify_terraform(stage: str, output: str) -> Failure:
     status_match = _STATUS.search(output)
     status = int(status_match.group(1)) if status_match else None
     code_match = _API_CODE.search(error)
-    code = next((g for g in code_match.groups() if g), "") if code_match else ""
+    code = code_match.group(1) if code_match else ""
+    if status is None and _UNAVAILABLE.search(output):
+        return Failure("emulator_unavailable", f"{stage}: emulator unreachable", error)
     label = ":".join(x for x in (resource or stage, code, str(status) if status else "") if x)
     if status is not None or code:
         if status == 501 or _UNSUPPORTED.search(error):
@@ -165,8 +165,6 @@ def classify_terraform(stage: str, output: str) -> Failure:
         else:
             category = "emulator_rejected"
         return Failure(category, f"{label}: {normalise(_after_code(error, code))}", error)
-    if _UNAVAILABLE.search(output):
-        return Failure("emulator_unavailable", f"{stage}: emulator unreachable", error)
     if stage == "apply" and re.search(r"timeout while waiting for state|unexpected state", error):
         return Failure("emulator_error", f"{label}: {normalise(error)}", error)
     # No answer from the emulator is in evidence: terraform or the provider refused the

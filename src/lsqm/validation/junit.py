@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 @dataclass
-class TestCounts:
+class JUnitCounts:
     total: int = 0
     passed: int = 0
     failed: int = 0
@@ -31,9 +31,9 @@ class TestCounts:
         }
 
 
-def read_junit(path: Path) -> TestCounts:
+def read_junit(path: Path) -> JUnitCounts:
     """Counts from a JUnit file; a missing or broken file counts as nothing run."""
-    counts = TestCounts()
+    counts = JUnitCounts()
     try:
         root = ET.parse(path).getroot()
     except (OSError, ET.ParseError):

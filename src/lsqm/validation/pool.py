@@ -82,8 +82,8 @@ def execute(
     on_status: Callable[[str], None] = lambda _m: None,
 ) -> dict[str, Any]:
     """Validate ``plan.todo``; return the final ``run.json``."""
-    toolchain = toolchain or ensure_terraform(settings)
     runtime = resolve_runtime(settings)
+    toolchain = toolchain or ensure_terraform(settings)
     run_dir = store.run_dir(plan.run_id)
     logs = run_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lsqm.validation.classify import EMULATOR_CATEGORIES, Failure, classify_test_failure, dominant
-from lsqm.validation.junit import TestCounts
+from lsqm.validation.junit import JUnitCounts
 
 STATUSES = ("PASSED", "PARTIAL", "FAILED", "TIMEOUT", "ERROR")
 
@@ -42,7 +42,7 @@ def deploy_failed(failure: Failure, *, timed_out: bool, emulator_alive: bool) ->
 
 
 def tests_finished(
-    counts: TestCounts,
+    counts: JUnitCounts,
     *,
     exit_code: int | None,
     timed_out: bool,
