@@ -104,7 +104,10 @@ def test_add_prints_hash_and_stores_tests_apart(
 
 def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     marker = tmp_path / "grandchild.pid"
-    script = f"import subprocess,time; p=subprocess.Popen(['sleep','300']); open({str(marker)!r},'w').write(str(p.pid)); time.sleep(300)"
+    script = (
+        "import subprocess, time; p = subprocess.Popen(['sleep', '300']); "
+        f"open({str(marker)!r}, 'w').write(str(p.pid)); time.sleep(300)"
+    )
     start = time.monotonic()
     result = proc.run([sys.executable, "-c", script], env=child_env(tmp_path), timeout=2)
     assert result.timed_out and result.exit_code is None
@@ -202,7 +205,8 @@ def test_workspace_overrides_cover_backend_aliases_and_modules(tmp_path: Path) -
         'provider "aws" {\n  alias = "west"\n  region = "us-west-2"\n}\n'
         'module "m" {\n  source = "./modules/m"\n}\n'
     )
-    (arch / "modules" / "m" / "main.tf").write_text('provider "aws" {\n  region = "eu-west-1"\n}\n')
+    module_tf = 'provider "aws" {\n  region = "eu-west-1"\n}\n'
+    (arch / "modules" / "m" / "main.tf").write_text(module_tf)
     ws = prepare(arch, tmp_path / "ws", relax=True)
     assert 'backend "local"' in (ws.root / "lsqm_backend_override.tf").read_text()
     assert ">= 0.1" in (ws.root / "lsqm_relax_override.tf").read_text()

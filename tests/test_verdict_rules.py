@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from lsqm.validation import verdict
 from lsqm.validation.classify import classify_terraform, classify_test_failure, normalise
 from lsqm.validation.junit import JUnitCounts, read_junit
-from lsqm.validation import verdict
 from lsqm.validation.verdict import Verdict, deploy_failed
 
 COGNITO_APPLY = """aws_cognito_user_pool.p: Creating...
 
-Error: error creating Cognito User Pool: InternalFailure: The API for service cognito-idp is \
-either not included in your current license plan or has not yet been emulated by LocalStack.
+Error: error creating Cognito User Pool: InternalFailure: The API for service \
+cognito-idp is either not included in your current license plan or has not yet been emulated by LocalStack.
 	status code: 501, request id: 531e7358-1ee0-4c52-addb-bf1a14b80f78
 
   with aws_cognito_user_pool.p,
