@@ -137,3 +137,27 @@ def test_tests_take_identifiers_from_the_state_and_fail_when_it_lacks_them(
     assert "aws_sqs_queue.orders is not in the Terraform state" in out
     assert "module.workers.aws_sqs_queue.this has no instances" in out
     assert "4 failed, 2 skipped" in out, out[-2000:]
+
+
+def test_a_rest_api_without_a_stage_is_not_called_through_one(tmp_path: Path) -> None:
+    """Calling a method needs a deployed stage; without one in the configuration the test
+    would fail and blame the emulator for what the architecture never asked for."""
+    method = """
+resource "aws_api_gateway_rest_api" "api" {
+  name = "api"
+}
+
+resource "aws_api_gateway_method" "get" {
+  rest_api_id   = aws_api_gateway_rest_api.api.id
+  resource_id   = aws_api_gateway_rest_api.api.root_resource_id
+  http_method   = "GET"
+  authorization = "NONE"
+}
+"""
+    (tmp_path / "main.tf").write_text(method)
+    files = RulesGenerator().generate(read_architecture(tmp_path, "h", {})).files
+    assert "answers_through_stage" not in files["test_apigateway.py"]
+    stage = 'resource "aws_api_gateway_deployment" "d" {\n  rest_api_id = "x"\n}\n'
+    (tmp_path / "main.tf").write_text(method + stage)
+    files = RulesGenerator().generate(read_architecture(tmp_path, "h", {})).files
+    assert "test_api_gateway_method_get_answers_through_stage" in files["test_apigateway.py"]

@@ -30,6 +30,8 @@ class Check:
     kwargs: tuple[tuple[str, str], ...] = ()  # extra keyword arguments, as Python source
     needs_state: bool = False  # the check takes the State to find related resources
     when: Callable[[TfResource], bool] | None = None
+    # generated only when the architecture declares one of these types (the API has a stage)
+    needs_any: tuple[str, ...] = ()
 
     @property
     def takes_declared(self) -> bool:
@@ -216,7 +218,8 @@ SPECS: dict[str, Spec] = {
     )),
     "aws_api_gateway_method": Spec("apigateway", "method", (
         Check("answers_through_stage", "behaviour", "apigateway_method_answers",
-              when=_open_method),
+              when=_open_method,
+              needs_any=("aws_api_gateway_deployment", "aws_api_gateway_stage")),
         Check("as_configured", "fidelity", "apigateway_method_as_configured"),
     )),
     "aws_lambda_function": Spec("lambda", "function", (

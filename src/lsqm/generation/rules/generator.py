@@ -73,11 +73,12 @@ class RulesGenerator:
         uses_from_state: set[str] = set()
         coverage: list[ResourceCoverage] = []
         taken: set[str] = set()
+        declared_types = {r.type for r in arch.resources}
         for resource in sorted(arch.resources, key=lambda r: r.address):
             tests: list[str] = []
             kinds: set[str] = set()
             service = service_of(resource.type)
-            for check in _checks_for(resource):
+            for check in _checks_for(resource, declared_types):
                 test_name = _unique(_test_name(resource, check.slug), taken)
                 body, from_state = _render_test(test_name, resource, check)
                 modules[service].append(body)
@@ -91,9 +92,14 @@ class RulesGenerator:
         return GeneratedApp(files=files, coverage=coverage, meta={})
 
 
-def _checks_for(resource: TfResource) -> list[Check]:
+def _checks_for(resource: TfResource, declared_types: set[str]) -> list[Check]:
     if resource.type in SPECS:
-        return [c for c in SPECS[resource.type].checks if c.when is None or c.when(resource)]
+        return [
+            c
+            for c in SPECS[resource.type].checks
+            if (c.when is None or c.when(resource))
+            and (not c.needs_any or declared_types.intersection(c.needs_any))
+        ]
     if resource.type in EXISTENCE:
         return [Check("exists", "existence", "exists")]
     return []
