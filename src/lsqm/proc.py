@@ -24,6 +24,7 @@ from lsqm.errors import CommandError, CommandTimeout, ToolMissing
 from lsqm.redact import redact
 
 _live: set[subprocess.Popen[bytes]] = set()
+_accounting = threading.local()
 _live_lock = threading.Lock()
 _shutting_down = threading.Event()
 
@@ -162,6 +163,7 @@ def run(
                 _live.discard(proc)
         sink.seek(0)
         raw = sink.read()
+    _accounting.seconds = child_seconds() + (time.monotonic() - start)
     output = redact(raw.decode("utf-8", errors="replace"))
     if log_path is not None:
         log_path.write_text(output, encoding="utf-8")
@@ -193,6 +195,11 @@ def _wait(
         except subprocess.TimeoutExpired:
             if _shutting_down.is_set() or (abort is not None and abort()):
                 return True
+
+
+def child_seconds() -> float:
+    """Seconds this thread has spent waiting on :func:`run` children (for overhead figures)."""
+    return float(getattr(_accounting, "seconds", 0.0))
 
 
 def kill_all() -> int:

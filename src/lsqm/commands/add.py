@@ -11,6 +11,7 @@ import click
 
 from lsqm.cli import App, format_option, lsqm_command, print_json
 from lsqm.errors import UsageError
+from lsqm.generation.metrics import measure
 from lsqm.store import ArtifactStore
 from lsqm.terraform.hcl import local_module_dirs, parse_module
 from lsqm.terraform.inventory import module_inventory
@@ -47,9 +48,15 @@ def add_local(
             for p in sorted(tests.iterdir())
             if p.is_file() and p.suffix in TEST_FILE_SUFFIXES
         }
-        store.write_app(
-            arch_hash, files, {"generator": "hand-written", "source": str(tests), "model": None}
-        )
+        meta = {
+            "generator": "hand-written",
+            "source": str(tests),
+            "model": None,
+            # Counted from the code like generated apps; which resource a hand-written test
+            # covers is not knowable from it, so coverage is not claimed.
+            "metrics": measure(files, coverage=[]),
+        }
+        store.write_app(arch_hash, files, meta)
     return arch_hash
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from lsqm.cli import App, format_option, lsqm_command, print_json
+from lsqm.generation.metrics import quality_summary
 from lsqm.store import ArtifactStore
 
 
@@ -20,6 +21,7 @@ def store_status(store: ArtifactStore) -> dict[str, Any]:
         "architectures": len(hashes),
         "apps": sum(1 for a in apps.values() if a),
         "without_tests": [h for h, a in apps.items() if not a],
+        "quality": quality_summary([a for a in apps.values() if a]),
         "runs": len(runs),
         "latest_run": {
             "run_id": latest["run_id"],
@@ -43,6 +45,14 @@ def status(app: App, fmt: str) -> None:
         return
     click.echo(f"store        {data['artifacts_dir']}")
     click.echo(f"architectures {data['architectures']} ({data['apps']} with tests)")
+    q = data["quality"]
+    if q["apps"]:
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(q["by_generator"].items()))
+        click.echo(
+            f"tests        {q['tests']} ({kinds}); {q['api_calls']} API calls, "
+            f"{q['assertions']} assertions; resources covered {q['resources_covered']}/"
+            f"{q['resources_total']} ({q['resources_behavioural']} behaviourally)"
+        )
     click.echo(f"runs         {data['runs']}")
     latest = data["latest_run"]
     if latest:

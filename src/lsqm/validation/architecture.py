@@ -45,7 +45,7 @@ class Job:
 
 def validate_one(job: Job, arch_hash: str, emulator: Emulator) -> dict[str, Any]:
     """Deploy and test one architecture on ``emulator``; return its result (not yet written)."""
-    started_at, t0 = utcnow(), time.monotonic()
+    started_at, t0, children0 = utcnow(), time.monotonic(), proc.child_seconds()
     stages: dict[str, dict[str, Any]] = {}
     logs = job.store.logs_dir(job.run_id, arch_hash)
     meta = job.store.architecture(arch_hash)
@@ -71,6 +71,7 @@ def validate_one(job: Job, arch_hash: str, emulator: Emulator) -> dict[str, Any]
         "stages": stages,
         "started_at": started_at,
         "duration_s": round(time.monotonic() - t0, 2),
+        "child_process_s": round(proc.child_seconds() - children0, 2),
         **extra,
     }
 
