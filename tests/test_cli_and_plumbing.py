@@ -225,3 +225,18 @@ def test_sigterm_handler_turns_into_interrupt() -> None:
     with _sigterm_as_interrupt(), pytest.raises(KeyboardInterrupt):
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(1)
+
+
+def test_workspace_never_follows_symlinks_or_escapes(tmp_path: Path) -> None:
+    from lsqm.errors import StoreError
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not copy")
+    arch = tmp_path / "arch"
+    arch.mkdir()
+    (arch / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
+    (arch / "leak.txt").symlink_to(secret)
+    ws = prepare(arch, tmp_path / "ws", relax=False)
+    assert not (ws.root / "leak.txt").exists()
+    with pytest.raises(StoreError):
+        prepare(arch, tmp_path / "ws2", "../..", relax=False)

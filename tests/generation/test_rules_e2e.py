@@ -57,18 +57,14 @@ def test_rules_tests_pass_on_every_bundled_example(
     generated = generate_apps(store, RulesGenerator(), hashes)
     assert [o.status for o in generated] == ["generated"] * len(hashes)
 
+    e2e_settings.parallel = 2
     plan = plan_run(store, run_id=None, arch=hashes, shard=None)
     execute(e2e_settings, store, plan, on_result=lambda _r: None, toolchain=toolchain)
     results = store.results(plan.run_id)
-    deployed = {r["name"]: r for r in results.values() if r["stages"]["apply"]["ok"]}
-    undeployed = {r["name"]: r for r in results.values() if not r["stages"]["apply"]["ok"]}
-    for name, result in deployed.items():
-        assert result["status"] == "PASSED", f"{name}: {result['message']}"
+    assert len(results) == len(hashes)
+    for result in results.values():
+        assert result["status"] == "PASSED", f"{result['name']}: {result['message']}"
         assert result["tests"]["total"] >= 2
-    # An example that does not deploy is the environment's doing, never a test's.
-    for name, result in undeployed.items():
-        assert result["category"] in ("environment", "timeout", "emulator_error"), name
-    assert len(deployed) >= len(results) - 1, sorted(undeployed)
 
 
 def _outcomes(junit: Path) -> dict[str, str]:

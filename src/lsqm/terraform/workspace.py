@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lsqm.errors import StoreError
 from lsqm.terraform.hcl import ModuleInfo, local_module_dirs, parse_module
 from lsqm.terraform.normalize import IGNORED_NAMES
 from lsqm.terraform.provider_schema import ProviderCapabilities
@@ -48,19 +49,19 @@ class Workspace:
 
 def prepare(architecture_dir: Path, dest: Path, root: str = ".", *, relax: bool) -> Workspace:
     """Copy the architecture into ``dest`` and write the pre-init overrides."""
-    shutil.copytree(
-        architecture_dir,
-        dest,
-        symlinks=False,
-        ignore=shutil.ignore_patterns(*IGNORED_NAMES, "*_override.tf.json"),
-        dirs_exist_ok=True,
-    )
-    root_dir = (dest / root).resolve()
-    folders = [
-        root_dir,
-        *(d for d in local_module_dirs(root_dir) if d.is_relative_to(dest.resolve())),
-    ]
-    ws = Workspace(base=dest, root=root_dir, modules={d: parse_module(d) for d in folders})
+
+    def ignore(folder: str, names: list[str]) -> list[str]:
+        # Symlinks are never followed out of the architecture: they are left out.
+        skip = shutil.ignore_patterns(*IGNORED_NAMES, "*_override.tf.json")(folder, names)
+        return [*skip, *(n for n in names if (Path(folder) / n).is_symlink())]
+
+    shutil.copytree(architecture_dir, dest, ignore=ignore, dirs_exist_ok=True)
+    base = dest.resolve()
+    root_dir = (base / root).resolve()
+    if not root_dir.is_relative_to(base) or not root_dir.is_dir():
+        raise StoreError(f"architecture root {root!r} is not a folder inside the architecture")
+    folders = [root_dir, *(d for d in local_module_dirs(root_dir) if d.is_relative_to(base))]
+    ws = Workspace(base=base, root=root_dir, modules={d: parse_module(d) for d in folders})
     _write_backend_override(ws)
     if relax:
         _write_relax_overrides(ws)

@@ -152,8 +152,9 @@ def _deploy_and_test(
         return _plan_and_test(job, arch_hash, tf, ws.root, emulator, scratch, logs, stages, extra)
     finally:
         if emulator.alive():
+            # The state is fresh from apply/plan: refreshing it again only costs time.
             destroy = tf(
-                ["destroy", "-auto-approve", *TF_FLAGS],
+                ["destroy", "-auto-approve", "-refresh=false", *TF_FLAGS],
                 cwd=ws.root,
                 timeout=limit,
                 log_path=logs / "destroy.log",
