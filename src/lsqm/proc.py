@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lsqm.errors import CommandError, CommandTimeout, ToolMissing
 from lsqm.redact import redact
@@ -74,18 +75,28 @@ def spawn(
         raise KeyboardInterrupt
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     try:
+        return _start(argv, env, cwd, out)
+    finally:
+        if log_path:
+            out.close()  # type: ignore[union-attr]
+
+
+def _start(
+    argv: Sequence[str], env: Mapping[str, str], cwd: Path | None, stdout: Any
+) -> subprocess.Popen[bytes]:
+    """Popen in a new session (its own process group), tracked for :func:`kill_all`."""
+    try:
         proc = subprocess.Popen(
             list(argv),
             cwd=cwd,
             env=dict(env),
             stdin=subprocess.DEVNULL,
-            stdout=out,
+            stdout=stdout,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    finally:
-        if log_path:
-            out.close()  # type: ignore[union-attr]
+    except FileNotFoundError as exc:
+        raise ToolMissing(f"cannot run {argv[0]!r}: {exc.strerror}") from exc
     with _live_lock:
         _live.add(proc)
     return proc
@@ -133,20 +144,7 @@ def run(
     # Output goes to an unnamed file, not a pipe: a chatty child can never block on a full
     # pipe while we wait, and one waiting loop serves timeouts and abort checks alike.
     with tempfile.TemporaryFile() as sink:
-        try:
-            proc = subprocess.Popen(
-                list(argv),
-                cwd=cwd,
-                env=dict(env),
-                stdin=subprocess.DEVNULL,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        except FileNotFoundError as exc:
-            raise ToolMissing(f"cannot run {argv[0]!r}: {exc.strerror}") from exc
-        with _live_lock:
-            _live.add(proc)
+        proc = _start(argv, env, cwd, sink)
         timed_out = aborted = False
         try:
             aborted = _wait(proc, start, timeout, abort)
