@@ -14,12 +14,12 @@ from lsqm.cli import main
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/localstack-terraform-samples"
 
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
 
 
 @pytest.fixture(scope="module")
 def mined(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, dict]:
     """One mine of the corpus, shared by the checks below (it takes well under a second)."""
+    assert CORPUS.is_dir(), f"the shared corpus belongs beside the repository, at {CORPUS}"
     tmp = tmp_path_factory.mktemp("corpus")
     config = tmp / "lsqm.yaml"
     config.write_text(f"artifacts_dir: {tmp / 'art'}\ncache_dir: {tmp / 'cache'}\n")

@@ -97,8 +97,6 @@ def test_gate_passes_and_collects_every_test(app) -> None:
     assert report.collected == measure(app.files, app.coverage)["tests"]
 
 
-@pytest.mark.skipif(shutil.which("ruff") is None and not Path(sys.prefix, "bin", "ruff").exists(),
-                    reason="ruff is a dev dependency")  # fmt: skip
 def test_generated_code_is_ruff_clean_with_default_settings(app, tmp_path: Path) -> None:
     for name, text in app.files.items():
         (tmp_path / name).write_text(text)
