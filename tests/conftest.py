@@ -16,6 +16,8 @@ from lsqm.toolchain.terraform import TerraformToolchain, ensure_terraform
 FIXTURES = Path(__file__).parent / "fixtures"
 ARCHS = FIXTURES / "archs"
 REPO = Path(__file__).resolve().parent.parent
+# Read once: the autouse fixture below keeps every test's own settings apart from the caller's.
+_CACHE_DIR = os.environ.get("LSQM_CACHE_DIR")
 
 
 @pytest.fixture(autouse=True)
@@ -24,11 +26,13 @@ def _no_real_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_" + "A" * 36)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-" + "B" * 40)
     monkeypatch.setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T000/B000/XXXX")
+    for name in [n for n in os.environ if n.startswith("LSQM_")]:
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")
 def cache_dir() -> Path:
-    return Path(os.environ.get("LSQM_CACHE_DIR") or load_settings().cache_dir)
+    return Path(_CACHE_DIR) if _CACHE_DIR else load_settings().cache_dir
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ pass (README command 1 relies on this), and ``lsqm setup`` is idempotent."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -46,8 +47,13 @@ def test_every_bundled_example_passes(
 def test_setup_is_idempotent_and_says_what_it_found(cache_dir: Path, tmp_path: Path) -> None:
     env_cmd = [sys.executable, "-m", "lsqm.cli", "--artifacts", str(tmp_path), "setup",
                "--runtime", "host", "--format", "json"]  # fmt: skip
-    first = subprocess.run(env_cmd, capture_output=True, text=True, timeout=900, check=True)
-    second = subprocess.run(env_cmd, capture_output=True, text=True, timeout=120, check=True)
+    env = {**os.environ, "LSQM_CACHE_DIR": str(cache_dir)}
+    first = subprocess.run(
+        env_cmd, env=env, capture_output=True, text=True, timeout=900, check=True
+    )
+    second = subprocess.run(
+        env_cmd, env=env, capture_output=True, text=True, timeout=120, check=True
+    )
     report = json.loads(second.stdout)
     assert report["runtime"] == "host"
     assert report["localstack"]["installed_now"] is False
