@@ -15,7 +15,6 @@ from lsqm.cli import main
 CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/localstack-terraform-samples"
 
 
-
 @pytest.fixture(scope="module")
 def mined(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, dict]:
     """One mine of the corpus, shared by the checks below (it takes well under a second)."""
