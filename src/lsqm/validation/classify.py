@@ -178,8 +178,11 @@ def _after_code(error: str, code: str) -> str:
     return error
 
 
-def classify_test_failure(text: str) -> Failure:
-    """Category of one failed or errored test, from its message and traceback."""
+def classify_test_failure(text: str, test_id: str = "") -> Failure:
+    """Category of one failed or errored test, from its message and traceback.
+
+    A failed assertion's message alone ("assert <*> == <*>") would cluster unrelated
+    failures, so its signature starts with the test's name (which says what it checks)."""
     first = next(
         (ln.strip() for ln in text.splitlines() if ln.strip().startswith("E ")),
         text.strip().splitlines()[0] if text.strip() else "",
@@ -202,8 +205,12 @@ def classify_test_failure(text: str) -> Failure:
         return Failure("emulator_unsupported", f"{sig}: {normalise(message)}", message)
     if re.search(r"InternalError|InternalFailure|ServiceUnavailable|\b50[0-9]\b", message):
         return Failure("emulator_error", f"test: {normalise(message)}", message)
-    sig = f"{status_match.group(2)}:{status_match.group(1)}: " if status_match else ""
-    return Failure("emulator_behaviour", f"{sig}{normalise(message)}", message)
+    if status_match:
+        sig = f"{status_match.group(2)}:{status_match.group(1)}: {normalise(message)}"
+    else:
+        test = test_id.rsplit("::", 1)[-1].split("[", 1)[0]
+        sig = f"{test}: {normalise(message)}" if test else normalise(message)
+    return Failure("emulator_behaviour", sig, message)
 
 
 _PRIORITY = [

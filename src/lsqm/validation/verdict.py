@@ -96,7 +96,7 @@ def tests_finished(
             f"pytest exit {exit_code}",
             f"pytest exited {exit_code} with no failing test recorded",
         )
-    failure = dominant([classify_test_failure(text) for _name, text in counts.failures])
+    failure = dominant([classify_test_failure(text, name) for name, text in counts.failures])
     summary = f"{counts.passed} passed, {bad} failed: {failure.message}"
     if failure.category == "emulator_unavailable":
         return Verdict("ERROR", failure.category, failure.signature, summary)
