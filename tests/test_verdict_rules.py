@@ -193,3 +193,81 @@ def test_junit_counts(tmp_path: Path) -> None:
     assert counts.to_json() == {"total": 4, "passed": 1, "failed": 1, "errors": 1, "skipped": 1}
     assert counts.ran == 3
     assert read_junit(tmp_path / "missing.xml").to_json()["total"] == 0
+
+
+# Captured from the shared corpus (terraform 1.11.4 wraps its messages at 78 columns).
+RANDOM_NOT_OFFLINE = """Initializing provider plugins...
+- Finding latest version of hashicorp/random...
+
+Error: Failed to query available provider packages
+
+Could not retrieve the list of available versions for provider
+hashicorp/random: provider registry.terraform.io/hashicorp/random was not
+found in any of the search locations
+
+  - /root/.cache/lsqm/terraform/mirror
+"""
+WRAPPED_INIT = """Error: Terraform encountered problems during initialisation, including problems
+with the configuration, described below.
+
+The Terraform configuration must be valid before initialization so that
+Terraform can determine which modules and providers need to be installed.
+
+
+Error: Argument or block definition required
+
+  on provider.tf line 1:
+   1: ../provider.tf
+"""
+PROVIDER_PANIC = """Error: Plugin did not respond
+
+  with aws_api_gateway_domain_name.domain_name,
+
+The plugin encountered an error, and failed to respond to the
+plugin.(*GRPCProvider).ApplyResourceChange call.
+
+panic: runtime error: invalid memory address or nil pointer dereference
+[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x455f8ef]
+
+goroutine 52 [running]:
+github.com/terraform-providers/terraform-provider-aws/aws.resourceAwsApiGatewayDomainNameRead(0xc001ab5400, 0x5f5f480)
+	/opt/src/github.com/hashicorp/terraform-provider-aws/aws/resource_aws_api_gateway_domain_name.go:275 +0x9cf
+
+Error: The terraform-provider-aws_v3.39.0_x5 plugin crashed!
+"""
+CORE_VERSION = """Error: Unsupported Terraform Core version
+
+  on versions.tf line 2, in terraform:
+   2:   required_version = ">= 1.3"
+
+This configuration does not support Terraform version 1.0.3. To proceed,
+either choose another supported Terraform version or update this version
+constraint.
+"""
+
+
+def test_wrapped_and_nested_terraform_messages() -> None:
+    random = classify_terraform("init", RANDOM_NOT_OFFLINE)
+    assert random.category == "environment"
+    assert (
+        random.signature == "provider not available offline: registry.terraform.io/hashicorp/random"
+    )
+    wrapped = classify_terraform("init", WRAPPED_INIT)
+    assert (wrapped.category, wrapped.message) == (
+        "terraform_config",
+        "Argument or block definition required",
+    )
+    core = classify_terraform("init", CORE_VERSION)
+    assert core.signature == "terraform 1.0.3 does not meet the configuration's required_version"
+
+
+def test_a_provider_crash_is_its_own_class_and_names_where() -> None:
+    crash = classify_terraform("apply", PROVIDER_PANIC)
+    assert crash.category == "provider_crash"
+    assert crash.signature.startswith("provider crashed in resourceAwsApiGatewayDomainNameRead")
+    assert deploy_failed(crash, timed_out=False, emulator_alive=True).status == "FAILED"
+
+
+def test_docker_in_a_name_is_not_a_lambda_limit() -> None:
+    output = SQS_400.replace("(q)", "(docker-builds)")
+    assert classify_terraform("apply", output).category == "emulator_rejected"

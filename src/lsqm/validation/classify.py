@@ -18,6 +18,8 @@ CATEGORIES = {
     "emulator_rejected": "the emulator refused a request that the configuration makes (4xx)",
     "emulator_behaviour": "deployed, but a test found the emulator behaving wrongly",
     "emulator_unavailable": "the emulator died or stopped answering during the work",
+    "provider_crash": "the Terraform provider crashed on the emulator's answer (often a "
+    "response field AWS always sends)",
     "terraform_config": "the configuration itself is wrong or needs outside inputs",
     "environment": "what runs it lacks what the architecture needs (Docker, network, versions)",
     "timeout": "a stage ran past its limit",
@@ -25,8 +27,15 @@ CATEGORIES = {
     "no_tests": "no test ran",
 }
 
-EMULATOR_CATEGORIES = frozenset(
-    {"emulator_unsupported", "emulator_error", "emulator_rejected", "emulator_behaviour"}
+# Categories whose deploy failure is FAILED: the emulator answered and the answer broke it.
+FAILED_CATEGORIES = frozenset(
+    {
+        "emulator_unsupported",
+        "emulator_error",
+        "emulator_rejected",
+        "emulator_behaviour",
+        "provider_crash",
+    }
 )
 
 
@@ -37,11 +46,13 @@ class Failure:
     message: str
 
 
+# Matched against the output with whitespace folded (terraform wraps at 78 columns).
 _ENVIRONMENT = [
     (
         re.compile(
-            r"lambda-runtime|Docker|docker daemon|function is currently in the following "
-            r"state: Failed|State: Failed|LastUpdateStatus.*Failed",
+            r"lambda-runtime|Docker (?:is )?not available|docker daemon|Cannot connect to the "
+            r"Docker|function is currently in the following state: Failed|"
+            r"LastUpdateStatus\W{0,5}Failed",
             re.I,
         ),
         "lambda cannot execute without Docker",
@@ -55,15 +66,19 @@ _ENVIRONMENT = [
         "terraform could not start its provider plugin",
     ),
     (
-        re.compile(r"no available releases match the given constraints ([^\n]+)"),
+        re.compile(
+            r"no available releases match the given constraints "
+            r"((?:[~<>=!]+ ?v?[0-9][0-9A-Za-z.\-]*(?:, ?)?)+)"
+        ),
         "provider version constraint not satisfiable: {0}",
+    ),
+    (
+        re.compile(r"does not support Terraform version ([0-9][0-9A-Za-z.\-]*)"),
+        "terraform {0} does not meet the configuration's required_version",
     ),
     (re.compile(r"Unsupported Terraform Core version"), "terraform version constraint not met"),
     (
-        re.compile(
-            r"provider (registry\.[^\s]+) was not found in any of the search locations|"
-            r"Failed to query available provider packages[^\n]*\n+[^\n]*provider ([^\s:]+)"
-        ),
+        re.compile(r"provider (registry\.[^\s]+) was not found in any of the search locations"),
         "provider not available offline: {0}",
     ),
     (
@@ -76,8 +91,8 @@ _ENVIRONMENT = [
     ),
     (
         re.compile(
-            r'The provider [^\n]* does not support resource type "([^"]+)"|'
-            r'Invalid (?:resource|data source) type[^\n]*\n[^\n]*"([^"]+)"',
+            r'The provider [\w/.-]+ does not support (?:resource|data source) type "([^"]+)"|'
+            r'Invalid (?:resource|data source) type.{0,200}?"(aws_[^"]+)"',
             re.I,
         ),
         "resource type unknown to the installed provider: {0}",
@@ -97,7 +112,7 @@ _ENVIRONMENT = [
 ]
 
 _UNAVAILABLE = re.compile(
-    r"connection refused|connect: connection reset|EOF\b|Connection aborted|"
+    r"connection refused|connect: connection reset|(?:: |unexpected )EOF\b|Connection aborted|"
     r"EndpointConnectionError|Could not connect to the endpoint URL|RemoteDisconnected",
 )
 _UNSUPPORTED = re.compile(
@@ -114,6 +129,9 @@ _RESOURCE = re.compile(r"with ((?:module\.[\w-]+\.)*(?:data\.)?(aws_[a-z0-9_]+))
 def normalise(message: str) -> str:
     """A message with run-specific parts (ids, names in quotes, URLs, numbers) replaced."""
     text = message.strip().splitlines()[0] if message.strip() else ""
+    # The status is in the signature's label already; request ids differ on every call.
+    text = re.sub(r",? ?status code: \d+, request id: \S*", "", text)
+    text = re.sub(r"RequestID: [^,\s]+,? ?", "", text)
     text = re.sub(r"arn:aws[\w-]*:[^\s\"',)]+", "<arn>", text)
     text = re.sub(r"https?://[^\s\"',)]+", "<url>", text)
     text = re.sub(
@@ -126,35 +144,56 @@ def normalise(message: str) -> str:
     return re.sub(r"\s+", " ", text)[:200]
 
 
+# Summaries that only announce other errors; the next error says what is wrong.
+_WRAPPERS = ("Terraform encountered problems during initiali",)
+
+
 def first_error(output: str) -> str:
-    """The first ``Error:`` block of terraform output (summary and detail lines)."""
-    match = re.search(r"Error: (.+?)(?:\n[\s│]*\n[\s│]*(?:with|on) |\n\n\n|\Z)", output, re.S)
-    if not match:
-        lines = [ln for ln in output.strip().splitlines() if ln.strip()]
-        return lines[-1] if lines else ""
-    return re.sub(r"^│ ?", "", match.group(1), flags=re.M).strip()
+    """The first telling ``Error:`` block of terraform output (summary and detail lines)."""
+    blocks = re.findall(
+        r"Error: (.+?)(?=\n[\s│]*\n[\s│]*(?:with|on) |\n\n\n|\nError: |\Z)", output, re.S
+    )
+    blocks = [re.sub(r"^│ ?", "", b, flags=re.M).strip() for b in blocks]
+    telling = [b for b in blocks if not b.startswith(_WRAPPERS)]
+    if telling or blocks:
+        return (telling or blocks)[0]
+    lines = [ln for ln in output.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else ""
+
+
+_PANIC = re.compile(r"panic: ([^\n]+)")
+_PANIC_FRAME = re.compile(r"goroutine \d+ \[running\]:\n[^\n(]*\.(\w+)\(")
 
 
 def classify_terraform(stage: str, output: str) -> Failure:
     """Category and signature of a failed ``init``/``apply``/``destroy``."""
-    error = first_error(output)
+    # Terraform wraps its messages at 78 columns: match on the text with whitespace folded.
+    flat = " ".join(output.split())
+    error = " ".join(first_error(output).split())
     where = _RESOURCE.search(output)
     resource = where.group(2) if where else ""
+    panic = _PANIC.search(output)
+    if panic and "plugin crashed" in flat:
+        frame = _PANIC_FRAME.search(output)
+        where_crashed = frame.group(1) if frame else resource or "the provider"
+        signature = f"provider crashed in {where_crashed}: {normalise(panic.group(1))}"
+        return Failure("provider_crash", signature, f"{error} ({panic.group(1)})")
     for pattern, template in _ENVIRONMENT:
-        match = pattern.search(output)
+        match = pattern.search(flat)
         if match:
             detail = (
                 next((g for g in match.groups() if g), match.group(0)) if match.groups() else ""
             )
-            signature = template.format(detail.strip()) if "{0}" in template else template
-            if resource and "{0}" not in template:
-                signature = f"{resource}: {signature}"
+            # No resource name in the signature: the same limit clusters across architectures.
+            signature = (
+                template.format(detail.strip().rstrip(".")) if "{0}" in template else template
+            )
             return Failure("environment", signature, error or signature)
-    status_match = _STATUS.search(output)
+    status_match = _STATUS.search(flat)
     status = int(status_match.group(1)) if status_match else None
     code_match = _API_CODE.search(error)
     code = code_match.group(1) if code_match else ""
-    if status is None and _UNAVAILABLE.search(output):
+    if status is None and _UNAVAILABLE.search(flat):
         return Failure("emulator_unavailable", f"{stage}: emulator unreachable", error)
     label = ":".join(x for x in (resource or stage, code, str(status) if status else "") if x)
     if status is not None or code:
@@ -218,6 +257,7 @@ _PRIORITY = [
     "emulator_unsupported",
     "emulator_error",
     "emulator_rejected",
+    "provider_crash",
     "emulator_behaviour",
     "environment",
     "harness",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lsqm.validation.classify import EMULATOR_CATEGORIES, Failure, classify_test_failure, dominant
+from lsqm.validation.classify import FAILED_CATEGORIES, Failure, classify_test_failure, dominant
 from lsqm.validation.junit import JUnitCounts
 
 STATUSES = ("PASSED", "PARTIAL", "FAILED", "TIMEOUT", "ERROR")
@@ -37,7 +37,7 @@ def deploy_failed(failure: Failure, *, timed_out: bool, emulator_alive: bool) ->
         return Verdict(
             "ERROR", "emulator_unavailable", "emulator died during deploy", failure.message
         )
-    status = "FAILED" if failure.category in EMULATOR_CATEGORIES else "ERROR"
+    status = "FAILED" if failure.category in FAILED_CATEGORIES else "ERROR"
     return Verdict(status, failure.category, failure.signature, failure.message)
 
 
