@@ -130,11 +130,14 @@ def run(
     timeout: float | None = None,
     log_path: Path | None = None,
     abort: Callable[[], bool] | None = None,
+    cleanup: bool = False,
 ) -> Completed:
     """Run a command to completion; on timeout kill its whole process group.
 
     ``abort`` is polled while the command runs (e.g. "the emulator died"): when it returns
     True the command is killed at once instead of retrying against nothing until timeout.
+    After Ctrl-C every command is killed at once, except ``cleanup`` ones (removing a
+    container) that must finish so nothing is left behind.
     Output (stdout and stderr interleaved) is redacted and, when ``log_path`` is given,
     written there as well as returned.
     """
@@ -147,11 +150,11 @@ def run(
         proc = _start(argv, env, cwd, sink)
         timed_out = aborted = False
         try:
-            aborted = _wait(proc, start, timeout, abort)
+            aborted = _wait(proc, start, timeout, abort, cleanup)
         except subprocess.TimeoutExpired:
             timed_out = True
         finally:
-            if timed_out or aborted or _shutting_down.is_set():
+            if timed_out or aborted:
                 terminate(proc, grace=2.0)
             else:
                 # The leader is done; reap any grandchildren it left in its group.
@@ -180,6 +183,7 @@ def _wait(
     start: float,
     timeout: float | None,
     abort: Callable[[], bool] | None,
+    cleanup: bool = False,
 ) -> bool:
     """Wait for ``proc``; True if ``abort`` fired. Raises TimeoutExpired past ``timeout``."""
     while True:
@@ -191,7 +195,7 @@ def _wait(
             proc.wait(timeout=step)
             return False
         except subprocess.TimeoutExpired:
-            if _shutting_down.is_set() or (abort is not None and abort()):
+            if (_shutting_down.is_set() and not cleanup) or (abort is not None and abort()):
                 return True
 
 

@@ -89,5 +89,10 @@ class DockerLocalStack(Emulator):
 
     def stop(self) -> None:
         if self.container:
-            proc.run([self._docker, "rm", "-f", self.container], env=self._env(), timeout=60)
+            proc.run(
+                [self._docker, "rm", "-f", self.container],
+                env=self._env(),
+                timeout=60,
+                cleanup=True,  # runs even after Ctrl-C: a container must not outlive lsqm
+            )
             self.container = None
