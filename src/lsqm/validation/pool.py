@@ -194,7 +194,7 @@ def _worker(shared: _Shared, factory: Callable[[int], Emulator], index: int) -> 
                 return  # interrupted mid-way: this architecture's result would be a lie
             result["emulator"] = {
                 "runtime": emulator.runtime,
-                "endpoint_restarts": emulator.restarts,
+                "restarts": emulator.restarts,
             }
             shared.job.store.write_result(shared.job.run_id, arch_hash, result)
             shared.on_result(result)
