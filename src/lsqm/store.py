@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lsqm.errors import StoreError, UsageError
-from lsqm.terraform.normalize import IGNORED_NAMES, content_files, content_hash
+from lsqm.terraform.normalize import content_files, content_hash
 
 
 def utcnow() -> str:
@@ -200,13 +200,16 @@ class ArtifactStore:
 
     # -- internals -----------------------------------------------------------------------
     def _staging_root(self) -> Path:
+        """Half-built entries live here until an atomic rename; git never sees them."""
         path = self.root / ".staging"
         path.mkdir(parents=True, exist_ok=True)
+        ignore = self.root / ".gitignore"
+        if not ignore.exists():
+            atomic_write_text(ignore, ".staging/\n")
         return path
 
 
 __all__ = [
-    "IGNORED_NAMES",
     "ArtifactStore",
     "atomic_write_json",
     "atomic_write_text",
