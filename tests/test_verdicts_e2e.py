@@ -188,3 +188,16 @@ def test_aliased_providers_and_providers_in_local_modules_reach_the_emulator(
     result = by_name["local_module"]
     assert result["status"] == "PASSED", result["message"]
     assert result["tests"]["passed"] == 2
+
+
+def test_an_emulator_that_never_answers_gives_error_results_not_failures(
+    e2e_settings: Settings, toolchain: TerraformToolchain
+) -> None:
+    store = ArtifactStore(e2e_settings.artifacts_dir)
+    e2e_settings.runtime = "external"
+    e2e_settings.endpoint = "http://127.0.0.1:9"  # discard port: nothing listens
+    run, by_name = _validate(e2e_settings, store, _add(store, "sqs_ok", "cognito"), toolchain)
+    for result in by_name.values():
+        assert (result["status"], result["category"]) == ("ERROR", "emulator_unavailable")
+        assert "no healthy LocalStack answers at http://127.0.0.1:9" in result["message"]
+    assert run["status"] == "complete" and run["summary"]["ERROR"] == 2

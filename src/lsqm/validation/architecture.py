@@ -54,10 +54,36 @@ def validate_one(job: Job, arch_hash: str, emulator: Emulator) -> dict[str, Any]
         verdict = Verdict("ERROR", "harness", f"harness: {type(exc).__name__}", exc.message)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    return _result(
+        job, arch_hash, meta, verdict, one.stages, one.counts, started_at,
+        duration_s=time.monotonic() - t0,
+        child_process_s=proc.child_seconds() - children0,
+        extra=one.extra,
+    )  # fmt: skip
+
+
+def not_run_result(job: Job, arch_hash: str, verdict: Verdict) -> dict[str, Any]:
+    """The result of an architecture no stage ran for (e.g. no emulator would start)."""
+    meta = job.store.architecture(arch_hash)
+    return _result(job, arch_hash, meta, verdict, {}, JUnitCounts(), utcnow())
+
+
+def _result(
+    job: Job,
+    arch_hash: str,
+    meta: dict[str, Any],
+    verdict: Verdict,
+    stages: dict[str, dict[str, Any]],
+    counts: JUnitCounts,
+    started_at: str,
+    *,
+    duration_s: float = 0.0,
+    child_process_s: float = 0.0,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One result in DESIGN.md's shape; every stage present, skipped ones marked so."""
     for name in STAGES:
-        one.stages.setdefault(
-            name, {"ok": None, "seconds": 0.0, "exit_code": None, "skipped": True}
-        )
+        stages.setdefault(name, {"ok": None, "seconds": 0.0, "exit_code": None, "skipped": True})
     return {
         "arch_hash": arch_hash,
         "name": meta.get("name", arch_hash),
@@ -66,12 +92,12 @@ def validate_one(job: Job, arch_hash: str, emulator: Emulator) -> dict[str, Any]
         "category": verdict.category,
         "signature": verdict.signature,
         "message": verdict.message,
-        "tests": one.counts.to_json(),
-        "stages": one.stages,
+        "tests": counts.to_json(),
+        "stages": stages,
         "started_at": started_at,
-        "duration_s": round(time.monotonic() - t0, 2),
-        "child_process_s": round(proc.child_seconds() - children0, 2),
-        **one.extra,
+        "duration_s": round(duration_s, 2),
+        "child_process_s": round(child_process_s, 2),
+        **(extra or {}),
     }
 
 

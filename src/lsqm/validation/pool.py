@@ -21,8 +21,8 @@ from lsqm.emulator.interface import Emulator, EmulatorInfo
 from lsqm.errors import EmulatorError, UsageError
 from lsqm.store import ArtifactStore, new_run_id, utcnow
 from lsqm.toolchain.terraform import TerraformToolchain, ensure_terraform
-from lsqm.validation.architecture import Job, validate_one
-from lsqm.validation.verdict import STATUSES
+from lsqm.validation.architecture import Job, not_run_result, validate_one
+from lsqm.validation.verdict import STATUSES, Verdict
 
 ResultCallback = Callable[[dict[str, Any]], None]
 
@@ -234,22 +234,12 @@ def _restart(shared: _Shared, emulator: Emulator) -> bool:
 def _record_unstarted(shared: _Shared) -> None:
     """Architectures no worker could take (no emulator would start) get an honest ERROR."""
     reason = shared.start_errors[-1] if shared.start_errors else "no emulator was available"
+    verdict = Verdict("ERROR", "emulator_unavailable", "emulator did not start", reason)
     while True:
         try:
             arch_hash = shared.todo.get_nowait()
         except queue.Empty:
             return
-        result = {
-            "arch_hash": arch_hash,
-            "run_id": shared.job.run_id,
-            "status": "ERROR",
-            "category": "emulator_unavailable",
-            "signature": "emulator did not start",
-            "message": reason,
-            "tests": {"total": 0, "passed": 0, "failed": 0, "errors": 0, "skipped": 0},
-            "stages": {},
-            "started_at": utcnow(),
-            "duration_s": 0.0,
-        }
+        result = not_run_result(shared.job, arch_hash, verdict)
         shared.job.store.write_result(shared.job.run_id, arch_hash, result)
         shared.on_result(result)
