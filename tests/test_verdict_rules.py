@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from lsqm.validation import verdict
-from lsqm.validation.classify import classify_terraform, classify_test_failure, normalise
+from lsqm.validation.classify import (
+    CATEGORIES,
+    classify_terraform,
+    classify_test_failure,
+    normalise,
+)
 from lsqm.validation.junit import JUnitCounts, read_junit
 from lsqm.validation.verdict import Verdict, deploy_failed
 
@@ -98,6 +103,7 @@ def test_terraform_failures_are_classified(
 ) -> None:
     failure = classify_terraform(stage, output)
     assert failure.category == category
+    assert category in CATEGORIES  # the fixed vocabulary the report groups by
     assert in_signature in failure.signature
 
 

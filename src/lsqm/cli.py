@@ -41,10 +41,6 @@ class App:
     def info(self, message: str) -> None:
         err_console.print(message)
 
-    def debug(self, message: str) -> None:
-        if self.verbose:
-            err_console.print(f"[dim]{message}[/dim]")
-
 
 def print_json(data: Any) -> None:
     """JSON on stdout and nothing else (the ``--format json`` contract)."""

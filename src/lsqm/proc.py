@@ -212,8 +212,3 @@ def kill_all() -> int:
     for proc in procs:
         terminate(proc, grace=3.0)
     return len(procs)
-
-
-def reset_shutdown() -> None:
-    """Allow new children again (tests run several commands in one interpreter)."""
-    _shutting_down.clear()

@@ -54,10 +54,10 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 @contextmanager
-def _progress(total: int, quiet: bool) -> Iterator[Callable[[dict[str, Any]], None]]:
+def _progress(total: int) -> Iterator[Callable[[dict[str, Any]], None]]:
     """A live bar on a terminal, one plain line per result elsewhere (CI logs)."""
     done = [0]
-    if err_console.is_terminal and not quiet:
+    if err_console.is_terminal:
         columns = (
             TextColumn("[bold]validate"),
             BarColumn(),
@@ -169,7 +169,7 @@ def validate(
     if app.dry_run:
         click.echo(f"would validate {len(plan.todo)} architecture(s) in run {plan.run_id}")
         return
-    with _sigterm_as_interrupt(), _progress(len(plan.todo), quiet=False) as on_result:
+    with _sigterm_as_interrupt(), _progress(len(plan.todo)) as on_result:
         try:
             run = execute(s, store, plan, on_result=on_result, on_status=app.info)
         except KeyboardInterrupt:

@@ -13,7 +13,7 @@ from lsqm import proc
 from lsqm.childenv import child_env
 from lsqm.emulator.host import free_port
 from lsqm.emulator.interface import Emulator
-from lsqm.errors import EmulatorError
+from lsqm.errors import EmulatorError, ToolMissing
 
 AUTH_VAR = "LOCALSTACK_AUTH_TOKEN"
 
@@ -22,7 +22,7 @@ def docker_available(timeout: float = 5.0) -> bool:
     """True when a Docker daemon answers (the client alone is not enough)."""
     try:
         docker = proc.require_tool("docker", "")
-    except Exception:
+    except ToolMissing:
         return False
     home = Path(tempfile.mkdtemp(prefix="lsqm-docker-"))
     result = proc.run(

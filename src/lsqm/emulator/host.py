@@ -121,10 +121,6 @@ class HostLocalStack(Emulator):
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
-
     def stop(self) -> None:
         if self._proc is not None:
             # Its state is thrown away: no need to wait for a graceful shutdown.

@@ -171,11 +171,7 @@ def _worker(shared: _Shared, factory: Callable[[int], Emulator], index: int) -> 
     emulator: Emulator | None = None
     try:
         emulator = factory(index)
-        try:
-            emulator.start()
-        except EmulatorError as exc:
-            with shared.lock:
-                shared.start_errors.append(exc.message)
+        if not _emulator_step(shared, emulator.start):
             return
         with shared.lock:
             shared.infos.append(emulator.info())
@@ -185,49 +181,34 @@ def _worker(shared: _Shared, factory: Callable[[int], Emulator], index: int) -> 
                 arch_hash = shared.todo.get_nowait()
             except queue.Empty:
                 return
-            if not first and not _isolate(shared, emulator):
-                shared.todo.put(arch_hash)
+            if not first and not _emulator_step(shared, emulator.reset_or_restart):
+                shared.todo.put(arch_hash)  # another worker, or an honest ERROR, takes it
                 return
             first = False
             result = validate_one(shared.job, arch_hash, emulator)
             if shared.stop.is_set():
                 return  # interrupted mid-way: this architecture's result would be a lie
-            result["emulator"] = {
-                "runtime": emulator.runtime,
-                "restarts": emulator.restarts,
-            }
+            result["emulator"] = {"runtime": emulator.runtime, "restarts": emulator.restarts}
             shared.job.store.write_result(shared.job.run_id, arch_hash, result)
             shared.on_result(result)
             needs_restart = result["category"] == "emulator_unavailable" or not emulator.healthy()
-            if needs_restart and not _restart(shared, emulator):
+            if needs_restart and not _emulator_step(shared, emulator.restart):
                 return
     finally:
         if emulator is not None:
             emulator.stop()
+            with shared.lock:
+                shared.restarts += emulator.restarts
 
 
-def _isolate(shared: _Shared, emulator: Emulator) -> bool:
+def _emulator_step(shared: _Shared, step: Callable[[], object]) -> bool:
+    """Run a start/reset/restart; a failure is kept as the reason for what goes unserved."""
     try:
-        how = emulator.reset_or_restart()
+        step()
     except EmulatorError as exc:
         with shared.lock:
             shared.start_errors.append(exc.message)
         return False
-    if how == "restart":
-        with shared.lock:
-            shared.restarts += 1
-    return True
-
-
-def _restart(shared: _Shared, emulator: Emulator) -> bool:
-    try:
-        emulator.restart()
-    except EmulatorError as exc:
-        with shared.lock:
-            shared.start_errors.append(exc.message)
-        return False
-    with shared.lock:
-        shared.restarts += 1
     return True
 
 
