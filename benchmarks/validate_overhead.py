@@ -39,10 +39,21 @@ def _store(root: Path, names: list[str]) -> tuple[ArtifactStore, list[str]]:
 
 
 def _run(
-    root: Path, names: list[str], toolchain: TerraformToolchain, parallel: int, *, fresh: bool
+    root: Path,
+    names: list[str],
+    toolchain: TerraformToolchain,
+    parallel: int,
+    *,
+    fresh: bool,
+    share_provider: bool = True,
 ) -> tuple[float, list[dict[str, Any]]]:
     """Validate ``names``; ``fresh`` starts a new emulator for every architecture."""
-    settings = load_settings(artifacts_dir=root, runtime="host", parallel=parallel)
+    settings = load_settings(
+        artifacts_dir=root,
+        runtime="host",
+        parallel=parallel,
+        share_provider_process=share_provider,
+    )
     store, hashes = _store(root, names)
     start = time.monotonic()
     groups = [[h] for h in hashes] if fresh else [hashes]
@@ -59,6 +70,7 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", help="example names (default: all)")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--skip-parallel", action="store_true")
+    parser.add_argument("--skip-ablation", action="store_true")
     args = parser.parse_args()
     names = args.only or sorted(p.name for p in EXAMPLES.iterdir() if any(p.glob("*.tf")))
     settings = load_settings()
@@ -85,7 +97,7 @@ def main() -> int:
     print(f"  harness overhead: {overhead:.1%} of wall time (target <= 10 %: {verdict})")
 
     if not args.skip_naive:
-        naive_wall, naive = _run(work / "naive", names, packed, 1, fresh=True)
+        naive_wall, naive = _run(work / "naive", names, packed, 1, fresh=True, share_provider=False)
         ratio = naive_wall / wall
         print(f"\nnaive (fresh emulator per architecture, provider unzipped per workspace): "
               f"{naive_wall:.1f} s")  # fmt: skip
@@ -100,6 +112,15 @@ def main() -> int:
         print(f"\n2 workers: {two_wall:.1f} s for {len(two)} architectures")
         print(f"  throughput 2 vs 1 workers: {speedup:.2f}x "
               f"(target >= 1.6x: {'OK' if speedup >= 1.6 else 'missed'})")  # fmt: skip
+
+    if not args.skip_ablation:
+        own_wall, _own = _run(work / "own", names, toolchain, 1, fresh=False, share_provider=False)
+        print(f"\nlsqm with terraform's own provider processes (one per phase): {own_wall:.1f} s")
+        print(f"  one provider process per architecture saves {own_wall - wall:.1f} s "
+              f"({own_wall / wall:.2f}x)")  # fmt: skip
+        if not args.skip_naive:
+            print(f"  shared emulator and unpacked provider alone: {naive_wall / own_wall:.2f}x "
+                  "faster than naive")  # fmt: skip
     return 0
 
 

@@ -49,6 +49,7 @@ def test_verdict_table(e2e_settings: Settings, toolchain: TerraformToolchain) ->
     assert ok["tests"] == {"total": 3, "passed": 3, "failed": 0, "errors": 0, "skipped": 0}
     assert all(ok["stages"][s]["ok"] for s in ("init", "apply", "plan", "test", "destroy"))
     assert ok["drift"] is False
+    assert ok["provider"]["process"] == "shared"  # one provider process for all its commands
 
     wrong = by_name["wrong_assertion"]
     assert (wrong["status"], wrong["category"]) == ("PARTIAL", "emulator_behaviour")
@@ -188,6 +189,8 @@ def test_aliased_providers_and_providers_in_local_modules_reach_the_emulator(
     result = by_name["local_module"]
     assert result["status"] == "PASSED", result["message"]
     assert result["tests"]["passed"] == 2
+    # One process would hold one configured client for all three configurations.
+    assert result["provider"]["process"] == "per-command (3 AWS provider configurations)"
 
 
 def test_an_emulator_that_never_answers_gives_error_results_not_failures(

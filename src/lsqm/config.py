@@ -131,6 +131,11 @@ class Settings(BaseModel):
         default=False,
         description="rewrite provider version constraints the available providers cannot meet",
     )
+    share_provider_process: bool = Field(
+        default=True,
+        description="one AWS provider process per architecture instead of one per terraform "
+        "phase (about twice as fast; terraform's own processes where it could differ)",
+    )
     eager_services: list[str] = Field(
         default_factory=list,
         description="services LocalStack loads at start-up (default: lazily, on first use)",

@@ -199,6 +199,11 @@ def _wait(
                 return True
 
 
+def shutting_down() -> bool:
+    """Whether Ctrl-C is being handled (no new work should start)."""
+    return _shutting_down.is_set()
+
+
 def child_seconds() -> float:
     """Seconds this thread has spent waiting on :func:`run` children (for overhead figures)."""
     return float(getattr(_accounting, "seconds", 0.0))

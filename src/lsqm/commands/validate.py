@@ -130,6 +130,11 @@ def summary_table(run: dict[str, Any], results: list[dict[str, Any]]) -> Table:
     default=None,
     help="try architectures whose provider version constraints cannot be met",
 )
+@click.option(
+    "--shared-provider/--no-shared-provider",
+    default=None,
+    help="one AWS provider process per architecture (default) or one per terraform phase",
+)
 @format_option
 @lsqm_command
 def validate(
@@ -143,6 +148,7 @@ def validate(
     shard: str | None,
     run_id: str | None,
     relax_constraints: bool | None,
+    shared_provider: bool | None,
     fmt: str,
 ) -> None:
     """Deploy each architecture to LocalStack with Terraform, run its tests, record verdicts."""
@@ -154,6 +160,7 @@ def validate(
         ("endpoint", endpoint),
         ("localstack_version", localstack_version),
         ("relax_provider_constraints", relax_constraints),
+        ("share_provider_process", shared_provider),
     ):
         if value is not None:
             setattr(s, key, value)

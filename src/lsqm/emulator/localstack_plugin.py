@@ -7,7 +7,10 @@ It adds what the community core lacks offline:
   download), chosen with ``PROVIDER_OVERRIDE_DYNAMODB=moto``;
 - ``POST /_lsqm/state/reset``: empties every running service's state, so one emulator can
   serve many architectures without leaking state between them (the core's own reset
-  endpoint is a paid feature).
+  endpoint is a paid feature);
+- ``POST /_lsqm/services/load`` with ``{"services": [...]}``: starts those services now
+  (LocalStack starts each on its first request, which costs up to 3 s), so lsqm can load
+  what the next architectures use while the current one runs.
 """
 
 import logging
@@ -19,6 +22,7 @@ from localstack.services.plugins import aws_provider
 LOG = logging.getLogger(__name__)
 
 RESET_PATH = "/_lsqm/state/reset"
+LOAD_PATH = "/_lsqm/services/load"
 
 
 @aws_provider(api="dynamodb", name="moto")
@@ -94,12 +98,42 @@ def _reset_all_services() -> dict:
     }
 
 
+def _load_services(names: list) -> dict:
+    from localstack.aws.spec import get_service_catalog
+    from localstack.services.plugins import SERVICE_PLUGINS
+
+    started = time.monotonic()
+    loaded, failed = [], {}
+    for name in names:
+        try:
+            SERVICE_PLUGINS.require(str(name))
+            get_service_catalog().get(str(name))  # the API model its requests are parsed with
+            loaded.append(name)
+        except Exception as exc:  # unknown or disabled services are reported, not fatal
+            failed[str(name)] = str(exc) or type(exc).__name__
+    return {
+        "loaded": loaded,
+        "failed": failed,
+        "ms": round((time.monotonic() - started) * 1000, 1),
+    }
+
+
 @hooks.on_infra_start()
-def register_reset_route():
+def register_routes():
     from localstack.http import Response
     from localstack.services.edge import ROUTER
 
-    def handler(request, **_kwargs):
+    def reset(request, **_kwargs):
         return Response.for_json(_reset_all_services())
 
-    ROUTER.add(RESET_PATH, handler, methods=["POST"])
+    def load(request, **_kwargs):
+        try:
+            names = request.get_json(force=True).get("services", [])
+        except Exception:
+            names = None
+        if not isinstance(names, list):
+            return Response.for_json({"error": 'expected {"services": [...]}'}, status=400)
+        return Response.for_json(_load_services(names))
+
+    ROUTER.add(RESET_PATH, reset, methods=["POST"])
+    ROUTER.add(LOAD_PATH, load, methods=["POST"])

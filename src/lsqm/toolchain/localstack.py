@@ -40,7 +40,7 @@ dynamodb:moto = lsqm_localstack_plugin:dynamodb_moto
 dynamodbstreams:moto = lsqm_localstack_plugin:dynamodbstreams_moto
 
 [localstack.hooks.on_infra_start]
-lsqm_reset_route = lsqm_localstack_plugin:register_reset_route
+lsqm_routes = lsqm_localstack_plugin:register_routes
 """
 
 

@@ -7,6 +7,7 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,17 @@ from lsqm import proc
 from lsqm.childenv import aws_env, child_env
 from lsqm.config import Settings
 from lsqm.emulator.interface import Emulator
-from lsqm.errors import CommandError, LsqmError
+from lsqm.errors import CommandError, EmulatorError, LsqmError
 from lsqm.store import ArtifactStore, utcnow
+from lsqm.terraform.provider_process import (
+    ProviderNotShared,
+    SharedProvider,
+    provider_binary,
+    unshareable_reason,
+)
 from lsqm.terraform.provider_schema import ProviderCapabilities, aws_capabilities
 from lsqm.terraform.runner import Terraform
-from lsqm.terraform.workspace import prepare, write_provider_overrides
+from lsqm.terraform.workspace import Workspace, prepare, write_provider_overrides
 from lsqm.toolchain.terraform import TerraformToolchain
 from lsqm.validation.classify import Failure, classify_terraform
 from lsqm.validation.junit import JUnitCounts, read_junit
@@ -46,20 +53,39 @@ def validate_one(job: Job, arch_hash: str, emulator: Emulator) -> dict[str, Any]
     """Deploy and test one architecture on ``emulator``; return its result (not yet written)."""
     started_at, t0, children0 = utcnow(), time.monotonic(), proc.child_seconds()
     meta = job.store.architecture(arch_hash)
-    scratch = Path(tempfile.mkdtemp(prefix=f"lsqm-{arch_hash[:8]}-", dir=_scratch_root()))
-    one = _Validation(job, arch_hash, meta, emulator, scratch)
-    try:
-        verdict = one.deploy_and_test()
-    except LsqmError as exc:  # harness failure: never blame the emulator for it
-        verdict = Verdict("ERROR", "harness", f"harness: {type(exc).__name__}", exc.message)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    one, verdict = _attempt(job, arch_hash, meta, emulator, job.settings.share_provider_process)
+    if one.provider_crashed and not proc.shutting_down():
+        # Whatever terraform said while its provider vanished is not evidence. Run again with
+        # terraform's own provider processes: a crash is then reported as terraform reports it.
+        try:
+            emulator.reset_or_restart()
+        except EmulatorError as exc:
+            reason = "emulator did not restart"
+            verdict = Verdict("ERROR", "emulator_unavailable", reason, exc.message)
+        else:
+            one, verdict = _attempt(job, arch_hash, meta, emulator, share_provider=False)
+            one.extra["provider_rerun"] = "the shared provider process exited; rerun per command"
     return _result(
         job, arch_hash, meta, verdict, one.stages, one.counts, started_at,
         duration_s=time.monotonic() - t0,
         child_process_s=proc.child_seconds() - children0,
         extra=one.extra,
     )  # fmt: skip
+
+
+def _attempt(
+    job: Job, arch_hash: str, meta: dict[str, Any], emulator: Emulator, share_provider: bool
+) -> tuple[_Validation, Verdict]:
+    scratch = Path(tempfile.mkdtemp(prefix=f"lsqm-{arch_hash[:8]}-", dir=_scratch_root()))
+    one = _Validation(job, arch_hash, meta, emulator, scratch, share_provider=share_provider)
+    try:
+        verdict = one.deploy_and_test()
+    except LsqmError as exc:  # harness failure: never blame the emulator for it
+        verdict = Verdict("ERROR", "harness", f"harness: {type(exc).__name__}", exc.message)
+    finally:
+        one.release_provider()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return one, verdict
 
 
 def not_run_result(job: Job, arch_hash: str, verdict: Verdict) -> dict[str, Any]:
@@ -117,9 +143,12 @@ class _Validation:
     meta: dict[str, Any]
     emulator: Emulator
     scratch: Path
+    share_provider: bool = True
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     counts: JUnitCounts = field(default_factory=JUnitCounts)
+    provider: SharedProvider | None = None
+    provider_crashed: bool = False
 
     def __post_init__(self) -> None:
         self.logs = self.job.store.logs_dir(self.job.run_id, self.arch_hash)
@@ -158,7 +187,7 @@ class _Validation:
             self.job.toolchain,
             home,
             aws_env(emulator.endpoint, settings.region),
-            abort=lambda: not emulator.alive(),
+            abort=lambda: not emulator.alive() or self._provider_lost(),
         )
 
         init = self._terraform("init", "init", *TF_FLAGS)
@@ -172,7 +201,11 @@ class _Validation:
         if caps is not None:
             write_provider_overrides(ws, caps, emulator.endpoint, settings.region)
             self.job.providers_seen[caps.source] = caps.version
-            self.extra["provider"] = {"source": caps.source, "version": caps.version}
+            self.extra["provider"] = {
+                "source": caps.source,
+                "version": caps.version,
+                "process": self._share_provider(ws, caps),
+            }
 
         apply = self._terraform("apply", "apply", "-auto-approve", *TF_FLAGS)
         try:
@@ -182,18 +215,44 @@ class _Validation:
                 return deploy_failed(failure, timed_out=apply.timed_out, emulator_alive=alive)
             return self._plan_and_test()
         finally:
-            if emulator.alive():
+            if emulator.alive() and not self._provider_lost():
                 # The state is fresh from apply/plan: refreshing it again only costs time.
                 self._terraform("destroy", "destroy", "-auto-approve", "-refresh=false", *TF_FLAGS)
 
-    def _plan_and_test(self) -> Verdict:
-        outputs = self._terraform(None, "output", "-json")
-        state = self._terraform(None, "show", "-json")
-        outputs_path, state_path = self.logs / "outputs.json", self.logs / "state.json"
-        outputs_path.write_text(outputs.output if outputs.ok else "{}")
-        state_path.write_text(state.output if state.ok else "{}")
+    def _share_provider(self, ws: Workspace, caps: ProviderCapabilities) -> str:
+        """Start this architecture's provider process; say which way terraform gets one."""
+        if not self.share_provider:
+            return "per-command"
+        binary = provider_binary(ws.root, caps.source, caps.version)
+        reason = unshareable_reason(ws) or (None if binary else "provider executable not found")
+        if reason is not None or binary is None:
+            return f"per-command ({reason})"
+        try:
+            self.provider = SharedProvider(
+                binary, caps.source, cwd=ws.root, env=dict(self.tf.env),
+                log_path=self.scratch / "provider.log",
+            )  # fmt: skip
+        except ProviderNotShared as exc:
+            return f"per-command ({exc.message})"
+        self.tf.env.update(self.provider.env())
+        return "shared"
 
-        plan = self._terraform("plan", "plan", "-detailed-exitcode", "-lock=false", *TF_FLAGS)
+    def _provider_lost(self) -> bool:
+        return self.provider is not None and self.provider.crashed
+
+    def release_provider(self) -> None:
+        """Stop the shared provider; remember whether it had died under terraform."""
+        if self.provider is not None:
+            self.provider_crashed = self.provider.crashed
+            self.provider.stop()
+
+    def _plan_and_test(self) -> Verdict:
+        # Reading outputs and state and planning only read the state file and the emulator:
+        # the reads run beside the plan instead of before it.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lsqm-state") as pool:
+            reads = pool.submit(self._read_outputs_and_state)
+            plan = self._terraform("plan", "plan", "-detailed-exitcode", "-lock=false", *TF_FLAGS)
+            outputs_path, state_path = reads.result()
         self.stages["plan"]["ok"] = plan.exit_code in (0, 2)  # 2 = drift, recorded apart
         self.extra["drift"] = plan.exit_code == 2 if plan.exit_code in (0, 2) else None
 
@@ -211,6 +270,15 @@ class _Validation:
             emulator_alive=self.emulator.healthy(),
             has_app=has_app,
         )
+
+    def _read_outputs_and_state(self) -> tuple[Path, Path]:
+        """Write what "What a test sees" promises: ``output -json`` and ``show -json``."""
+        outputs = self._terraform(None, "output", "-json")
+        state = self._terraform(None, "show", "-json")
+        outputs_path, state_path = self.logs / "outputs.json", self.logs / "state.json"
+        outputs_path.write_text(outputs.output if outputs.ok else "{}")
+        state_path.write_text(state.output if state.ok else "{}")
+        return outputs_path, state_path
 
     def _run_tests(self, app_dir: Path, outputs_path: Path, state_path: Path) -> proc.Completed:
         """Run the app's tests as DESIGN.md's "What a test sees" says; counts from JUnit."""

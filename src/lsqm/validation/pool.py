@@ -69,6 +69,7 @@ class _Shared:
     infos: list[EmulatorInfo] = field(default_factory=list)
     start_errors: list[str] = field(default_factory=list)
     restarts: int = 0
+    services: list[str] = field(default_factory=list)  # what the queued architectures use
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -115,7 +116,7 @@ def execute(
     todo: queue.Queue[str] = queue.Queue()
     for arch_hash in plan.todo:
         todo.put(arch_hash)
-    shared = _Shared(job, todo, on_result)
+    shared = _Shared(job, todo, on_result, services=_services_in_order(store, plan.todo))
     workers = [
         threading.Thread(target=_worker, args=(shared, factory, i), name=f"lsqm-worker-{i}")
         for i in range(min(settings.parallel, max(1, len(plan.todo))))
@@ -167,12 +168,41 @@ def summarize(results: Any) -> dict[str, int]:
     return summary
 
 
+def _services_in_order(store: ArtifactStore, hashes: list[str]) -> list[str]:
+    """Services the architectures use, in the order the queue will first need them."""
+    seen: dict[str, None] = {}
+    for arch_hash in hashes:
+        seen.update(dict.fromkeys(store.architecture(arch_hash).get("services", [])))
+    return list(seen)
+
+
+class _ServiceLoader:
+    """Starts the run's services in the background whenever the worker's emulator is new
+    (first start, restart): each costs up to 3 s on its first request, which would otherwise
+    fall inside some architecture's apply. Loading early changes nothing but when."""
+
+    def __init__(self, emulator: Emulator, services: list[str]) -> None:
+        self.emulator, self.services, self._seen = emulator, services, -1
+
+    def __call__(self) -> None:
+        if self.emulator.restarts != self._seen and self.emulator.alive():
+            self._seen = self.emulator.restarts
+            threading.Thread(
+                target=self.emulator.load_services,
+                args=(self.services,),
+                name="lsqm-load-services",
+                daemon=True,
+            ).start()
+
+
 def _worker(shared: _Shared, factory: Callable[[int], Emulator], index: int) -> None:
     emulator: Emulator | None = None
     try:
         emulator = factory(index)
         if not _emulator_step(shared, emulator.start):
             return
+        load_services = _ServiceLoader(emulator, shared.services)
+        load_services()
         with shared.lock:
             shared.infos.append(emulator.info())
         first = True
@@ -185,6 +215,7 @@ def _worker(shared: _Shared, factory: Callable[[int], Emulator], index: int) -> 
                 shared.todo.put(arch_hash)  # another worker, or an honest ERROR, takes it
                 return
             first = False
+            load_services()
             result = validate_one(shared.job, arch_hash, emulator)
             if shared.stop.is_set():
                 return  # interrupted mid-way: this architecture's result would be a lie
