@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,11 +16,13 @@ import pytest
 from lsqm import proc
 from lsqm.childenv import aws_env, child_env
 from lsqm.cli import main
+from lsqm.commands.add import add_local
 from lsqm.redact import redact
 from lsqm.store import ArtifactStore, new_run_id
 from lsqm.terraform.normalize import content_hash
 from lsqm.terraform.provider_schema import ProviderCapabilities
 from lsqm.terraform.workspace import prepare, render_provider, write_provider_overrides
+from lsqm.validation.pool import plan_run
 
 from .conftest import ARCHS
 
@@ -116,6 +119,19 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     time.sleep(0.2)
     stat = Path(f"/proc/{pid}/stat")
     assert not stat.exists() or stat.read_text().split()[2] == "Z"  # gone, or a dead zombie
+
+
+def test_busy_time_counts_children_running_side_by_side_once(tmp_path: Path) -> None:
+    start = time.monotonic()
+    side = threading.Thread(target=proc.run, args=(["sleep", "1"],), kwargs={"env": {}})
+    side.start()
+    proc.run(["sleep", "1"], env=child_env(tmp_path))
+    side.join()
+    time.sleep(0.5)  # nothing runs now
+    end = time.monotonic()
+    busy = proc.busy_seconds(start, end)
+    assert 0.9 < busy < 1.4, busy  # one second of children, not two
+    assert end - start - busy >= 0.45
 
 
 def test_abort_check_stops_a_command_early(tmp_path: Path) -> None:
@@ -240,3 +256,20 @@ def test_workspace_never_follows_symlinks_or_escapes(tmp_path: Path) -> None:
     assert not (ws.root / "leak.txt").exists()
     with pytest.raises(StoreError):
         prepare(arch, tmp_path / "ws2", "../..", relax=False)
+
+
+def test_a_run_starts_with_what_took_longest_last_time(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path / "artifacts")
+    fast, slow, new = (
+        add_local(store, ARCHS / name, ARCHS / name / "tests", name)
+        for name in ("sqs_ok", "cognito", "empty_tests")
+    )
+    earlier = new_run_id()
+    store.write_run(earlier, {"run_id": earlier})
+    store.write_result(earlier, fast, {"duration_s": 3.0})
+    store.write_result(earlier, slow, {"duration_s": 44.0})
+    plan = plan_run(store, run_id=None, arch=None, shard=None)
+    assert plan.todo == [new, slow, fast]  # no history first (it may be long), then longest
+    # Shards are cut from the store's own order, so every shard sees the same split.
+    halves = [plan_run(store, run_id=None, arch=None, shard=(i, 2)).todo for i in (1, 2)]
+    assert sorted(halves[0] + halves[1]) == sorted(plan.todo)

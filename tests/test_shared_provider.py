@@ -105,25 +105,27 @@ def test_a_provider_without_debug_mode_is_refused(tmp_path: Path) -> None:
         )
 
 
-def _validate(settings: Settings, *names: str) -> dict[str, dict[str, Any]]:
+def _validate(settings: Settings, *names: str) -> tuple[ArtifactStore, dict[str, dict[str, Any]]]:
     store = ArtifactStore(settings.artifacts_dir)
     hashes = [add_local(store, ARCHS / n, ARCHS / n / "tests", n) for n in names]
     plan = plan_run(store, run_id=None, arch=hashes, shard=None)
     execute(settings, store, plan, on_result=lambda _r: None)
-    return {r["name"]: r for r in store.results(plan.run_id).values()}
+    return store, {r["name"]: r for r in store.results(plan.run_id).values()}
 
 
 @pytest.mark.e2e
 def test_a_provider_that_dies_is_rerun_with_terraforms_own_processes(
     e2e_settings: Settings,
 ) -> None:
-    by_name = _validate(e2e_settings, "kill_provider", "provider_crash", "sqs_ok")
+    store, by_name = _validate(e2e_settings, "kill_provider", "provider_crash", "sqs_ok")
 
     killed = by_name["kill_provider"]
     # The first attempt lost its provider: only the rerun's verdict counts, and says so.
     assert killed["status"] == "PASSED", killed["message"]
     assert killed["provider_rerun"].startswith("the shared provider process exited")
     assert killed["provider"]["process"] == "per-command"
+    logs = store.logs_dir(killed["run_id"], killed["arch_hash"])
+    assert "plugin address" in (logs / "shared-provider.log").read_text()  # what it had said
 
     crash = by_name["provider_crash"]
     assert (crash["status"], crash["category"]) == ("FAILED", "provider_crash")
@@ -138,5 +140,5 @@ def test_a_provider_that_dies_is_rerun_with_terraforms_own_processes(
 @pytest.mark.e2e
 def test_terraforms_own_provider_processes_on_request(e2e_settings: Settings) -> None:
     e2e_settings.share_provider_process = False
-    ok = _validate(e2e_settings, "sqs_ok")["sqs_ok"]
+    ok = _validate(e2e_settings, "sqs_ok")[1]["sqs_ok"]
     assert ok["status"] == "PASSED" and ok["provider"]["process"] == "per-command"

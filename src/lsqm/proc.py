@@ -26,6 +26,7 @@ from lsqm.redact import redact
 
 _live: set[subprocess.Popen[bytes]] = set()
 _accounting = threading.local()
+_spans: list[tuple[float, float]] = []  # (start, end) of every finished run(), monotonic
 _live_lock = threading.Lock()
 _shutting_down = threading.Event()
 
@@ -165,6 +166,8 @@ def run(
         sink.seek(0)
         raw = sink.read()
     _accounting.seconds = child_seconds() + (time.monotonic() - start)
+    with _live_lock:
+        _spans.append((start, time.monotonic()))
     output = redact(raw.decode("utf-8", errors="replace"))
     if log_path is not None:
         log_path.write_text(output, encoding="utf-8")
@@ -202,6 +205,19 @@ def _wait(
 def shutting_down() -> bool:
     """Whether Ctrl-C is being handled (no new work should start)."""
     return _shutting_down.is_set()
+
+
+def busy_seconds(since: float, until: float) -> float:
+    """Wall seconds within [since, until] during which at least one :func:`run` child was
+    running, overlaps counted once: what the harness overhead figure is measured against."""
+    with _live_lock:
+        spans = sorted((max(a, since), min(b, until)) for a, b in _spans if b > since and a < until)
+    busy, reach = 0.0, since
+    for start, end in spans:
+        if end > reach:
+            busy += end - max(start, reach)
+            reach = end
+    return busy
 
 
 def child_seconds() -> float:

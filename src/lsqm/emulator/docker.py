@@ -16,6 +16,16 @@ from lsqm.emulator.interface import Emulator
 from lsqm.errors import EmulatorError, ToolMissing
 
 AUTH_VAR = "LOCALSTACK_AUTH_TOKEN"
+# Where the docker client finds its daemon (rootless Docker, colima, a remote engine) and
+# its contexts; the client is lsqm's own tool, so it gets these, and nothing else of ours.
+_CLIENT_VARS = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH")
+
+
+def docker_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The docker client's environment: the allow-list, its daemon settings, ``extra``."""
+    client = {k: os.environ[k] for k in _CLIENT_VARS if os.environ.get(k)}
+    client["DOCKER_CONFIG"] = os.environ.get("DOCKER_CONFIG") or str(Path.home() / ".docker")
+    return child_env(home, {**client, **(extra or {})}, allow_secrets=frozenset({AUTH_VAR}))
 
 
 def docker_available(timeout: float = 5.0) -> bool:
@@ -24,10 +34,9 @@ def docker_available(timeout: float = 5.0) -> bool:
         docker = proc.require_tool("docker", "")
     except ToolMissing:
         return False
-    home = Path(tempfile.mkdtemp(prefix="lsqm-docker-"))
-    result = proc.run(
-        [docker, "info", "--format", "{{.ServerVersion}}"], env=child_env(home), timeout=timeout
-    )
+    with tempfile.TemporaryDirectory(prefix="lsqm-docker-") as home:
+        argv = [docker, "info", "--format", "{{.ServerVersion}}"]
+        result = proc.run(argv, env=docker_env(Path(home)), timeout=timeout)
     return result.ok and bool(result.output.strip())
 
 
@@ -45,10 +54,8 @@ class DockerLocalStack(Emulator):
         )
 
     def _env(self) -> dict[str, str]:
-        extra = {}
-        if os.environ.get(AUTH_VAR):
-            extra[AUTH_VAR] = os.environ[AUTH_VAR]
-        return child_env(self.home, extra, allow_secrets=frozenset({AUTH_VAR}))
+        token = os.environ.get(AUTH_VAR)
+        return docker_env(self.home, {AUTH_VAR: token} if token else None)
 
     def start(self) -> None:
         port = free_port()

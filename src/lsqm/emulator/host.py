@@ -37,9 +37,11 @@ class HostLocalStack(Emulator):
         dynamodb_via_moto: bool = True,
         eager_services: list[str] | None = None,
         log_file: Path | None = None,
+        port: int | None = None,
     ) -> None:
         super().__init__()
         self.install = install
+        self.port = port  # None: a free one at every start
         self.workdir = workdir
         self.dynamodb_via_moto = dynamodb_via_moto
         self.eager_services = eager_services or []
@@ -96,7 +98,7 @@ class HostLocalStack(Emulator):
         var_lib = self._owned_dir / "fs" / "var" / "lib" / "localstack"
         var_lib.mkdir(parents=True)
         (var_lib / "lib").symlink_to(libs, target_is_directory=True)
-        port = free_port()
+        port = self.port or free_port()
         self.endpoint = f"http://127.0.0.1:{port}"
         self._proc = proc.spawn(
             [str(self.install.python), "-m", "localstack.runtime.main"],

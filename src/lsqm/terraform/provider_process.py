@@ -21,6 +21,8 @@ from pathlib import Path
 
 from lsqm import proc
 from lsqm.errors import LsqmError
+from lsqm.redact import redact
+from lsqm.terraform.hcl import parse_module
 from lsqm.terraform.workspace import Workspace
 
 START_TIMEOUT_S = 30.0
@@ -32,16 +34,36 @@ class ProviderNotShared(LsqmError):
 
 
 def unshareable_reason(ws: Workspace) -> str | None:
-    """Why this workspace needs terraform's own provider processes (None: it can share)."""
+    """Why this workspace needs terraform's own provider processes (None: it can share).
+
+    Call it after ``terraform init``: modules init downloaded are counted too.
+    """
+    modules = [*ws.modules.values(), *(parse_module(d) for d in _installed_module_dirs(ws.root))]
     configurations = sum(
         1
-        for info in ws.modules.values()
+        for info in modules
         for block in info.provider_blocks
         if block.labels and block.labels[0] == "aws"
     )
     if configurations > 1:
         return f"{configurations} AWS provider configurations"
     return None
+
+
+def _installed_module_dirs(root: Path) -> list[Path]:
+    """Folders of the non-local modules ``terraform init`` installed under .terraform."""
+    manifest = root / ".terraform" / "modules" / "modules.json"
+    try:
+        entries = json.loads(manifest.read_text())["Modules"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    installed = (root / ".terraform" / "modules").resolve()
+    found = []
+    for entry in entries:
+        folder = (root / str(entry.get("Dir", ""))).resolve()
+        if folder.is_relative_to(installed) and folder.is_dir():
+            found.append(folder)
+    return found
 
 
 def provider_binary(workspace: Path, source: str, version: str) -> Path | None:
@@ -99,6 +121,14 @@ class SharedProvider:
     def stop(self) -> None:
         self._stopped = True
         proc.terminate(self._proc, grace=1.0)
+
+    def log_tail(self, lines: int = 200) -> str:
+        """The end of what the provider printed (a crash's stack trace), secrets redacted."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return redact("\n".join(text.splitlines()[-lines:]))
 
 
 def _reattach_config(line: str) -> dict | None:

@@ -26,7 +26,8 @@ from lsqm.terraform.provider_process import (
 )
 from lsqm.terraform.provider_schema import ProviderCapabilities, aws_capabilities
 from lsqm.terraform.runner import Terraform
-from lsqm.terraform.workspace import Workspace, prepare, write_provider_overrides
+from lsqm.terraform.workspace import Workspace, write_provider_overrides
+from lsqm.terraform.workspace import prepare as prepare_workspace
 from lsqm.toolchain.terraform import TerraformToolchain
 from lsqm.validation.classify import Failure, classify_terraform
 from lsqm.validation.junit import JUnitCounts, read_junit
@@ -49,11 +50,57 @@ class Job:
     providers_seen: dict[str, str] = field(default_factory=dict)
 
 
-def validate_one(job: Job, arch_hash: str, emulator: Emulator) -> dict[str, Any]:
-    """Deploy and test one architecture on ``emulator``; return its result (not yet written)."""
+@dataclass
+class Prepared:
+    """An architecture made ready to deploy (workspace, init, provider process), possibly
+    ahead of its turn while the emulator serves the one before it."""
+
+    one: _Validation
+    early: Verdict | None  # it cannot deploy (init failed, ...): this is its verdict
+    endpoint: str  # the emulator endpoint its provider override names
+    started_at: str
+    seconds: float
+    child_seconds: float
+
+    def discard(self) -> None:
+        """Drop a preparation that will not be used (Ctrl-C, a restarted emulator)."""
+        self.one.close()
+
+
+def prepare_one(
+    job: Job, arch_hash: str, emulator: Emulator, *, share_provider: bool | None = None
+) -> Prepared:
+    """Copy, ``terraform init`` and start the provider for ``arch_hash``; touches no emulator."""
     started_at, t0, children0 = utcnow(), time.monotonic(), proc.child_seconds()
+    share = job.settings.share_provider_process if share_provider is None else share_provider
     meta = job.store.architecture(arch_hash)
-    one, verdict = _attempt(job, arch_hash, meta, emulator, job.settings.share_provider_process)
+    scratch = Path(tempfile.mkdtemp(prefix=f"lsqm-{arch_hash[:8]}-", dir=_scratch_root()))
+    one = _Validation(job, arch_hash, meta, emulator, scratch, share_provider=share)
+    try:
+        early = one.prepare()
+    except LsqmError as exc:  # harness failure: never blame the emulator for it
+        early = Verdict("ERROR", "harness", f"harness: {type(exc).__name__}", exc.message)
+    return Prepared(
+        one, early, emulator.endpoint, started_at,
+        seconds=time.monotonic() - t0,
+        child_seconds=proc.child_seconds() - children0,
+    )  # fmt: skip
+
+
+def validate_one(
+    job: Job, arch_hash: str, emulator: Emulator, prepared: Prepared | None = None
+) -> dict[str, Any]:
+    """Deploy and test one architecture on ``emulator``; return its result (not yet written).
+
+    ``prepared`` is this architecture made ready ahead of time (:func:`prepare_one`); it is
+    prepared again if the emulator it was made for has since been replaced.
+    """
+    if prepared is not None and prepared.endpoint != emulator.endpoint:
+        prepared.discard()
+        prepared = None
+    prepared = prepared or prepare_one(job, arch_hash, emulator)
+    t0, children0 = time.monotonic(), proc.child_seconds()
+    one, verdict = prepared.one, _deploy(prepared)
     if one.provider_crashed and not proc.shutting_down():
         # Whatever terraform said while its provider vanished is not evidence. Run again with
         # terraform's own provider processes: a crash is then reported as terraform reports it.
@@ -63,29 +110,25 @@ def validate_one(job: Job, arch_hash: str, emulator: Emulator) -> dict[str, Any]
             reason = "emulator did not restart"
             verdict = Verdict("ERROR", "emulator_unavailable", reason, exc.message)
         else:
-            one, verdict = _attempt(job, arch_hash, meta, emulator, share_provider=False)
+            again = prepare_one(job, arch_hash, emulator, share_provider=False)
+            one, verdict = again.one, _deploy(again)
             one.extra["provider_rerun"] = "the shared provider process exited; rerun per command"
     return _result(
-        job, arch_hash, meta, verdict, one.stages, one.counts, started_at,
-        duration_s=time.monotonic() - t0,
-        child_process_s=proc.child_seconds() - children0,
+        job, arch_hash, one.meta, verdict, one.stages, one.counts, prepared.started_at,
+        duration_s=prepared.seconds + time.monotonic() - t0,
+        child_process_s=prepared.child_seconds + proc.child_seconds() - children0,
         extra=one.extra,
     )  # fmt: skip
 
 
-def _attempt(
-    job: Job, arch_hash: str, meta: dict[str, Any], emulator: Emulator, share_provider: bool
-) -> tuple[_Validation, Verdict]:
-    scratch = Path(tempfile.mkdtemp(prefix=f"lsqm-{arch_hash[:8]}-", dir=_scratch_root()))
-    one = _Validation(job, arch_hash, meta, emulator, scratch, share_provider=share_provider)
+def _deploy(prepared: Prepared) -> Verdict:
+    one = prepared.one
     try:
-        verdict = one.deploy_and_test()
+        return prepared.early or one.deploy_and_test()
     except LsqmError as exc:  # harness failure: never blame the emulator for it
-        verdict = Verdict("ERROR", "harness", f"harness: {type(exc).__name__}", exc.message)
+        return Verdict("ERROR", "harness", f"harness: {type(exc).__name__}", exc.message)
     finally:
-        one.release_provider()
-        shutil.rmtree(scratch, ignore_errors=True)
-    return one, verdict
+        one.close()
 
 
 def not_run_result(job: Job, arch_hash: str, verdict: Verdict) -> dict[str, Any]:
@@ -149,6 +192,7 @@ class _Validation:
     counts: JUnitCounts = field(default_factory=JUnitCounts)
     provider: SharedProvider | None = None
     provider_crashed: bool = False
+    caps: ProviderCapabilities | None = None
 
     def __post_init__(self) -> None:
         self.logs = self.job.store.logs_dir(self.job.run_id, self.arch_hash)
@@ -168,9 +212,14 @@ class _Validation:
         result = self.tf(list(args), cwd=self.root, timeout=self.limit, log_path=log)
         return self._record(stage, result) if stage else result
 
-    def deploy_and_test(self) -> Verdict:
+    def prepare(self) -> Verdict | None:
+        """Workspace, init, overrides, provider process; a verdict if it cannot deploy.
+
+        Nothing here talks to the emulator, so it may run while the emulator serves (or
+        restarts for) another architecture: no command is aborted for the emulator's sake.
+        """
         settings = self.job.settings
-        ws = prepare(
+        ws = prepare_workspace(
             self.job.store.architecture_dir(self.arch_hash),
             self.scratch / "ws",
             self.meta.get("root", "."),
@@ -183,34 +232,34 @@ class _Validation:
         home = self.scratch / "home"
         home.mkdir()
         emulator = self.emulator
-        self.tf = Terraform(
-            self.job.toolchain,
-            home,
-            aws_env(emulator.endpoint, settings.region),
-            abort=lambda: not emulator.alive() or self._provider_lost(),
-        )
+        self.tf = Terraform(self.job.toolchain, home, aws_env(emulator.endpoint, settings.region))
 
         init = self._terraform("init", "init", *TF_FLAGS)
         if not init.ok:
             failure = _explain_init(classify_terraform("init", init.output), self.job)
             return deploy_failed(failure, timed_out=init.timed_out, emulator_alive=True)
         try:
-            caps = aws_capabilities(self.tf, ws.root, self.job.schema_cache, self.limit)
+            self.caps = aws_capabilities(self.tf, ws.root, self.job.schema_cache, self.limit)
         except CommandError as exc:
             return Verdict("ERROR", "harness", "provider schema unreadable", exc.message)
-        if caps is not None:
-            write_provider_overrides(ws, caps, emulator.endpoint, settings.region)
-            self.job.providers_seen[caps.source] = caps.version
+        if self.caps is not None:
+            write_provider_overrides(ws, self.caps, emulator.endpoint, settings.region)
+            self.job.providers_seen[self.caps.source] = self.caps.version
             self.extra["provider"] = {
-                "source": caps.source,
-                "version": caps.version,
-                "process": self._share_provider(ws, caps),
+                "source": self.caps.source,
+                "version": self.caps.version,
+                "process": self._share_provider(ws, self.caps),
             }
+        return None
 
+    def deploy_and_test(self) -> Verdict:
+        """apply -> plan -> tests -> destroy, on a prepared workspace."""
+        emulator = self.emulator
+        self.tf.abort = lambda: not emulator.alive() or self._provider_lost()
         apply = self._terraform("apply", "apply", "-auto-approve", *TF_FLAGS)
         try:
             if not apply.ok:
-                failure = _name_provider(classify_terraform("apply", apply.output), caps)
+                failure = _name_provider(classify_terraform("apply", apply.output), self.caps)
                 alive = not apply.aborted and emulator.healthy()
                 return deploy_failed(failure, timed_out=apply.timed_out, emulator_alive=alive)
             return self._plan_and_test()
@@ -240,11 +289,16 @@ class _Validation:
     def _provider_lost(self) -> bool:
         return self.provider is not None and self.provider.crashed
 
-    def release_provider(self) -> None:
-        """Stop the shared provider; remember whether it had died under terraform."""
+    def close(self) -> None:
+        """Stop the shared provider (noting whether it had died) and remove the scratch."""
         if self.provider is not None:
             self.provider_crashed = self.provider.crashed
             self.provider.stop()
+            if self.provider_crashed:
+                self.logs.mkdir(parents=True, exist_ok=True)
+                (self.logs / "shared-provider.log").write_text(self.provider.log_tail())
+            self.provider = None
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _plan_and_test(self) -> Verdict:
         # Reading outputs and state and planning only read the state file and the emulator:

@@ -7,10 +7,12 @@ pytest, LocalStack) and marks the run interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +23,7 @@ from lsqm.emulator.interface import Emulator, EmulatorInfo
 from lsqm.errors import EmulatorError, UsageError
 from lsqm.store import ArtifactStore, new_run_id, utcnow
 from lsqm.toolchain.terraform import TerraformToolchain, ensure_terraform
-from lsqm.validation.architecture import Job, not_run_result, validate_one
+from lsqm.validation.architecture import Job, Prepared, not_run_result, prepare_one, validate_one
 from lsqm.validation.verdict import STATUSES, Verdict
 
 ResultCallback = Callable[[dict[str, Any]], None]
@@ -56,8 +58,22 @@ def plan_run(
         selected = [h for i, h in enumerate(selected) if i % count == index - 1]
     resumed = bool(run_id) and (store.run_dir(run_id) / "run.json").is_file()  # type: ignore[arg-type]
     done = [h for h in store.results(run_id) if h in selected] if resumed and run_id else []
-    todo = [h for h in selected if h not in done]
+    todo = _longest_first(store, [h for h in selected if h not in done])
     return RunPlan(run_id or new_run_id(), todo, done, resumed)
+
+
+def _longest_first(store: ArtifactStore, todo: list[str], runs_back: int = 5) -> list[str]:
+    """Order by how long each architecture took last time, longest first, so a long one
+    does not start last and keep one worker busy while the others idle. Architectures with
+    no history go first (they may be long); the order changes no verdict, and a single
+    worker's total time not at all."""
+    last: dict[str, float] = {}
+    for run_id in reversed(store.run_ids()[-runs_back:]):
+        for arch_hash, result in store.results(run_id).items():
+            last.setdefault(arch_hash, float(result.get("duration_s") or 0.0))
+    unknown = [h for h in todo if h not in last]
+    known = sorted((h for h in todo if h in last), key=lambda h: -last[h])
+    return unknown + known
 
 
 @dataclass
@@ -69,7 +85,6 @@ class _Shared:
     infos: list[EmulatorInfo] = field(default_factory=list)
     start_errors: list[str] = field(default_factory=list)
     restarts: int = 0
-    services: list[str] = field(default_factory=list)  # what the queued architectures use
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -116,7 +131,7 @@ def execute(
     todo: queue.Queue[str] = queue.Queue()
     for arch_hash in plan.todo:
         todo.put(arch_hash)
-    shared = _Shared(job, todo, on_result, services=_services_in_order(store, plan.todo))
+    shared = _Shared(job, todo, on_result)
     workers = [
         threading.Thread(target=_worker, args=(shared, factory, i), name=f"lsqm-worker-{i}")
         for i in range(min(settings.parallel, max(1, len(plan.todo))))
@@ -168,28 +183,31 @@ def summarize(results: Any) -> dict[str, int]:
     return summary
 
 
-def _services_in_order(store: ArtifactStore, hashes: list[str]) -> list[str]:
-    """Services the architectures use, in the order the queue will first need them."""
-    seen: dict[str, None] = {}
-    for arch_hash in hashes:
-        seen.update(dict.fromkeys(store.architecture(arch_hash).get("services", [])))
-    return list(seen)
-
-
 class _ServiceLoader:
-    """Starts the run's services in the background whenever the worker's emulator is new
-    (first start, restart): each costs up to 3 s on its first request, which would otherwise
-    fall inside some architecture's apply. Loading early changes nothing but when."""
+    """Starts services in the background before the architectures that use them deploy:
+    LocalStack otherwise starts each on its first request (up to 3 s), inside some apply.
+    Loading early changes nothing but when; a restarted emulator loads them again."""
 
-    def __init__(self, emulator: Emulator, services: list[str]) -> None:
-        self.emulator, self.services, self._seen = emulator, services, -1
+    def __init__(self, emulator: Emulator, store: ArtifactStore) -> None:
+        self.emulator, self.store = emulator, store
+        self._loaded: set[str] = set()
+        self._restarts = emulator.restarts
 
-    def __call__(self) -> None:
-        if self.emulator.restarts != self._seen and self.emulator.alive():
-            self._seen = self.emulator.restarts
+    def __call__(self, *arch_hashes: str | None) -> None:
+        if self.emulator.restarts != self._restarts:
+            self._loaded, self._restarts = set(), self.emulator.restarts
+        wanted = [
+            service
+            for arch_hash in arch_hashes
+            if arch_hash
+            for service in self.store.architecture(arch_hash).get("services", [])
+        ]
+        new = [s for s in dict.fromkeys(wanted) if s not in self._loaded]
+        if new and self.emulator.alive():
+            self._loaded.update(new)
             threading.Thread(
                 target=self.emulator.load_services,
-                args=(self.services,),
+                args=(new,),
                 name="lsqm-load-services",
                 daemon=True,
             ).start()
@@ -197,26 +215,25 @@ class _ServiceLoader:
 
 def _worker(shared: _Shared, factory: Callable[[int], Emulator], index: int) -> None:
     emulator: Emulator | None = None
+    ahead = _Ahead(shared)
     try:
         emulator = factory(index)
         if not _emulator_step(shared, emulator.start):
             return
-        load_services = _ServiceLoader(emulator, shared.services)
-        load_services()
+        load_services = _ServiceLoader(emulator, shared.job.store)
         with shared.lock:
             shared.infos.append(emulator.info())
         first = True
         while not shared.stop.is_set():
-            try:
-                arch_hash = shared.todo.get_nowait()
-            except queue.Empty:
+            arch_hash, prepared = ahead.take()
+            if arch_hash is None:
                 return
             if not first and not _emulator_step(shared, emulator.reset_or_restart):
-                shared.todo.put(arch_hash)  # another worker, or an honest ERROR, takes it
+                ahead.give_back(arch_hash, prepared)  # another worker, or an honest ERROR
                 return
             first = False
-            load_services()
-            result = validate_one(shared.job, arch_hash, emulator)
+            load_services(arch_hash, ahead.prepare_next(emulator))
+            result = validate_one(shared.job, arch_hash, emulator, prepared)
             if shared.stop.is_set():
                 return  # interrupted mid-way: this architecture's result would be a lie
             result["emulator"] = {"runtime": emulator.runtime, "restarts": emulator.restarts}
@@ -226,10 +243,62 @@ def _worker(shared: _Shared, factory: Callable[[int], Emulator], index: int) -> 
             if needs_restart and not _emulator_step(shared, emulator.restart):
                 return
     finally:
+        ahead.close()
         if emulator is not None:
             emulator.stop()
             with shared.lock:
                 shared.restarts += emulator.restarts
+
+
+class _Ahead:
+    """The worker's next architecture, taken from the queue and prepared (copy, init,
+    provider process) while the current one deploys: that work needs no emulator, and the
+    emulator would otherwise wait for it."""
+
+    def __init__(self, shared: _Shared) -> None:
+        self.shared = shared
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lsqm-prepare")
+        self.next: tuple[str, Future[Prepared]] | None = None
+
+    def prepare_next(self, emulator: Emulator) -> str | None:
+        """Take the next architecture and start preparing it; its hash, if there is one."""
+        if self.next is not None:
+            return self.next[0]
+        if self.shared.stop.is_set():
+            return None
+        try:
+            arch_hash = self.shared.todo.get_nowait()
+        except queue.Empty:
+            return None
+        future = self.pool.submit(prepare_one, self.shared.job, arch_hash, emulator)
+        self.next = (arch_hash, future)
+        return arch_hash
+
+    def take(self) -> tuple[str | None, Prepared | None]:
+        """The next architecture and, when it was prepared ahead, its preparation."""
+        if self.next is not None:
+            arch_hash, future = self.next
+            self.next = None
+            return arch_hash, future.result()
+        try:
+            return self.shared.todo.get_nowait(), None
+        except queue.Empty:
+            return None, None
+
+    def give_back(self, arch_hash: str, prepared: Prepared | None) -> None:
+        if prepared is not None:
+            prepared.discard()
+        self.shared.todo.put(arch_hash)
+
+    def close(self) -> None:
+        """Return an unused preparation's architecture to the queue; free what it holds."""
+        if self.next is not None:
+            arch_hash, future = self.next
+            self.next = None
+            with contextlib.suppress(Exception):
+                future.result().discard()
+            self.shared.todo.put(arch_hash)
+        self.pool.shutdown(wait=True)
 
 
 def _emulator_step(shared: _Shared, step: Callable[[], object]) -> bool:
