@@ -73,12 +73,10 @@ def test_shared_provider_attaches_and_a_kill_is_a_crash(
     source = "registry.opentofu.org/hashicorp/aws"
     home = tmp_path / "home"
     home.mkdir()
-    started = time.monotonic()
     provider = SharedProvider(
         binary, source, cwd=tmp_path, env=child_env(home), log_path=tmp_path / "provider.log"
     )
     try:
-        assert time.monotonic() - started < 5
         config = json.loads(provider.env()["TF_REATTACH_PROVIDERS"])
         assert list(config) == [source]  # keyed by the address the workspace locked
         assert Path(config[source]["Addr"]["String"]).exists()
