@@ -279,7 +279,10 @@ class _Ahead:
         if self.next is not None:
             arch_hash, future = self.next
             self.next = None
-            return arch_hash, future.result()
+            try:
+                return arch_hash, future.result()
+            except KeyboardInterrupt:  # Ctrl-C arrived while it was being prepared
+                return None, None
         try:
             return self.shared.todo.get_nowait(), None
         except queue.Empty:
@@ -295,7 +298,7 @@ class _Ahead:
         if self.next is not None:
             arch_hash, future = self.next
             self.next = None
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception, KeyboardInterrupt):
                 future.result().discard()
             self.shared.todo.put(arch_hash)
         self.pool.shutdown(wait=True)
