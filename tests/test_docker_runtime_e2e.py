@@ -4,6 +4,7 @@ speaks the Docker Engine API (tests/fake_docker_engine.py): no engine runs on th
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def test_validate_on_the_docker_runtime(
 ) -> None:
     monkeypatch.setenv("LOCALSTACK_AUTH_TOKEN", TOKEN)
     e2e_settings.runtime = "docker"
+    client_homes = set(Path(tempfile.gettempdir()).glob("lsqm-docker-*"))
     store = ArtifactStore(e2e_settings.artifacts_dir)
     hashes = [add_local(store, ARCHS / n, ARCHS / n / "tests", n) for n in ("sqs_ok", "cognito")]
     plan = plan_run(store, run_id=None, arch=hashes, shard=None)
@@ -76,5 +78,6 @@ def test_validate_on_the_docker_runtime(
     assert container.body["HostConfig"]["AutoRemove"] is True
     assert container.env["LOCALSTACK_AUTH_TOKEN"] == TOKEN
     assert container.env["DNS_ADDRESS"] == "0"
+    assert set(Path(tempfile.gettempdir()).glob("lsqm-docker-*")) == client_homes  # cleaned up
     written = "".join(p.read_text(errors="replace") for p in store.root.rglob("*") if p.is_file())
     assert TOKEN not in written

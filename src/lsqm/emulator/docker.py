@@ -6,6 +6,7 @@ and only to this container (it is the one secret a child may receive)."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -48,14 +49,16 @@ class DockerLocalStack(Emulator):
         self.version = version
         self.log_file = log_file
         self.container: str | None = None
-        self.home = Path(tempfile.mkdtemp(prefix="lsqm-docker-"))
+        self._home: Path | None = None
         self._docker = proc.require_tool(
             "docker", "Install Docker, or use --runtime host (LocalStack as a local process)."
         )
 
     def _env(self) -> dict[str, str]:
+        if self._home is None:  # the client's private HOME, removed again by stop()
+            self._home = Path(tempfile.mkdtemp(prefix="lsqm-docker-"))
         token = os.environ.get(AUTH_VAR)
-        return docker_env(self.home, {AUTH_VAR: token} if token else None)
+        return docker_env(self._home, {AUTH_VAR: token} if token else None)
 
     def start(self) -> None:
         port = free_port()
@@ -103,3 +106,6 @@ class DockerLocalStack(Emulator):
                 cleanup=True,  # runs even after Ctrl-C: a container must not outlive lsqm
             )
             self.container = None
+        if self._home is not None:
+            shutil.rmtree(self._home, ignore_errors=True)
+            self._home = None
