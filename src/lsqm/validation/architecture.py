@@ -31,7 +31,7 @@ from lsqm.terraform.workspace import prepare as prepare_workspace
 from lsqm.toolchain.terraform import TerraformToolchain
 from lsqm.validation.classify import Failure, classify_terraform
 from lsqm.validation.junit import JUnitCounts, read_junit
-from lsqm.validation.verdict import Verdict, deploy_failed, tests_finished
+from lsqm.validation.verdict import Verdict, deploy_failed, harness_failed, tests_finished
 
 STAGES = ("init", "apply", "plan", "test", "destroy")
 TF_FLAGS = ["-input=false", "-no-color"]
@@ -78,8 +78,8 @@ def prepare_one(
     one = _Validation(job, arch_hash, meta, emulator, scratch, share_provider=share)
     try:
         early = one.prepare()
-    except LsqmError as exc:  # harness failure: never blame the emulator for it
-        early = Verdict("ERROR", "harness", f"harness: {type(exc).__name__}", exc.message)
+    except LsqmError as exc:
+        early = harness_failed(exc)
     return Prepared(
         one, early, emulator.endpoint, started_at,
         seconds=time.monotonic() - t0,
@@ -125,8 +125,8 @@ def _deploy(prepared: Prepared) -> Verdict:
     one = prepared.one
     try:
         return prepared.early or one.deploy_and_test()
-    except LsqmError as exc:  # harness failure: never blame the emulator for it
-        return Verdict("ERROR", "harness", f"harness: {type(exc).__name__}", exc.message)
+    except LsqmError as exc:
+        return harness_failed(exc)
     finally:
         one.close()
 
@@ -273,8 +273,10 @@ class _Validation:
         if not self.share_provider:
             return "per-command"
         binary = provider_binary(ws.root, caps.source, caps.version)
-        reason = unshareable_reason(ws) or (None if binary else "provider executable not found")
-        if reason is not None or binary is None:
+        if binary is None:
+            return "per-command (provider executable not found)"
+        reason = unshareable_reason(ws)
+        if reason is not None:
             return f"per-command ({reason})"
         try:
             self.provider = SharedProvider(

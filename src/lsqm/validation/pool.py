@@ -298,9 +298,10 @@ class _Ahead:
         if self.next is not None:
             arch_hash, future = self.next
             self.next = None
+            prepared = None
             with contextlib.suppress(Exception, KeyboardInterrupt):
-                future.result().discard()
-            self.shared.todo.put(arch_hash)
+                prepared = future.result()
+            self.give_back(arch_hash, prepared)
         self.pool.shutdown(wait=True)
 
 

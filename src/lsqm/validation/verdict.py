@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lsqm.errors import LsqmError
 from lsqm.validation.classify import FAILED_CATEGORIES, Failure, classify_test_failure, dominant
 from lsqm.validation.junit import JUnitCounts
 
@@ -27,6 +28,11 @@ class Verdict:
     category: str | None
     signature: str
     message: str
+
+
+def harness_failed(exc: LsqmError) -> Verdict:
+    """lsqm itself failed (a copy, a tool, a schema): never the emulator's fault."""
+    return Verdict("ERROR", "harness", f"harness: {type(exc).__name__}", exc.message)
 
 
 def deploy_failed(failure: Failure, *, timed_out: bool, emulator_alive: bool) -> Verdict:

@@ -664,14 +664,17 @@ def kms_alias_as_configured(aws: Aws, alias: Resource) -> None:
 
 
 # -- SSM and Secrets Manager -----------------------------------------------------------
+def _read_parameter(aws: Aws, param: Resource) -> dict[str, Any]:
+    name = values(param)["name"]
+    return aws("ssm", param).get_parameter(Name=name, WithDecryption=True)["Parameter"]
+
+
 def ssm_parameter_value_as_configured(
     aws: Aws, param: Resource, declared: dict[str, Any]
 ) -> None:
     """Reading the parameter returns the configured value."""
     state = values(param)
-    got = aws("ssm", param).get_parameter(Name=state["name"], WithDecryption=True)[
-        "Parameter"
-    ]
+    got = _read_parameter(aws, param)
     wanted = expected(param, declared, "value")
     if wanted is None:
         wanted = state.get("insecure_value")
@@ -683,9 +686,7 @@ def ssm_parameter_type_as_configured(
 ) -> None:
     """The parameter has the configured type."""
     state = values(param)
-    got = aws("ssm", param).get_parameter(Name=state["name"], WithDecryption=True)[
-        "Parameter"
-    ]
+    got = _read_parameter(aws, param)
     wanted = expected(param, declared, "type")
     assert got["Type"] == wanted, (
         f"parameter {state['name']} is {got['Type']}, not {wanted}"
