@@ -78,7 +78,7 @@ def generate_all(store: ArtifactStore, folders: list[Path], root: Path) -> list[
 
 
 def deploy_all(store: ArtifactStore, endpoint: str | None) -> dict[str, dict[str, Any]]:
-    from lsqm.validation.pool import execute, plan_run
+    from lsqm.validation.run import execute, plan_run
 
     settings = Settings(
         artifacts_dir=store.root,

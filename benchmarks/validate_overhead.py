@@ -19,26 +19,28 @@ Usage: python benchmarks/validate_overhead.py [--only NAME ...] [--skip-naive]
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import statistics
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from lsqm import proc
 from lsqm.childenv import aws_env, child_env
-from lsqm.commands.add import add_local
 from lsqm.config import Settings, load_settings
 from lsqm.emulator.host import HostLocalStack
+from lsqm.ingest import add_local
 from lsqm.store import ArtifactStore
 from lsqm.terraform.provider_schema import aws_capabilities
 from lsqm.terraform.runner import Terraform
 from lsqm.terraform.workspace import Workspace, prepare, write_provider_overrides
-from lsqm.toolchain.localstack import ensure_localstack
-from lsqm.toolchain.terraform import TerraformToolchain, ensure_terraform
-from lsqm.validation.pool import execute, plan_run
+from lsqm.toolchain.localstack_install import ensure_localstack
+from lsqm.toolchain.terraform_install import TerraformToolchain, ensure_terraform
+from lsqm.validation.run import execute, plan_run
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 STAGES = ("init", "apply", "plan", "test", "destroy")
@@ -67,12 +69,38 @@ def _run(
         share_provider_process=share_provider,
     )
     store, hashes = _store(root, names)
-    start = time.monotonic()
-    plan = plan_run(store, run_id=None, arch=hashes, shard=None)
-    execute(settings, store, plan, on_result=lambda _r: None, toolchain=toolchain)
-    end = time.monotonic()
-    results = list(store.results(plan.run_id).values())
-    return end - start, proc.busy_seconds(start, end), results
+    with proc.record_spans() as spans:
+        start = time.monotonic()
+        plan = plan_run(store, run_id=None, arch=hashes, shard=None)
+        execute(settings, store, plan, on_result=lambda _r: None, toolchain=toolchain)
+        end = time.monotonic()
+    results = [r.to_json() for r in store.results(plan.run_id).values()]
+    return end - start, spans.busy_seconds(start, end), results
+
+
+def _packed(toolchain: TerraformToolchain, work: Path) -> TerraformToolchain:
+    """The naive layout: the provider as a zip in a mirror, which ``terraform init`` unzips
+    into every workspace (lsqm's own mirror holds it unpacked, linked by init)."""
+    if toolchain.mirror is None:
+        return toolchain
+    binaries = sorted(
+        toolchain.mirror.glob("registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*")
+    )
+    binary = binaries[0]
+    version, platform = binary.parent.parent.name, binary.parent.name
+    mirror = work / "mirror-packed"
+    folder = mirror / "registry.terraform.io" / "hashicorp" / "aws"
+    folder.mkdir(parents=True)
+    with zipfile.ZipFile(folder / f"terraform-provider-aws_{version}_{platform}.zip", "w") as z:
+        z.write(binary, binary.name)
+    config = work / "cli-packed.tfrc"
+    config.write_text(
+        "provider_installation {\n"
+        f'  filesystem_mirror {{\n    path = "{mirror}"\n'
+        '    include = ["registry.terraform.io/hashicorp/*"]\n  }\n'
+        '  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n'
+    )
+    return dataclasses.replace(toolchain, cli_config=config, mirror=mirror)
 
 
 def _naive(
@@ -138,9 +166,22 @@ def main() -> int:
     settings = load_settings()
     ensure_localstack(settings.cache_dir, settings.localstack_version)
     toolchain = ensure_terraform(settings)
-    packed = ensure_terraform(settings, packed=True) if toolchain.mirror else toolchain
     print(f"{len(names)} examples; {toolchain.describe()}")
     work = Path(tempfile.mkdtemp(prefix="lsqm-bench-"))
+    try:
+        return _measure(args, names, settings, toolchain, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # the naive way unzips 177 MB per workspace
+
+
+def _measure(
+    args: argparse.Namespace,
+    names: list[str],
+    settings: Settings,
+    toolchain: TerraformToolchain,
+    work: Path,
+) -> int:
+    packed = _packed(toolchain, work)
 
     wall, busy, results = _run(work / "one", names, toolchain, 1)
     bad = [f"{r['name']}={r['status']}" for r in results if r["status"] != "PASSED"]

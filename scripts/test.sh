@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # README command 2: the whole test suite, end-to-end tests included (real LocalStack,
-# real Terraform). Provisions the toolchain first so the tests measure lsqm, not downloads.
+# real Terraform), after ruff and mypy (strict on src/). Provisions the toolchain first so
+# the tests measure lsqm, not downloads. Tests that need ../shared/corpus skip without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=$(bash scripts/bootstrap.sh)
 "$VENV/bin/lsqm" setup
 "$VENV/bin/ruff" check src tests benchmarks
 "$VENV/bin/ruff" format --check src tests benchmarks
+"$VENV/bin/mypy"
 exec "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"

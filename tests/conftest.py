@@ -10,12 +10,29 @@ import pytest
 
 from lsqm.config import Settings, load_settings
 from lsqm.store import ArtifactStore
-from lsqm.toolchain.localstack import LocalStackInstall, ensure_localstack
-from lsqm.toolchain.terraform import TerraformToolchain, ensure_terraform
+from lsqm.toolchain.localstack_install import LocalStackInstall, ensure_localstack
+from lsqm.toolchain.terraform_install import TerraformToolchain, ensure_terraform
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARCHS = FIXTURES / "archs"
 REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus"
+# .ci/run sets this: there the corpus must be present, and its tests never skip.
+REQUIRE_CORPUS = "LSQM_REQUIRE_CORPUS"
+
+
+def corpus_dir(name: str) -> Path:
+    """A folder of the shared corpus beside the repository; the calling test is skipped
+    when it is absent (a plain clone), and fails instead where it is required (CI)."""
+    folder = CORPUS / name
+    if not folder.is_dir():
+        message = f"the shared corpus is not beside the repository (looked for {folder})"
+        if os.environ.get(REQUIRE_CORPUS) == "1":
+            pytest.fail(f"{message}; {REQUIRE_CORPUS}=1 requires it")
+        pytest.skip(message)
+    return folder
+
+
 # Read once: the autouse fixture below keeps every test's own settings apart from the caller's.
 _CACHE_DIR = os.environ.get("LSQM_CACHE_DIR")
 
@@ -26,7 +43,7 @@ def _no_real_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_" + "A" * 36)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-" + "B" * 40)
     monkeypatch.setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T000/B000/XXXX")
-    for name in [n for n in os.environ if n.startswith("LSQM_")]:
+    for name in [n for n in os.environ if n.startswith("LSQM_") and n != REQUIRE_CORPUS]:
         monkeypatch.delenv(name)
 
 

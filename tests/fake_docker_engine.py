@@ -16,7 +16,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from lsqm.emulator.host import HostLocalStack
-from lsqm.toolchain.localstack import LocalStackInstall
+from lsqm.toolchain.localstack_install import LocalStackInstall
 
 API_VERSION = "1.45"
 _V = r"^(?:/v[0-9.]+)?"

@@ -16,13 +16,14 @@ import pytest
 from lsqm import proc
 from lsqm.childenv import aws_env, child_env
 from lsqm.cli import main
-from lsqm.commands.add import add_local
+from lsqm.content import content_hash
+from lsqm.ingest import add_local
+from lsqm.records import ArchitectureRecord, Result, Run, Status
 from lsqm.redact import redact
 from lsqm.store import ArtifactStore, new_run_id
-from lsqm.terraform.normalize import content_hash
 from lsqm.terraform.provider_schema import ProviderCapabilities
 from lsqm.terraform.workspace import prepare, render_provider, write_provider_overrides
-from lsqm.validation.pool import plan_run
+from lsqm.validation.run import plan_run
 
 from .conftest import ARCHS
 
@@ -53,7 +54,7 @@ def test_usage_errors_exit_2_with_one_clear_sentence(
     monkeypatch.chdir(tmp_path)
     if args[:2] in (["validate", "--arch"], ["validate", "--runtime"]):
         store = ArtifactStore(tmp_path / "a")
-        store.add_architecture(ARCHS / "sqs_ok", {"name": "x"})
+        store.add_architecture(ARCHS / "sqs_ok", ArchitectureRecord(name="x"))
     code, _out, err = _run_cli(["--artifacts", str(tmp_path / "a"), *args], capsys)
     assert code == 2
     assert needle in err
@@ -80,7 +81,7 @@ def test_bad_config_is_exit_2(
 
 def test_status_json_prints_only_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = ArtifactStore(tmp_path / "a")
-    store.add_architecture(ARCHS / "sqs_ok", {"name": "sqs_ok"})
+    store.add_architecture(ARCHS / "sqs_ok", ArchitectureRecord(name="sqs_ok"))
     code, out, _err = _run_cli(["--artifacts", str(store.root), "status", "--format", "json"],
                                capsys)  # fmt: skip
     assert code == 0
@@ -101,8 +102,9 @@ def test_add_prints_hash_and_stores_tests_apart(
     store = ArtifactStore(art)
     assert not (store.architecture_dir(arch_hash) / "tests").exists()
     assert (store.app_dir(arch_hash) / "test_queue.py").is_file()
-    assert store.app(arch_hash)["generator"] == "hand-written"  # type: ignore[index]
-    assert store.architecture(arch_hash)["services"] == ["sqs"]
+    app = store.app(arch_hash)
+    assert app is not None and app.generator == "hand-written"
+    assert store.architecture(arch_hash).services == ["sqs"]
 
 
 def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
@@ -122,16 +124,19 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
 
 
 def test_busy_time_counts_children_running_side_by_side_once(tmp_path: Path) -> None:
-    start = time.monotonic()
-    side = threading.Thread(target=proc.run, args=(["sleep", "1"],), kwargs={"env": {}})
-    side.start()
-    proc.run(["sleep", "1"], env=child_env(tmp_path))
-    side.join()
-    time.sleep(0.5)  # nothing runs now
-    end = time.monotonic()
-    busy = proc.busy_seconds(start, end)
+    with proc.record_spans() as recorder:
+        start = time.monotonic()
+        side = threading.Thread(target=proc.run, args=(["sleep", "1"],), kwargs={"env": {}})
+        side.start()
+        proc.run(["sleep", "1"], env=child_env(tmp_path))
+        side.join()
+        time.sleep(0.5)  # nothing runs now
+        end = time.monotonic()
+    busy = recorder.busy_seconds(start, end)
     assert 0.9 < busy < 1.4, busy  # one second of children, not two
     assert end - start - busy >= 0.45
+    proc.run(["true"], env=child_env(tmp_path))  # after the block: nothing more is recorded
+    assert len(recorder.spans) == 2
 
 
 def test_abort_check_stops_a_command_early(tmp_path: Path) -> None:
@@ -171,9 +176,9 @@ def test_run_ids_sort_by_time_and_writes_are_atomic(tmp_path: Path) -> None:
     late = new_run_id(datetime(2026, 1, 2, tzinfo=UTC))
     store = ArtifactStore(tmp_path)
     for run_id in (late, early):
-        store.write_run(run_id, {"run_id": run_id})
+        store.write_run(Run(run_id=run_id))
     assert store.run_ids() == [early, late]
-    store.write_result(early, "abc", {"status": "PASSED"})
+    store.write_result(Result(run_id=early, arch_hash="abc", status=Status.PASSED))
     leftovers = [p for p in (store.run_dir(early) / "results").iterdir() if p.suffix != ".json"]
     assert leftovers == []
 
@@ -235,11 +240,12 @@ def test_workspace_overrides_cover_backend_aliases_and_modules(tmp_path: Path) -
     assert (arch / "main.tf").read_text().count("override") == 0  # originals untouched
 
 
-def test_sigterm_handler_turns_into_interrupt() -> None:
-    from lsqm.commands.validate import _sigterm_as_interrupt
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_turn_into_interrupt(signum: int) -> None:
+    from lsqm.cli import _signals_interrupt
 
-    with _sigterm_as_interrupt(), pytest.raises(KeyboardInterrupt):
-        os.kill(os.getpid(), signal.SIGTERM)
+    with _signals_interrupt(), pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signum)
         time.sleep(1)
 
 
@@ -265,9 +271,11 @@ def test_a_run_starts_with_what_took_longest_last_time(tmp_path: Path) -> None:
         for name in ("sqs_ok", "cognito", "empty_tests")
     )
     earlier = new_run_id()
-    store.write_run(earlier, {"run_id": earlier})
-    store.write_result(earlier, fast, {"duration_s": 3.0})
-    store.write_result(earlier, slow, {"duration_s": 44.0})
+    store.write_run(Run(run_id=earlier))
+    for arch_hash, seconds in ((fast, 3.0), (slow, 44.0)):
+        store.write_result(
+            Result(run_id=earlier, arch_hash=arch_hash, status=Status.PASSED, duration_s=seconds)
+        )
     plan = plan_run(store, run_id=None, arch=None, shard=None)
     assert plan.todo == [new, slow, fast]  # no history first (it may be long), then longest
     # Shards are cut from the store's own order, so every shard sees the same split.

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from lsqm.commands.add import add_local
-from lsqm.config import Settings
+from lsqm.config import Settings, load_settings
 from lsqm.emulator import resolve_runtime
+from lsqm.ingest import add_local
 from lsqm.store import ArtifactStore
-from lsqm.toolchain.localstack import LocalStackInstall
-from lsqm.validation.pool import execute, plan_run
+from lsqm.toolchain.localstack_install import LocalStackInstall
+from lsqm.validation.run import execute, plan_run
 
 from .conftest import ARCHS
 from .fake_docker_engine import FakeDockerEngine
@@ -53,14 +53,15 @@ def test_validate_on_the_docker_runtime(
     engine: FakeDockerEngine, e2e_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LOCALSTACK_AUTH_TOKEN", TOKEN)
-    e2e_settings.runtime = "docker"
+    e2e_settings = load_settings(**{**e2e_settings.model_dump(), "runtime": "docker"})
+    assert e2e_settings.localstack_auth_token is not None  # read from the environment
     client_homes = set(Path(tempfile.gettempdir()).glob("lsqm-docker-*"))
     store = ArtifactStore(e2e_settings.artifacts_dir)
     hashes = [add_local(store, ARCHS / n, ARCHS / n / "tests", n) for n in ("sqs_ok", "cognito")]
     plan = plan_run(store, run_id=None, arch=hashes, shard=None)
-    run = execute(e2e_settings, store, plan, on_result=lambda _r: None)
+    run = execute(e2e_settings, store, plan, on_result=lambda _r: None).to_json()
 
-    by_name = {r["name"]: r for r in store.results(plan.run_id).values()}
+    by_name = {r.name: r.to_json() for r in store.results(plan.run_id).values()}
     assert by_name["sqs_ok"]["status"] == "PASSED", by_name["sqs_ok"]["message"]
     assert (by_name["cognito"]["status"], by_name["cognito"]["category"]) == (
         "FAILED",

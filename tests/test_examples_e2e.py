@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from lsqm.commands.add import add_local
 from lsqm.config import Settings
+from lsqm.ingest import add_local
 from lsqm.store import ArtifactStore
-from lsqm.toolchain.terraform import TerraformToolchain
-from lsqm.validation.pool import execute, plan_run
+from lsqm.toolchain.terraform_install import TerraformToolchain
+from lsqm.validation.run import execute, plan_run
 
 from .conftest import REPO
 
@@ -32,8 +32,10 @@ def test_every_bundled_example_passes(
     hashes = [add_local(store, p, p / "tests", p.name) for p in EXAMPLES]
     e2e_settings.parallel = 2
     plan = plan_run(store, run_id=None, arch=hashes, shard=None)
-    run = execute(e2e_settings, store, plan, on_result=lambda _r: None, toolchain=toolchain)
-    results = store.results(plan.run_id).values()
+    run = execute(
+        e2e_settings, store, plan, on_result=lambda _r: None, toolchain=toolchain
+    ).to_json()
+    results = [r.to_json() for r in store.results(plan.run_id).values()]
     failures = {
         r["name"]: (r["status"], r["signature"]) for r in results if r["status"] != "PASSED"
     }

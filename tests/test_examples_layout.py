@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from lsqm.terraform.hcl import Block, ModuleInfo, parse_module
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_DIRS = sorted(p for p in EXAMPLES.iterdir() if p.is_dir()) if EXAMPLES.is_dir() else []
@@ -27,52 +30,22 @@ STDLIB_OK = {
 TEST_DEPS = {"boto3", "botocore", "pytest"}
 
 
-def strip_comments(text: str) -> str:
-    """Remove HCL comments (``#``, ``//`` and ``/* */``) outside of string literals."""
-    out, i, n = [], 0, len(text)
-    in_str = False
-    while i < n:
-        c = text[i]
-        if in_str:
-            out.append(c)
-            if c == "\\" and i + 1 < n:
-                out.append(text[i + 1])
-                i += 2
-                continue
-            if c == '"':
-                in_str = False
-            i += 1
-            continue
-        if c == '"':
-            in_str = True
-            out.append(c)
-            i += 1
-        elif c == "#" or text.startswith("//", i):
-            while i < n and text[i] != "\n":
-                i += 1
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
+def module(example: Path) -> ModuleInfo:
+    """The example's Terraform, parsed by lsqm's own HCL reader (tree-sitter)."""
+    info = parse_module(example)
+    assert not info.issues, info.issues
+    return info
 
 
-def blocks(text: str, keyword: str) -> list[tuple[str, str]]:
-    """Top-level-or-nested ``keyword ... { body }`` blocks as (header, body), brace-matched."""
-    found = []
-    for m in re.finditer(rf"(?m)^\s*{keyword}\b([^{{\n]*)\{{", text):
-        depth, j = 1, m.end()
-        while j < len(text) and depth:
-            depth += {"{": 1, "}": -1}.get(text[j], 0)
-            j += 1
-        found.append((m.group(1).strip(), text[m.end() : j - 1]))
-    return found
+def walk(blocks: list[Block]) -> Iterator[Block]:
+    """Every block, nested ones included."""
+    for block in blocks:
+        yield block
+        yield from walk(block.blocks)
 
 
-def tf_text(example: Path) -> str:
-    return "\n".join(strip_comments(p.read_text(encoding="utf-8")) for p in example.glob("*.tf"))
+def all_blocks(example: Path) -> list[Block]:
+    return list(walk([b for f in module(example).files for b in f.blocks]))
 
 
 def test_there_are_enough_examples():
@@ -89,8 +62,8 @@ def test_has_terraform_files_with_outputs(example: Path):
     tf_files = sorted(p.name for p in example.glob("*.tf"))
     assert "main.tf" in tf_files
     assert "outputs.tf" in tf_files
-    assert blocks(tf_text(example), "output"), "no output blocks"
-    assert blocks(tf_text(example), "resource"), "no resources"
+    assert module(example).blocks("output"), "no output blocks"
+    assert module(example).blocks("resource"), "no resources"
 
 
 @pytest.mark.parametrize("example", EXAMPLE_DIRS, ids=IDS)
@@ -139,50 +112,55 @@ def test_tests_read_identifiers_from_terraform_outputs(example: Path):
 
 @pytest.mark.parametrize("example", EXAMPLE_DIRS, ids=IDS)
 def test_no_backend_block(example: Path):
-    for _, body in blocks(tf_text(example), "terraform"):
-        assert not re.search(r"\bbackend\b|\bcloud\s*\{", body)
+    for terraform in module(example).blocks("terraform"):
+        assert not terraform.children("backend") and not terraform.children("cloud")
 
 
 @pytest.mark.parametrize("example", EXAMPLE_DIRS, ids=IDS)
 def test_requires_hashicorp_aws_provider(example: Path):
-    text = tf_text(example)
-    (terraform,) = blocks(text, "terraform")
-    assert "required_providers" in terraform[1]
-    assert re.search(r'source\s*=\s*"hashicorp/aws"', terraform[1])
+    assert len(module(example).blocks("terraform")) == 1
+    assert module(example).required_providers["aws"]["source"] == "hashicorp/aws"
 
 
 @pytest.mark.parametrize("example", EXAMPLE_DIRS, ids=IDS)
 def test_provider_blocks_have_no_endpoints_or_credentials(example: Path):
-    providers = blocks(tf_text(example), "provider")
+    providers = module(example).provider_blocks
     assert providers, 'expected a plain provider "aws" block'
-    for header, body in providers:
-        assert header.strip('" ') == "aws", header
-        assert "endpoints" not in body
+    for provider in providers:
+        assert provider.labels == ["aws"], provider.labels
+        assert not provider.children("endpoints") and not provider.children("assume_role")
         for arg in ("access_key", "secret_key", "alias", "assume_role", "profile"):
-            assert not re.search(rf"\b{arg}\b", body), arg
-        assert re.search(r'region\s*=\s*"us-east-1"', body)
+            assert arg not in provider.attributes, arg
+        assert provider.literal("region") == "us-east-1"
 
 
 @pytest.mark.parametrize("example", EXAMPLE_DIRS, ids=IDS)
 def test_every_variable_has_a_default(example: Path):
-    for header, body in blocks(tf_text(example), "variable"):
-        assert re.search(r"(?m)^\s*default\s*=", body), f"variable {header} has no default"
+    for variable in module(example).blocks("variable"):
+        assert "default" in variable.attributes, f"variable {variable.labels} has no default"
 
 
 @pytest.mark.parametrize("example", EXAMPLE_DIRS, ids=IDS)
 def test_nothing_needs_docker_real_aws_or_local_commands(example: Path):
-    text = tf_text(example)
-    assert not re.search(r'"aws_lambda_\w+"', text), "Lambda needs Docker"
-    for banned in ("local-exec", "remote-exec", '"external"', "module "):
-        assert banned not in text, banned
+    info = module(example)
+    types = [b.labels[0] for b in info.blocks("resource")]
+    assert not [t for t in types if t.startswith("aws_lambda_")], "Lambda needs Docker"
+    provisioners = [b.labels for b in all_blocks(example) if b.type == "provisioner"]
+    assert provisioners == [], provisioners  # local-exec, remote-exec run commands
+    assert not info.module_calls
     # data sources would ask the emulator (or AWS) for things that were never created here
-    assert not re.search(r'(?m)^\s*data\s+"', text)
+    assert not info.blocks("data")
 
 
 def test_resource_names_are_prefixed_per_example():
     for example in EXAMPLE_DIRS:
         prefix = "lsqm-" + example.name.replace("_", "-")
-        names = re.findall(r'(?m)^\s*(?:name|bucket|alarm_name)\s*=\s*"([^"$]+)"', tf_text(example))
+        names = [
+            value
+            for block in all_blocks(example)
+            for key in ("name", "bucket", "alarm_name")
+            if isinstance(value := block.literal(key), str) and "${" not in value
+        ]
         top_level = [n for n in names if n.startswith(("lsqm", "/lsqm", "alias/lsqm"))]
         assert top_level, example.name
         for n in top_level:
@@ -190,15 +168,3 @@ def test_resource_names_are_prefixed_per_example():
                 example.name,
                 n,
             )
-
-
-def test_strip_comments_keeps_strings():
-    text = 'a = "x # not a comment" # comment\n/* block\n */ b = "//"\n// line'
-    assert strip_comments(text) == 'a = "x # not a comment" \n b = "//"\n'
-
-
-def test_blocks_are_brace_matched():
-    text = 'provider "aws" {\n  region = "us-east-1"\n  endpoints {\n    s3 = "x"\n  }\n}\n'
-    ((header, body),) = blocks(text, "provider")
-    assert header == '"aws"'
-    assert "endpoints" in body and body.rstrip().endswith("}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lsqm.commands.add import add_local
+from lsqm.ingest import add_local
 from lsqm.store import ArtifactStore
 
 from .conftest import ARCHS
@@ -49,10 +49,14 @@ def _lsqm(args: list[str], tmp: Path, cache_dir: Path) -> subprocess.Popen[str]:
     )
 
 
-def test_ctrl_c_keeps_results_kills_children_and_resume_finishes(
-    tmp_path: Path, cache_dir: Path, toolchain: object, localstack: object
-) -> None:
-    # A short private TMPDIR: every child lsqm starts carries it, so it marks them all.
+def _interrupt_mid_run(
+    tmp_path: Path, cache_dir: Path, signum: int
+) -> tuple[Path, Path, list[str], str, str, str]:
+    """Start ``lsqm validate`` on a passing and a hanging architecture, wait until the first
+    result is written and the hanging test runs, send ``signum``, and check what every way of
+    ending a run promises: exit 130, no process and no temp folder left, results kept."""
+    # A short private TMPDIR: every child lsqm starts carries it, so it marks them all, and
+    # every temp folder lsqm makes lands in it.
     private_tmp = Path(tempfile.mkdtemp(prefix="lq", dir="/tmp"))
     artifacts = tmp_path / "artifacts"
     store = ArtifactStore(artifacts)
@@ -60,20 +64,9 @@ def test_ctrl_c_keeps_results_kills_children_and_resume_finishes(
     hang = add_local(store, ARCHS / "hanging", ARCHS / "hanging" / "tests", "hanging")
     run_id = "20260101T000000Z-abcdef"
     args = [
-        "--artifacts",
-        str(artifacts),
-        "validate",
-        "--runtime",
-        "host",
-        "--run-id",
-        run_id,
-        "--arch",
-        ok,
-        "--arch",
-        hang,
-        "--timeout",
-        "300",
-    ]
+        "--artifacts", str(artifacts), "validate", "--runtime", "host", "--run-id", run_id,
+        "--arch", ok, "--arch", hang, "--timeout", "300",
+    ]  # fmt: skip
     child = _lsqm(args, private_tmp, cache_dir)
     results = artifacts / "runs" / run_id / "results"
     deadline = time.monotonic() + 240
@@ -81,33 +74,48 @@ def test_ctrl_c_keeps_results_kills_children_and_resume_finishes(
         assert child.poll() is None, child.communicate()
         assert time.monotonic() < deadline, "first result never appeared"
         time.sleep(0.5)
-    # Wait until the hanging test is running (its pytest log exists), then press Ctrl-C.
-    while not _processes_under(str(private_tmp)) or not any(
-        "sleep 3600" in p for p in _processes_under(str(private_tmp))
-    ):
+    while not any("sleep 3600" in p for p in _processes_under(str(private_tmp))):
         assert time.monotonic() < deadline, "the hanging test never started"
         time.sleep(0.5)
-    child.send_signal(signal.SIGINT)
+    child.send_signal(signum)
     _out, err = child.communicate(timeout=60)
     assert child.returncode == 130, err
     assert "resume with" in err and "Traceback" not in err
     assert _processes_under(str(private_tmp)) == []  # no terraform, pytest, sleep or LocalStack
+    assert sorted(p.name for p in private_tmp.iterdir()) == []  # no workspace, no emulator dir
 
     run = json.loads((artifacts / "runs" / run_id / "run.json").read_text())
     assert run["status"] == "interrupted"
     kept = json.loads((results / f"{ok}.json").read_text())
     assert kept["status"] == "PASSED"
     assert not (results / f"{hang}.json").exists()  # no half-made verdict for the interrupted one
+    private_tmp.rmdir()
+    return private_tmp, artifacts, args, ok, hang, kept["started_at"]
 
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_terminate_and_hangup_end_a_run_like_ctrl_c(
+    tmp_path: Path, cache_dir: Path, toolchain: object, localstack: object, signum: int
+) -> None:
+    _interrupt_mid_run(tmp_path, cache_dir, signum)
+
+
+def test_ctrl_c_keeps_results_kills_children_and_resume_finishes(
+    tmp_path: Path, cache_dir: Path, toolchain: object, localstack: object
+) -> None:
+    private_tmp, _artifacts, args, ok, hang, started_at = _interrupt_mid_run(
+        tmp_path, cache_dir, signal.SIGINT
+    )
+    private_tmp.mkdir()
     # Resume: only the unfinished architecture runs; its test hangs and hits the time limit.
     child = _lsqm([*args[:-1], "20", "--format", "json"], private_tmp, cache_dir)
     out, err = child.communicate(timeout=400)
     assert child.returncode == 0, err
     data = json.loads(out)
-    assert data["run_id"] == run_id
+    assert data["run_id"] == args[args.index("--run-id") + 1]
     assert "resuming run" in err
     by_hash = {r["arch_hash"]: r for r in data["results"]}
-    assert by_hash[ok]["started_at"] == kept["started_at"]  # untouched
+    assert by_hash[ok]["started_at"] == started_at  # untouched
     timed_out = by_hash[hang]
     assert (timed_out["status"], timed_out["category"]) == ("TIMEOUT", "timeout")
     assert timed_out["stages"]["test"]["timed_out"] is True

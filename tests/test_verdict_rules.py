@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from lsqm.validation import verdict
+from lsqm.records import CATEGORY_MEANING, Category, Status
+from lsqm.validation import classify, verdict
 from lsqm.validation.classify import (
-    CATEGORIES,
     classify_terraform,
     classify_test_failure,
     normalise,
@@ -103,7 +103,7 @@ def test_terraform_failures_are_classified(
 ) -> None:
     failure = classify_terraform(stage, output)
     assert failure.category == category
-    assert category in CATEGORIES  # the fixed vocabulary the report groups by
+    assert category in set(Category)  # the fixed vocabulary the report groups by
     assert in_signature in failure.signature
 
 
@@ -196,9 +196,30 @@ def test_junit_counts(tmp_path: Path) -> None:
         "</testsuite></testsuites>"
     )
     counts = read_junit(xml)
-    assert counts.to_json() == {"total": 4, "passed": 1, "failed": 1, "errors": 1, "skipped": 1}
+    assert counts.record().to_json() == {
+        "total": 4, "passed": 1, "failed": 1, "errors": 1, "skipped": 1
+    }  # fmt: skip
     assert counts.ran == 3
-    assert read_junit(tmp_path / "missing.xml").to_json()["total"] == 0
+    assert [(c.name, c.outcome) for c in counts.cases] == [
+        ("t::a", "passed"), ("t::b", "failed"), ("t::c", "error"), ("t::d", "skipped"),
+    ]  # fmt: skip
+    assert counts.cases[1].message.startswith("assert 1 == 2")
+    assert read_junit(tmp_path / "missing.xml").record().total == 0
+
+
+def test_every_category_has_a_meaning_and_a_place_in_the_priority() -> None:
+    assert set(CATEGORY_MEANING) == set(Category)
+    # dominant() can rank any mix of categories (none is missing from its order).
+    failures = [classify.Failure(c, c.value, "") for c in Category]
+    assert classify.dominant(failures).category == Category.EMULATOR_UNAVAILABLE
+    for category in Category:
+        assert classify.dominant([classify.Failure(category, "", "")]).category == category
+
+
+def test_verdicts_are_typed() -> None:
+    passed = _after_deploy(_counts(passed=1), 0)
+    assert passed.status is Status.PASSED and passed.category is None
+    assert isinstance(_after_deploy(_counts(failed=1), 1).category, Category)
 
 
 # Captured from the shared corpus (terraform 1.11.4 wraps its messages at 78 columns).

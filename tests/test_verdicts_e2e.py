@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from lsqm.commands.add import add_local
 from lsqm.config import Settings
 from lsqm.emulator.host import HostLocalStack
+from lsqm.ingest import add_local
 from lsqm.store import ArtifactStore
-from lsqm.toolchain.localstack import LocalStackInstall
-from lsqm.toolchain.terraform import TerraformToolchain
-from lsqm.validation.pool import execute, plan_run
+from lsqm.toolchain.localstack_install import LocalStackInstall
+from lsqm.toolchain.terraform_install import TerraformToolchain
+from lsqm.validation.run import execute, plan_run
 
 from .conftest import ARCHS
 
@@ -32,11 +32,12 @@ def _validate(
     plan = plan_run(store, run_id=None, arch=hashes, shard=None)
     seen: list[str] = []
     run = execute(
-        settings, store, plan, on_result=lambda r: seen.append(r["arch_hash"]), toolchain=toolchain
+        settings, store, plan, on_result=lambda r: seen.append(r.arch_hash), toolchain=toolchain
     )
     results = store.results(plan.run_id)
     assert sorted(seen) == sorted(hashes) == sorted(results)
-    return run, {r["name"]: r for r in results.values()}
+    # Checked as stored: the JSON files are the contract every reader relies on.
+    return run.to_json(), {r.name: r.to_json() for r in results.values()}
 
 
 def test_verdict_table(e2e_settings: Settings, toolchain: TerraformToolchain) -> None:

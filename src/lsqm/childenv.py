@@ -37,6 +37,14 @@ _INHERIT = (
 )
 _AWS_TEST_KEYS = frozenset({"AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID"})
 
+# The one secret a child may receive: LocalStack's auth token, and only the docker runtime's
+# container gets it (through the docker client's environment, never a command line).
+LOCALSTACK_AUTH_VAR = "LOCALSTACK_AUTH_TOKEN"
+
+# Where the docker client finds its daemon (rootless Docker, colima, a remote engine) and its
+# contexts; the client is lsqm's own tool, so it gets these, and nothing else of ours.
+_DOCKER_CLIENT_VARS = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH")
+
 EMULATOR_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "test",
     "AWS_SECRET_ACCESS_KEY": "test",
@@ -73,3 +81,12 @@ def aws_env(endpoint: str, region: str) -> dict[str, str]:
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_EC2_METADATA_DISABLED": "true",
     }
+
+
+def docker_client_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The docker client's environment: the allow-list, its daemon settings, ``extra``."""
+    client = {k: os.environ[k] for k in _DOCKER_CLIENT_VARS if os.environ.get(k)}
+    client["DOCKER_CONFIG"] = os.environ.get("DOCKER_CONFIG") or str(Path.home() / ".docker")
+    return child_env(
+        home, {**client, **(extra or {})}, allow_secrets=frozenset({LOCALSTACK_AUTH_VAR})
+    )

@@ -1,113 +1,35 @@
-"""The command line: parses options, calls the stages, prints. No decisions live here.
+"""The command line: the global options, the commands, and the one place where an outcome
+becomes an exit code.
 
 Exit codes: 0 ok; 1 worked and found something to act on; 2 usage or configuration error;
-3 a required tool or credential is missing; 130 interrupted.
+3 a required tool or credential is missing; 130 interrupted (Ctrl-C, SIGTERM, SIGHUP).
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import signal
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import wraps
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from types import FrameType
 
 import click
-from rich.console import Console
 
-from lsqm.config import Settings, load_settings
-from lsqm.errors import LsqmError
-from lsqm.store import ArtifactStore
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-err_console = Console(stderr=True, highlight=False)
+from lsqm import proc
+from lsqm.commands import COMMANDS
+from lsqm.commands.base import App, say
+from lsqm.config import CONFIG_FILE
+from lsqm.errors import ActionNeeded, Interrupted, LsqmError
 
 
-@dataclass
-class App:
-    """What every command receives: settings, the store, and how to talk to the user."""
-
-    settings: Settings
-    verbose: bool
-    dry_run: bool
-
-    @property
-    def store(self) -> ArtifactStore:
-        return ArtifactStore(self.settings.artifacts_dir)
-
-    def info(self, message: str) -> None:
-        err_console.print(message)
-
-
-def print_json(data: Any) -> None:
-    """JSON on stdout and nothing else (the ``--format json`` contract)."""
-    click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
-
-
-def format_option(f: F) -> F:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["text", "json"]),
-        default="text",
-        show_default=True,
-        help="json prints only JSON on stdout",
-    )(f)
-
-
-def lsqm_command(f: F) -> F:
-    """Give a command the App and turn LsqmError into a one-line message and exit code."""
-
-    @click.pass_obj
-    @wraps(f)
-    def wrapper(obj: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        try:
-            app = App(
-                settings=load_settings(obj["config"], artifacts_dir=obj["artifacts"]),
-                verbose=obj["verbose"],
-                dry_run=obj["dry_run"],
-            )
-            return f(app, *args, **kwargs)
-        except LsqmError as exc:
-            err_console.print(
-                f"[bold red]error:[/bold red] {exc.message}", markup=True, soft_wrap=True
-            )
-            sys.exit(exc.exit_code)
-
-    return wrapper  # type: ignore[return-value]
-
-
-class _Commands(click.Group):
-    """Attaches the command modules on first use, so importing one of them (which imports
-    this module) never runs into a half-initialised circle."""
-
-    _loaded = False
-
-    def _load(self) -> None:
-        if not self._loaded:
-            self._loaded = True
-            from lsqm.commands import register_all
-
-            register_all(self)
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        self._load()
-        return super().list_commands(ctx)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        self._load()
-        return super().get_command(ctx, cmd_name)
-
-
-@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="settings file (YAML); default: ./lsqm.yaml when present",
+    help=f"settings file (YAML); default: ./{CONFIG_FILE} when present",
 )
 @click.option(
     "--artifacts",
@@ -123,27 +45,62 @@ def cli(
     ctx: click.Context, config: Path | None, artifacts: Path | None, verbose: bool, dry_run: bool
 ) -> None:
     """lsqm — the LocalStack Quality Monitor."""
-    if config is None and Path("lsqm.yaml").is_file():
-        config = Path("lsqm.yaml")
-    ctx.obj = {"config": config, "artifacts": artifacts, "verbose": verbose, "dry_run": dry_run}
+    if config is None and Path(CONFIG_FILE).is_file():
+        config = Path(CONFIG_FILE)
+    ctx.obj = App(config_file=config, artifacts=artifacts, verbose=verbose, dry_run=dry_run)
+
+
+for _command in COMMANDS:
+    cli.add_command(_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; ``main([...])`` lets tests call the CLI in-process."""
-    try:
-        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
-    except click.exceptions.Abort:
-        err_console.print("interrupted")
-        return 130
-    except click.ClickException as exc:
-        exc.show()
-        return 2
-    except SystemExit as exc:
-        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
-    except KeyboardInterrupt:
-        err_console.print("interrupted")
-        return 130
+    with _signals_interrupt():
+        try:
+            cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            proc.kill_all()
+            say("interrupted")
+            return Interrupted.exit_code
+        except ActionNeeded as exc:
+            if exc.args:
+                say(exc.message)
+            return exc.exit_code
+        except Interrupted as exc:
+            proc.kill_all()
+            say(exc.message)
+            return exc.exit_code
+        except LsqmError as exc:
+            say(f"error: {exc.message}")
+            return exc.exit_code
+        except click.ClickException as exc:
+            exc.show()
+            return 2
+        except click.exceptions.Exit as exc:  # --help, --version
+            return int(exc.exit_code)
     return 0
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM (a CI cancel) and SIGHUP (the terminal closed) end lsqm like Ctrl-C: children
+    killed, results kept, temp folders removed. Their children live in sessions of their
+    own, so without this a hang-up would never reach them."""
+
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        # Only the main thread may set handlers; an in-process caller elsewhere keeps its own.
+        with contextlib.suppress(ValueError):
+            previous[sig] = signal.signal(sig, interrupt)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":  # pragma: no cover

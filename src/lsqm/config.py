@@ -1,14 +1,17 @@
-"""Settings: read once, here, from config.yaml, then the environment, then CLI options.
+"""Settings: read once, here, from ``lsqm.yaml``, then the environment, then CLI options.
 
-Precedence (last wins): defaults < config file < environment (``LSQM_*``) < command line.
-A bad file or value becomes a :class:`~lsqm.errors.UsageError` naming the key and the fix.
+Precedence (last wins): defaults < config file < environment < command line. Every setting
+``name`` can be set as ``LSQM_NAME`` (``LSQM_DISCOVERY_NAME`` for ``discovery.name``); a few
+have the names the seed's workflow uses (``ANTHROPIC_API_KEY``, ``LOCALSTACK_AUTH_TOKEN``).
+A bad file or value becomes a :class:`~lsqm.errors.UsageError` naming the file, the key and
+what is wrong. YAML files (this one and ``sources.yaml``) are read through :func:`read_yaml`.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -16,18 +19,15 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from lsqm.errors import UsageError
 
 DEFAULT_LOCALSTACK_VERSION = "2026.3.0"
+CONFIG_FILE = "lsqm.yaml"  # read from the working directory when --config is not given
+ENV_PREFIX = "LSQM_"
 
-# Environment variables lsqm reads, and the setting each one fills.
-ENV_SETTINGS = {
+# Variables named as the seed's workflow and its users name them, besides LSQM_<NAME>.
+ENV_ALIASES = {
     "LSQM_ARTIFACTS": "artifacts_dir",
-    "LSQM_CACHE_DIR": "cache_dir",
-    "LSQM_LOCALSTACK_VERSION": "localstack_version",
-    "LSQM_RUNTIME": "runtime",
-    "LSQM_ENDPOINT": "endpoint",
-    "LSQM_TERRAFORM": "terraform",
-    "LSQM_ANTHROPIC_MODEL": "anthropic_model",
     "ANTHROPIC_BASE_URL": "anthropic_base_url",
     "ANTHROPIC_API_KEY": "anthropic_api_key",
+    "LOCALSTACK_AUTH_TOKEN": "localstack_auth_token",
 }
 
 
@@ -147,6 +147,10 @@ class Settings(BaseModel):
     anthropic_api_key: SecretStr | None = Field(
         default=None, description="only from the environment (ANTHROPIC_API_KEY); never logged"
     )
+    localstack_auth_token: SecretStr | None = Field(
+        default=None,
+        description="LOCALSTACK_AUTH_TOKEN, for the docker image; only that container gets it",
+    )
     anthropic_model: str = "claude-sonnet-5-5"
     anthropic_base_url: str | None = None
     anthropic_max_tokens: int = Field(default=16_000, ge=256, le=64_000)
@@ -160,18 +164,66 @@ class Settings(BaseModel):
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Build the settings from the file (if any), the environment, then ``overrides``."""
+    """Build the settings from the file (if any), the environment, then ``overrides``
+    (command-line options; None means "not given")."""
     data: dict[str, Any] = {}
     if config_file is not None:
-        data.update(_read_yaml(config_file))
-    for var, key in ENV_SETTINGS.items():
-        if os.environ.get(var):
-            data[key] = os.environ[var]
+        found = read_yaml(config_file, "config file")
+        if found is not None and not isinstance(found, dict):
+            raise UsageError(
+                f"config file {config_file} must be a mapping of settings, "
+                f"not a {type(found).__name__}"
+            )
+        data.update(found or {})
+    for key, value in settings_from_env().items():
+        if isinstance(value, dict):
+            data[key] = {**(data.get(key) or {}), **value}
+        else:
+            data[key] = value
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return Settings(**data)
     except ValidationError as exc:
-        raise UsageError(_explain(exc, config_file)) from None
+        where = f" in {config_file}" if config_file else ""
+        raise UsageError(explain_invalid(exc, "setting", where, Settings)) from None
+
+
+def settings_from_env(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Settings given as environment variables: ``LSQM_<NAME>`` for every setting,
+    ``LSQM_DISCOVERY_<NAME>`` for discovery's, and :data:`ENV_ALIASES`."""
+    env = dict(os.environ if environ is None else environ)
+    found: dict[str, Any] = {}
+    discovery: dict[str, Any] = {}
+    for var, key in ENV_ALIASES.items():
+        if env.get(var):
+            found[key] = env[var]
+    for key, field in Settings.model_fields.items():
+        value = env.get(f"{ENV_PREFIX}{key.upper()}")
+        if value and key != "discovery":
+            found[key] = _env_value(field.annotation, value)
+    for key, field in DiscoverySettings.model_fields.items():
+        value = env.get(f"{ENV_PREFIX}DISCOVERY_{key.upper()}")
+        if value:
+            discovery[key] = _env_value(field.annotation, value)
+    if discovery:
+        found["discovery"] = discovery
+    return found
+
+
+def _env_value(annotation: Any, value: str) -> Any:
+    """Lists come as comma-separated text; everything else is parsed by the model."""
+    if get_origin(annotation) is list:
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def bundled_examples() -> Path | None:
+    """The repository's ``examples/`` folder (the embedded default source), when present."""
+    package_root = Path(__file__).resolve().parents[2]
+    for candidate in (package_root / "examples", Path("examples")):
+        if candidate.is_dir():
+            return candidate
+    return None
 
 
 def github_token(settings: Settings) -> str | None:
@@ -179,31 +231,30 @@ def github_token(settings: Settings) -> str | None:
     return os.environ.get(settings.discovery.github_token_env) or None
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path, what: str) -> Any:
+    """Parse a YAML file lsqm reads (``what``: "config file", "sources file"); a missing,
+    unreadable or malformed file is a UsageError naming the file and the line."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"cannot read config file {path}: {exc.strerror}") from None
+        raise UsageError(f"cannot read {what} {path}: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise UsageError(f"config file {path} is not valid YAML{where}; fix its syntax") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise UsageError(
-            f"config file {path} must be a mapping of settings, not a {type(data).__name__}"
-        )
-    return data
+        raise UsageError(f"{what} {path} is not valid YAML{where}; fix its syntax") from None
 
 
-def _explain(exc: ValidationError, source: Path | None) -> str:
+def explain_invalid(
+    exc: ValidationError, noun: str, where: str, model: type[BaseModel] | None = None
+) -> str:
+    """One sentence for the first problem pydantic found: which key, and what is wrong."""
     err = exc.errors()[0]
-    key = ".".join(str(p) for p in err["loc"]) or "settings"
-    where = f" in {source}" if source else ""
+    key = ".".join(str(p) for p in err["loc"]) or noun
     if err["type"] == "extra_forbidden":
-        known = ", ".join(sorted(Settings.model_fields))
-        return f"unknown setting '{key}'{where}; known settings: {known}"
-    return f"setting '{key}'{where} is invalid: {err['msg']}"
+        known = f"; known {noun}s: {', '.join(sorted(model.model_fields))}" if model else ""
+        return f"unknown {noun} '{key}'{where}{known}"
+    if err["type"] == "missing":
+        return f"{noun} '{key}'{where} is required"
+    return f"{noun} '{key}'{where} is invalid: {err['msg']}"

@@ -1,14 +1,25 @@
-"""The exceptions lsqm raises, and the exit code each one means to a user.
+"""Every exception lsqm raises on purpose, and the exit code each one means to a user.
 
-    LsqmError                    base; never shown as a traceback
-    ├── UsageError      (exit 2) a mistake in options, config.yaml or sources.yaml
-    ├── ToolMissing     (exit 3) a required tool, runtime or credential is absent
-    ├── StoreError      (exit 2) the artifact store is unreadable or inconsistent
-    ├── CommandError             an external command failed (carries argv, exit code, output)
-    │   └── CommandTimeout       ... or ran past its limit (its process group was killed)
-    └── EmulatorError            the emulator did not start, died, or stopped answering
+    LsqmError                      base; never shown as a traceback
+    ├── UsageError        (exit 2) a mistake in options, lsqm.yaml or sources.yaml
+    ├── StoreError        (exit 2) the artifact store is unreadable or inconsistent
+    ├── ToolMissing       (exit 3) a required tool, runtime or credential is absent
+    ├── ActionNeeded      (exit 1) the command worked and found what its user must act on
+    ├── Interrupted     (exit 130) Ctrl-C, SIGTERM or SIGHUP: children killed, results kept
+    ├── CommandError               an external command failed (argv, exit code, output)
+    │   └── CommandTimeout         ... or ran past its limit (its process group was killed)
+    ├── EmulatorError              the emulator did not start, died, or stopped answering
+    ├── ProviderNotShared          the AWS provider would not start in debug mode (terraform
+    │                              then starts its own processes)
+    ├── SourceError                discovery: a source could not be listed or fetched
+    │   ├── UnsafeArchive          an archive entry would land outside its folder
+    │   └── RateLimitExhausted     the API's rate-limit budget ran out
+    └── GenerationError            generation: no app for one architecture
+        ├── GateRefused            generated code failed the gate
+        ├── MalformedAnswer        the model's answer could not be read as files
+        └── TokenBudgetExhausted   the next call would exceed the token budget
 
-The CLI is the only place that turns these into messages and exit codes.
+``lsqm.cli.main`` is the only place that turns these into messages and exit codes.
 """
 
 from __future__ import annotations
@@ -32,14 +43,28 @@ class UsageError(LsqmError):
     exit_code = 2
 
 
+class StoreError(LsqmError):
+    exit_code = 2
+
+
 class ToolMissing(LsqmError):
     """A required tool is not installed; the message says how to get it."""
 
     exit_code = 3
 
 
-class StoreError(LsqmError):
-    exit_code = 2
+class ActionNeeded(LsqmError):
+    """Not a failure of lsqm: the work is done and found something (a regression, a failed
+    generation, a source error) its user must act on. The message may be empty."""
+
+    exit_code = 1
+
+
+class Interrupted(LsqmError):
+    """The user or the system stopped lsqm; what was written is kept (the message says how
+    to resume)."""
+
+    exit_code = 130
 
 
 class CommandError(LsqmError):
@@ -63,3 +88,44 @@ class CommandTimeout(CommandError):
 
 class EmulatorError(LsqmError):
     exit_code = 1
+
+
+class ProviderNotShared(LsqmError):
+    """The provider could not be started in debug mode (the caller uses terraform's own)."""
+
+    exit_code = 1
+
+
+class SourceError(LsqmError):
+    """A source could not be listed or fetched (network, git, API); other sources go on."""
+
+    exit_code = 1
+
+
+class UnsafeArchive(SourceError):
+    """An archive holds an entry that would land outside its folder (or is a device, a link
+    out, or too big): the whole archive is refused."""
+
+
+class RateLimitExhausted(SourceError):
+    """The API's rate-limit budget ran out and the wait is longer than allowed."""
+
+
+class GenerationError(LsqmError):
+    """A generator could not produce an app for one architecture; the run goes on."""
+
+    exit_code = 1
+
+
+class GateRefused(GenerationError):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("generated code refused: " + "; ".join(problems[:5]))
+
+
+class MalformedAnswer(GenerationError):
+    """The model's answer could not be read as test files."""
+
+
+class TokenBudgetExhausted(GenerationError):
+    """The next call would exceed the token budget: stop generating, keep what was stored."""

@@ -16,8 +16,8 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,45 @@ from lsqm.redact import redact
 
 _live: set[subprocess.Popen[bytes]] = set()
 _accounting = threading.local()
-_spans: list[tuple[float, float]] = []  # (start, end) of every finished run(), monotonic
+_recorders: list[SpanRecorder] = []  # installed by whoever measures (a benchmark)
 _live_lock = threading.Lock()
 _shutting_down = threading.Event()
 
 KILL_GRACE_S = 5.0
+
+
+@dataclass
+class SpanRecorder:
+    """Collects ``(start, end)`` of every :func:`run` child while installed (monotonic
+    seconds). Production code never installs one; a benchmark does, to measure overhead."""
+
+    spans: list[tuple[float, float]] = field(default_factory=list)
+
+    def busy_seconds(self, since: float, until: float) -> float:
+        """Wall seconds within [since, until] during which at least one child was running,
+        overlaps counted once."""
+        clipped = sorted(
+            (max(a, since), min(b, until)) for a, b in self.spans if b > since and a < until
+        )
+        busy, reach = 0.0, since
+        for start, end in clipped:
+            if end > reach:
+                busy += end - max(start, reach)
+                reach = end
+        return busy
+
+
+@contextlib.contextmanager
+def record_spans() -> Iterator[SpanRecorder]:
+    """Record the spans of every child started while the block runs (any thread)."""
+    recorder = SpanRecorder()
+    with _live_lock:
+        _recorders.append(recorder)
+    try:
+        yield recorder
+    finally:
+        with _live_lock:
+            _recorders.remove(recorder)
 
 
 @dataclass(frozen=True)
@@ -165,9 +199,11 @@ def run(
                 _live.discard(proc)
         sink.seek(0)
         raw = sink.read()
-    _accounting.seconds = child_seconds() + (time.monotonic() - start)
+    end = time.monotonic()
+    _accounting.seconds = child_seconds() + (end - start)
     with _live_lock:
-        _spans.append((start, time.monotonic()))
+        for recorder in _recorders:
+            recorder.spans.append((start, end))
     output = redact(raw.decode("utf-8", errors="replace"))
     if log_path is not None:
         log_path.write_text(output, encoding="utf-8")
@@ -207,29 +243,37 @@ def shutting_down() -> bool:
     return _shutting_down.is_set()
 
 
-def busy_seconds(since: float, until: float) -> float:
-    """Wall seconds within [since, until] during which at least one :func:`run` child was
-    running, overlaps counted once: what the harness overhead figure is measured against."""
-    with _live_lock:
-        spans = sorted((max(a, since), min(b, until)) for a, b in _spans if b > since and a < until)
-    busy, reach = 0.0, since
-    for start, end in spans:
-        if end > reach:
-            busy += end - max(start, reach)
-            reach = end
-    return busy
-
-
 def child_seconds() -> float:
     """Seconds this thread has spent waiting on :func:`run` children (for overhead figures)."""
     return float(getattr(_accounting, "seconds", 0.0))
 
 
-def kill_all() -> int:
-    """Kill every tracked child process group (used on Ctrl-C); returns how many."""
+def kill_all(grace: float = 3.0) -> int:
+    """Kill every tracked child process group (Ctrl-C, SIGTERM, SIGHUP); returns how many.
+
+    All groups get SIGTERM at once, then whatever is left after ``grace`` seconds gets
+    SIGKILL (LocalStack 4.x ignores SIGTERM), so the wait is paid once, not per child.
+    """
     _shutting_down.set()
     with _live_lock:
         procs = list(_live)
-    for proc in procs:
-        terminate(proc, grace=3.0)
+    groups = []
+    for child in procs:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            groups.append(os.getpgid(child.pid))
+    for pgid in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for child in procs:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=max(0.0, deadline - time.monotonic()))
+    for pgid in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+    for child in procs:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=grace)
+        with _live_lock:
+            _live.discard(child)
     return len(procs)

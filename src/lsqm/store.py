@@ -1,29 +1,36 @@
 """The artifact store: plain files in a directory (usually a git clone), written atomically.
 
-Stages talk to each other only through here. Layout (DESIGN.md):
+Stages talk to each other only through here, in the typed records of :mod:`lsqm.records`.
+Layout (DESIGN.md):
 
-    architectures/<hash>/...  + architecture.json
-    apps/<hash>/test_*.py     + app.json
-    runs/<run_id>/run.json, results/<hash>.json, logs/<hash>/...
+    architectures/<hash>/...  + architecture.json   ArchitectureRecord
+    apps/<hash>/test_*.py     + app.json            AppRecord
+    runs/<run_id>/run.json                          Run
+    runs/<run_id>/results/<hash>.json               Result
+    runs/<run_id>/logs/<hash>/...                   terraform, pytest and emulator logs
+
+The store imports no stage (terraform, discovery, generation, validation): it knows files
+and records, nothing about how they are made.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import ValidationError
+
+from lsqm.content import content_files, content_hash
 from lsqm.errors import StoreError, UsageError
-from lsqm.terraform.normalize import content_files, content_hash
+from lsqm.files import atomic_write_json, atomic_write_text, read_json, utcnow
+from lsqm.records import AppRecord, ArchitectureRecord, Record, Result, Run
 
-
-def utcnow() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+R = TypeVar("R", bound=Record)
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -32,34 +39,22 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{stamp}-{secrets.token_hex(3)}"
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temp file in the same folder and rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _load(kind: type[R], path: Path) -> R:
+    """Read one record; a file that is not one is a StoreError naming the file."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_json(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
-
-
-def read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return kind.model_validate_json(path.read_bytes())
     except FileNotFoundError:
         raise
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValidationError) as exc:
+        first = str(exc).splitlines()[:3]
         raise StoreError(
-            f"{path} is unreadable ({exc}); restore it from git or delete it"
+            f"{path} is not a valid {kind.__name__} ({' '.join(first)}); "
+            "restore it from git or delete it"
         ) from None
+
+
+def _save(path: Path, record: Record) -> None:
+    atomic_write_json(path, record.to_json())
 
 
 class ArtifactStore:
@@ -83,13 +78,13 @@ class ArtifactStore:
             p.name for p in self.architectures_dir.iterdir() if (p / "architecture.json").is_file()
         )
 
-    def architecture(self, arch_hash: str) -> dict[str, Any]:
+    def architecture(self, arch_hash: str) -> ArchitectureRecord:
         path = self.architecture_dir(arch_hash) / "architecture.json"
         if not path.is_file():
             raise UsageError(f"no architecture {arch_hash} in {self.architectures_dir}")
-        return read_json(path)
+        return _load(ArchitectureRecord, path)
 
-    def add_architecture(self, source_dir: Path, meta: dict[str, Any]) -> str:
+    def add_architecture(self, source_dir: Path, record: ArchitectureRecord) -> str:
         """Copy ``source_dir`` into the store under its content hash; return the hash.
 
         Adding the same content again is a no-op that returns the same hash.
@@ -104,10 +99,8 @@ class ArtifactStore:
             target = staging / path.relative_to(source_dir)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
-        atomic_write_json(
-            staging / "architecture.json",
-            {"hash": arch_hash, "discovered_at": utcnow(), **meta},
-        )
+        stored = record.model_copy(update={"hash": arch_hash, "discovered_at": utcnow()})
+        _save(staging / "architecture.json", stored)
         shutil.rmtree(dest, ignore_errors=True)
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging, dest)
@@ -120,18 +113,18 @@ class ArtifactStore:
     def has_app(self, arch_hash: str) -> bool:
         return (self.app_dir(arch_hash) / "app.json").is_file()
 
-    def app(self, arch_hash: str) -> dict[str, Any] | None:
+    def app(self, arch_hash: str) -> AppRecord | None:
         path = self.app_dir(arch_hash) / "app.json"
-        return read_json(path) if path.is_file() else None
+        return _load(AppRecord, path) if path.is_file() else None
 
-    def write_app(self, arch_hash: str, files: dict[str, str], meta: dict[str, Any]) -> Path:
-        """Replace the app of ``arch_hash`` with ``files`` (flat names only) and ``meta``."""
+    def write_app(self, arch_hash: str, files: dict[str, str], record: AppRecord) -> Path:
+        """Replace the app of ``arch_hash`` with ``files`` (flat names only) and ``record``."""
         staging = Path(tempfile.mkdtemp(dir=self._staging_root(), prefix=f"app-{arch_hash}"))
         for name, text in files.items():
             if Path(name).name != name or name in ("", ".", ".."):
                 raise StoreError(f"refusing app file name {name!r}: names must be flat")
             (staging / name).write_text(text, encoding="utf-8")
-        atomic_write_json(staging / "app.json", {"created_at": utcnow(), **meta})
+        _save(staging / "app.json", record.model_copy(update={"created_at": utcnow()}))
         dest = self.app_dir(arch_hash)
         old = None
         if dest.exists():
@@ -149,7 +142,7 @@ class ArtifactStore:
         return self.root / "runs"
 
     def run_dir(self, run_id: str) -> Path:
-        if "/" in run_id or run_id.startswith("."):
+        if not run_id or "/" in run_id or run_id.startswith("."):
             raise UsageError(f"invalid run id {run_id!r}")
         return self.runs_dir / run_id
 
@@ -159,23 +152,32 @@ class ArtifactStore:
             return []
         return sorted(p.name for p in self.runs_dir.iterdir() if (p / "run.json").is_file())
 
-    def run(self, run_id: str) -> dict[str, Any]:
+    def has_run(self, run_id: str) -> bool:
+        return (self.run_dir(run_id) / "run.json").is_file()
+
+    def run(self, run_id: str) -> Run:
         path = self.run_dir(run_id) / "run.json"
         if not path.is_file():
             raise UsageError(f"no run {run_id} in {self.runs_dir}")
-        return read_json(path)
+        return _load(Run, path)
 
-    def write_run(self, run_id: str, data: dict[str, Any]) -> None:
-        atomic_write_json(self.run_dir(run_id) / "run.json", data)
+    def write_run(self, run: Run) -> None:
+        _save(self.run_dir(run.run_id) / "run.json", run)
 
-    def results(self, run_id: str) -> dict[str, dict[str, Any]]:
+    def result_hashes(self, run_id: str) -> list[str]:
+        """Architectures with a result in ``run_id`` (cheap: no file is parsed)."""
+        folder = self.run_dir(run_id) / "results"
+        return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+
+    def results(self, run_id: str) -> dict[str, Result]:
         folder = self.run_dir(run_id) / "results"
         if not folder.is_dir():
             return {}
-        return {p.stem: read_json(p) for p in sorted(folder.glob("*.json"))}
+        return {p.stem: _load(Result, p) for p in sorted(folder.glob("*.json"))}
 
-    def write_result(self, run_id: str, arch_hash: str, result: dict[str, Any]) -> None:
-        atomic_write_json(self.run_dir(run_id) / "results" / f"{arch_hash}.json", result)
+    def write_result(self, result: Result) -> None:
+        path = self.run_dir(result.run_id) / "results" / f"{result.arch_hash}.json"
+        _save(path, result)
 
     def logs_dir(self, run_id: str, arch_hash: str) -> Path:
         path = self.run_dir(run_id) / "logs" / arch_hash
@@ -193,7 +195,8 @@ class ArtifactStore:
         if not path.is_file():
             return {}
         data = read_json(path)
-        return data.get("candidates", {}) if isinstance(data, dict) else {}
+        candidates = data.get("candidates", {}) if isinstance(data, dict) else {}
+        return candidates if isinstance(candidates, dict) else {}
 
     def write_discovery_ledger(self, candidates: dict[str, Any]) -> None:
         atomic_write_json(self.discovery_ledger_path, {"version": 1, "candidates": candidates})
@@ -209,11 +212,4 @@ class ArtifactStore:
         return path
 
 
-__all__ = [
-    "ArtifactStore",
-    "atomic_write_json",
-    "atomic_write_text",
-    "new_run_id",
-    "read_json",
-    "utcnow",
-]
+__all__ = ["ArtifactStore", "new_run_id"]

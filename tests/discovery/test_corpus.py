@@ -11,20 +11,19 @@ from pathlib import Path
 import pytest
 
 from lsqm.cli import main
-
-CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/localstack-terraform-samples"
+from tests.conftest import corpus_dir
 
 
 @pytest.fixture(scope="module")
 def mined(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, dict]:
     """One mine of the corpus, shared by the checks below (it takes well under a second)."""
-    assert CORPUS.is_dir(), f"the shared corpus belongs beside the repository, at {CORPUS}"
+    corpus = corpus_dir("localstack-terraform-samples")
     tmp = tmp_path_factory.mktemp("corpus")
     config = tmp / "lsqm.yaml"
     config.write_text(f"artifacts_dir: {tmp / 'art'}\ncache_dir: {tmp / 'cache'}\n")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = main(["--config", str(config), "mine", "--source", str(CORPUS), "--format", "json"])
+        code = main(["--config", str(config), "mine", "--source", str(corpus), "--format", "json"])
     assert code == 0
     summary = json.loads(out.getvalue())
     ledger = json.loads((tmp / "art/discovery/candidates.json").read_text())["candidates"]
@@ -87,12 +86,31 @@ def test_missing_lambda_zip_and_random_provider(mined: tuple[dict, dict, dict]) 
     assert "main.tf:134 filename needs lambda.zip" in found["missing_file"]
 
 
-def test_symlink_stored_as_text_is_a_parse_error(mined: tuple[dict, dict, dict]) -> None:
-    _, decisions, _ = mined
-    # provider.tf is a git symlink checked out as a 14-byte text file: "../provider.tf"
-    found = codes(decisions, "sample-archive/apigateway-custom-id")
-    assert found == {"parse_error": "sample-archive/apigateway-custom-id/provider.tf:1: "
-                     "unexpected syntax"}  # fmt: skip
+@pytest.mark.parametrize("as_link", [False, True], ids=["stored-as-text", "real-symlink"])
+def test_a_symlinked_provider_file_is_never_followed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], as_link: bool
+) -> None:
+    """The corpus has provider.tf as a git symlink to ``../provider.tf``. Checked out without
+    ``core.symlinks`` it is a 14-byte text file (a parse error); with it, a real symlink that
+    lsqm never follows out of the folder. Built here, so the test does not depend on how the
+    corpus was copied."""
+    repo = tmp_path / "repo"
+    arch = repo / "apigateway-custom-id"
+    arch.mkdir(parents=True)
+    (repo / "provider.tf").write_text('provider "aws" {\n  region = "us-east-1"\n}\n')
+    (arch / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
+    if as_link:
+        (arch / "provider.tf").symlink_to("../provider.tf")
+    else:
+        (arch / "provider.tf").write_text("../provider.tf")
+    code = main(["mine", "--explain", str(arch), "--format", "json"])
+    decision = json.loads(capsys.readouterr().out)
+    assert code == 0
+    reasons = {r["code"]: r["detail"] for r in decision["reasons"]}
+    if as_link:
+        assert set(reasons) == {"path_escape"} and "provider.tf" in reasons["path_escape"]
+    else:
+        assert reasons == {"parse_error": "provider.tf:1: unexpected syntax"}
 
 
 def test_services_the_community_edition_lacks(mined: tuple[dict, dict, dict]) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from lsqm.discovery.archive import extract
 from lsqm.discovery.filter import evaluate
-from lsqm.discovery.interface import UnsafeArchive
+from lsqm.errors import UnsafeArchive
 from tests.discovery.helpers import S3_TF, Lsqm, write_tree
 
 

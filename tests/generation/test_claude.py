@@ -14,6 +14,7 @@ from pytest_httpserver import HTTPServer
 from lsqm.cli import main
 from lsqm.generation.architecture import read_architecture
 from lsqm.generation.claude import build_prompt
+from lsqm.records import ArchitectureRecord
 from lsqm.store import ArtifactStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -76,12 +77,12 @@ GOOD = tool_answer({"test_orders.py": GOOD_TEST})
 @pytest.fixture
 def arch_store(tmp_path: Path) -> tuple[ArtifactStore, list[str]]:
     store = ArtifactStore(tmp_path / "artifacts")
-    hashes = [store.add_architecture(FIXTURES / "orders", {"name": "orders"})]
+    hashes = [store.add_architecture(FIXTURES / "orders", ArchitectureRecord(name="orders"))]
     other = tmp_path / "orders2"
     shutil.copytree(FIXTURES / "orders", other)
     text = (other / "main.tf").read_text().replace('"orders"', '"orders2"')
     (other / "main.tf").write_text(text)
-    hashes.append(store.add_architecture(other, {"name": "orders2"}))
+    hashes.append(store.add_architecture(other, ArchitectureRecord(name="orders2")))
     return store, hashes
 
 
@@ -124,12 +125,12 @@ def test_good_answer_is_gated_measured_and_stored(claude_env: HTTPServer, arch_s
     assert "- aws_sqs_queue.orders" in prompt and "=== main.tf ===" in prompt
 
     app = store.app(hashes[0])
-    assert app["generator"] == "claude" and app["model"] == "claude-sonnet-5-5"
-    assert app["tokens"] == {"input": 1200, "output": 500}
-    assert app["cost_usd"] == pytest.approx((1200 * 3 + 500 * 15) / 1e6)
-    assert app["checks"]["passed"] is True and app["checks"]["collected"] == 1
-    assert app["metrics"]["tests"] == 1 and app["metrics"]["api_calls"] == 2
-    levels = {c["address"]: c for c in app["coverage"]}
+    assert app.generator == "claude" and app.model == "claude-sonnet-5-5"
+    assert app.tokens == {"input": 1200, "output": 500}
+    assert app.cost_usd == pytest.approx((1200 * 3 + 500 * 15) / 1e6)
+    assert app.checks["passed"] is True and app.checks["collected"] == 1
+    assert app.metrics["tests"] == 1 and app.metrics["api_calls"] == 2
+    levels = {c["address"]: c for c in app.coverage}
     assert levels["aws_sqs_queue.orders"]["level"] == "behavioural"
     # a claim no test backs is not believed
     assert levels["aws_ssm_parameter.level"]["level"] == "none"
@@ -147,7 +148,7 @@ def test_malformed_answer_gets_one_repair_round(claude_env: HTTPServer, arch_sto
     repair = bodies(claude_env)[1]["messages"]
     assert repair[1]["role"] == "assistant"
     assert "no write_tests tool call" in repair[2]["content"]
-    assert store.app(hashes[0])["tokens"] == {"input": 2400, "output": 1000}
+    assert store.app(hashes[0]).tokens == {"input": 2400, "output": 1000}
 
 
 def test_refused_code_is_explained_to_the_model(claude_env: HTTPServer, arch_store) -> None:
@@ -186,7 +187,7 @@ def test_truncated_answer_is_asked_again_with_more_room(claude_env: HTTPServer, 
     code, _ = generate(store, "--arch", hashes[0])
     assert code == 0
     assert [b["max_tokens"] for b in bodies(claude_env)] == [16000, 32000]
-    assert store.app(hashes[0])["tokens"]["output"] == 16500
+    assert store.app(hashes[0]).tokens["output"] == 16500
 
 
 @pytest.mark.parametrize(

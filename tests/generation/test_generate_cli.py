@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from lsqm.cli import main
+from lsqm.records import AppRecord, ArchitectureRecord
 from lsqm.store import ArtifactStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -27,8 +28,8 @@ def run(store: ArtifactStore, *args: str) -> tuple[int, Any]:
 @pytest.fixture
 def two(store: ArtifactStore) -> list[str]:
     return [
-        store.add_architecture(FIXTURES / "orders", {"name": "orders"}),
-        store.add_architecture(FIXTURES / "mixed", {"name": "mixed"}),
+        store.add_architecture(FIXTURES / "orders", ArchitectureRecord(name="orders")),
+        store.add_architecture(FIXTURES / "mixed", ArchitectureRecord(name="mixed")),
     ]
 
 
@@ -37,29 +38,31 @@ def test_generates_every_architecture_without_an_app(store: ArtifactStore, two) 
     assert code == 0
     assert summary["generator"] == "rules" and summary["counts"] == {"generated": 2}
     app = store.app(two[0])
-    assert app["generator"] == "rules" and app["architecture"] == "orders"
-    assert app["checks"] == {"collected": 4, "passed": True, "problems": [], "syntax": "ok"}
-    assert app["metrics"]["resources_behavioural"] == 2
-    assert [c["address"] for c in app["coverage"]] == [
+    assert app.generator == "rules" and app.architecture == "orders"
+    assert app.checks == {"collected": 4, "passed": True, "problems": [], "syntax": "ok"}
+    assert app.metrics["resources_behavioural"] == 2
+    assert [c["address"] for c in app.coverage] == [
         "aws_sqs_queue.orders",
         "aws_ssm_parameter.level",
     ]
-    assert store.app(two[1])["unread_modules"] == ["module.remote (terraform-aws-modules/sqs/aws)"]
+    assert store.app(two[1]).unread_modules == ["module.remote (terraform-aws-modules/sqs/aws)"]
 
 
 def test_existing_apps_are_kept_unless_forced(store: ArtifactStore, two) -> None:
     run(store, "generate", "--arch", two[0])
-    first = store.app(two[0])["created_at"]
+    first = store.app(two[0]).created_at
     code, summary = run(store, "generate", "--format", "json")
     assert code == 0
     assert [r["status"] for r in summary["results"]] == ["exists", "generated"]
     code, summary = run(store, "generate", "--force", "--arch", two[0], "--format", "json")
     assert summary["counts"] == {"generated": 1}
-    assert store.app(two[0])["created_at"] >= first
+    assert store.app(two[0]).created_at >= first
 
 
 def test_hand_written_tests_are_never_replaced(store: ArtifactStore, two) -> None:
-    store.write_app(two[0], {"test_mine.py": "def test_x():\n    pass\n"}, {"generator": "hand"})
+    store.write_app(
+        two[0], {"test_mine.py": "def test_x():\n    pass\n"}, AppRecord(generator="hand")
+    )
     code, summary = run(store, "generate", "--force", "--arch", two[0], "--format", "json")
     assert code == 0 and summary["results"][0]["status"] == "kept"
     assert (store.app_dir(two[0]) / "test_mine.py").is_file()

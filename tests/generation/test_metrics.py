@@ -54,11 +54,12 @@ def test_calls_and_assertions_follow_helpers() -> None:
 
 def test_quality_summary_adds_up_apps() -> None:
     from lsqm.generation.metrics import quality_summary
+    from lsqm.records import AppRecord
 
     apps = [
-        {"generator": "rules", "metrics": {"tests": 3, "resources_total": 2,
-                                           "resources_behavioural": 1}},
-        {"generator": "hand"},
+        AppRecord(generator="rules", metrics={"tests": 3, "resources_total": 2,
+                                              "resources_behavioural": 1}),
+        AppRecord(generator="hand"),
     ]  # fmt: skip
     summary = quality_summary(apps)
     assert summary["by_generator"] == {"rules": 1, "hand": 1}

@@ -23,13 +23,14 @@ from lsqm.emulator.host import HostLocalStack
 from lsqm.generation.architecture import read_architecture
 from lsqm.generation.rules.generator import RulesGenerator
 from lsqm.generation.run import generate_apps
+from lsqm.records import ArchitectureRecord
 from lsqm.store import ArtifactStore
 from lsqm.terraform.provider_schema import aws_capabilities
 from lsqm.terraform.runner import Terraform
 from lsqm.terraform.workspace import prepare, write_provider_overrides
-from lsqm.toolchain.localstack import LocalStackInstall
-from lsqm.toolchain.terraform import TerraformToolchain
-from lsqm.validation.pool import execute, plan_run
+from lsqm.toolchain.localstack_install import LocalStackInstall
+from lsqm.toolchain.terraform_install import TerraformToolchain
+from lsqm.validation.run import execute, plan_run
 
 pytestmark = pytest.mark.e2e
 
@@ -53,7 +54,9 @@ def test_rules_tests_pass_on_every_bundled_example(
     e2e_settings: Settings, toolchain: TerraformToolchain, tmp_path: Path
 ) -> None:
     store = ArtifactStore(e2e_settings.artifacts_dir)
-    hashes = [store.add_architecture(p, {"name": p.name}) for p in _examples(tmp_path)]
+    hashes = [
+        store.add_architecture(p, ArchitectureRecord(name=p.name)) for p in _examples(tmp_path)
+    ]
     generated = generate_apps(store, RulesGenerator(), hashes)
     assert [o.status for o in generated] == ["generated"] * len(hashes)
 
@@ -63,8 +66,8 @@ def test_rules_tests_pass_on_every_bundled_example(
     results = store.results(plan.run_id)
     assert len(results) == len(hashes)
     for result in results.values():
-        assert result["status"] == "PASSED", f"{result['name']}: {result['message']}"
-        assert result["tests"]["total"] >= 2
+        assert result.status == "PASSED", f"{result.name}: {result.message}"
+        assert result.tests.total >= 2
 
 
 def _outcomes(junit: Path) -> dict[str, str]:

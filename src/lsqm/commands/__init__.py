@@ -1,18 +1,16 @@
-"""One module per CLI command. Each exposes ``COMMANDS``: click commands that take
-options, call into the stages, and print; :func:`register_all` attaches them."""
+"""One module per CLI command, each a thin click command over the library. :data:`COMMANDS`
+is what ``lsqm`` offers, in the order ``--help`` lists them."""
 
 from __future__ import annotations
 
-import importlib
-
 import click
 
-# Attached in this order; a new command module is added to this tuple.
-MODULES = ("setup", "add", "mine", "generate", "validate", "status", "run")
+from lsqm.commands.add import add
+from lsqm.commands.generate import generate
+from lsqm.commands.mine import mine
+from lsqm.commands.run import run
+from lsqm.commands.setup import setup
+from lsqm.commands.status import status
+from lsqm.commands.validate import validate
 
-
-def register_all(group: click.Group) -> None:
-    for name in MODULES:
-        module = importlib.import_module(f"lsqm.commands.{name}")
-        for command in module.COMMANDS:
-            group.add_command(command)
+COMMANDS: list[click.Command] = [setup, add, mine, generate, validate, status, run]

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from lsqm.cli import App, format_option, lsqm_command, print_json
-from lsqm.discovery import sources as source_config
+from lsqm import pipeline
+from lsqm.commands.base import App, format_option, lsqm_command, print_json
 from lsqm.discovery.filter import Decision, Policy, evaluate
-from lsqm.discovery.miner import Miner, Summary
-from lsqm.errors import UsageError
+from lsqm.discovery.miner import Summary
+from lsqm.errors import ActionNeeded, UsageError
 
 
 def _repository_root(path: Path) -> Path:
@@ -59,7 +59,7 @@ def _print_summary(summary: Summary) -> None:
     "--explain", type=click.Path(path_type=Path, exists=True, file_okay=False),
     help="decide one folder and print every reason; stores nothing",
 )  # fmt: skip
-@format_option
+@format_option()
 @lsqm_command
 def mine(
     app: App, source_names: tuple[str, ...], limit: int | None, explain: Path | None, fmt: str
@@ -78,9 +78,6 @@ def mine(
         else:
             _print_decision(decision)
         return
-    config = source_config.sources_file(app.settings)
-    specs = source_config.load_specs(config) if config else source_config.default_specs()
-    chosen = source_config.select(specs, list(source_names))
     every = 50 if sys.stderr.isatty() else 500  # plain lines; fewer of them in CI logs
     last = [0]
 
@@ -94,15 +91,13 @@ def mine(
                 f"{summary.rejected} rejected"
             )
 
-    built = [source_config.build(spec, app.settings, app.info) for spec in chosen]
-    miner = Miner(app.store, policy, limit=limit, dry_run=app.dry_run, progress=progress)
-    summary = miner.run(built)
+    summary = pipeline.mine(
+        app.settings, app.store, source_names=source_names, limit=limit, dry_run=app.dry_run,
+        progress=progress, say=app.info,
+    )  # fmt: skip
     if fmt == "json":
         print_json(summary.as_dict())
     else:
         _print_summary(summary)
     if summary.errors:
-        sys.exit(1)
-
-
-COMMANDS = [mine]
+        raise ActionNeeded()

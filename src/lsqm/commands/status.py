@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from lsqm.cli import App, format_option, lsqm_command, print_json
+from lsqm.commands.base import App, format_option, lsqm_command, print_json
 from lsqm.generation.metrics import quality_summary
 from lsqm.store import ArtifactStore
 
@@ -24,10 +24,10 @@ def store_status(store: ArtifactStore) -> dict[str, Any]:
         "quality": quality_summary([a for a in apps.values() if a]),
         "runs": len(runs),
         "latest_run": {
-            "run_id": latest["run_id"],
-            "status": latest.get("status"),
-            "summary": latest.get("summary", {}),
-            "emulator": latest.get("emulator", {}),
+            "run_id": latest.run_id,
+            "status": latest.status,
+            "summary": latest.summary.to_json(),
+            "emulator": latest.emulator.to_json() if latest.emulator else {},
         }
         if latest
         else None,
@@ -35,7 +35,7 @@ def store_status(store: ArtifactStore) -> dict[str, Any]:
 
 
 @click.command("status")
-@format_option
+@format_option()
 @lsqm_command
 def status(app: App, fmt: str) -> None:
     """Show the store's contents and the latest run's summary."""
@@ -59,6 +59,3 @@ def status(app: App, fmt: str) -> None:
         s = latest["summary"]
         counts = " ".join(f"{k}={v}" for k, v in s.items() if k != "total")
         click.echo(f"latest run   {latest['run_id']} ({latest['status']}): {counts}")
-
-
-COMMANDS = [status]

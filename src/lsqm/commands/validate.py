@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import signal
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from lsqm import proc
-from lsqm.cli import App, err_console, format_option, lsqm_command, print_json
+from lsqm import pipeline
+from lsqm.commands.base import App, err_console, format_option, lsqm_command, print_json, say
 from lsqm.errors import UsageError
-from lsqm.validation.pool import execute, plan_run
+from lsqm.records import Result, Run, Status
 
 STATUS_STYLE = {
-    "PASSED": "green",
-    "PARTIAL": "yellow",
-    "FAILED": "red",
-    "TIMEOUT": "magenta",
-    "ERROR": "bold red",
+    Status.PASSED: "green",
+    Status.PARTIAL: "yellow",
+    Status.FAILED: "red",
+    Status.TIMEOUT: "magenta",
+    Status.ERROR: "bold red",
 }
 
 
@@ -40,21 +37,7 @@ def parse_shard(value: str | None) -> tuple[int, int] | None:
 
 
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a CI cancel) is handled like Ctrl-C: stop children, keep results."""
-
-    def handler(_signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@contextmanager
-def _progress(total: int) -> Iterator[Callable[[dict[str, Any]], None]]:
+def progress_lines(total: int) -> Iterator[Callable[[Result], None]]:
     """A live bar on a terminal, one plain line per result elsewhere (CI logs)."""
     done = [0]
     if err_console.is_terminal:
@@ -68,46 +51,42 @@ def _progress(total: int) -> Iterator[Callable[[dict[str, Any]], None]]:
         with Progress(*columns, console=err_console, transient=True) as bar:
             task = bar.add_task("", total=total)
 
-            def advance(result: dict[str, Any]) -> None:
-                bar.update(
-                    task, advance=1, description=f"{result.get('name', '')} {result['status']}"
-                )
-                bar.console.print(_line(result))
+            def advance(result: Result) -> None:
+                bar.update(task, advance=1, description=f"{result.name} {result.status}")
+                bar.console.print(result_line(result), markup=False)
 
             yield advance
         return
 
-    def plain(result: dict[str, Any]) -> None:
+    def plain(result: Result) -> None:
         done[0] += 1
-        err_console.print(f"[{done[0]}/{total}] " + _line(result), markup=False)
+        say(f"[{done[0]}/{total}] " + result_line(result))
 
     yield plain
 
 
-def _line(result: dict[str, Any]) -> str:
-    why = f" {result['category']}: {result['signature']}" if result.get("category") else ""
-    name = result.get("name", result["arch_hash"])
-    return f"{result['status']:<8} {name} ({result['arch_hash']}, {result['duration_s']:.1f}s){why}"
+def result_line(result: Result) -> str:
+    why = f" {result.category}: {result.signature}" if result.category else ""
+    return (
+        f"{result.status:<8} {result.display_name} ({result.arch_hash}, "
+        f"{result.duration_s:.1f}s){why}"
+    )
 
 
-def summary_table(run: dict[str, Any], results: list[dict[str, Any]]) -> Table:
-    table = Table(title=f"run {run['run_id']}", show_lines=False)
+def summary_table(run: Run, results: list[Result]) -> Table:
+    table = Table(title=f"run {run.run_id}", show_lines=False)
     for column in ("status", "architecture", "tests", "category", "why", "s"):
         table.add_column(column)
-    for r in sorted(results, key=lambda r: (r["status"], r.get("name", ""))):
-        tests = r["tests"]
+    for r in sorted(results, key=lambda r: (r.status, r.name)):
         table.add_row(
-            f"[{STATUS_STYLE.get(r['status'], '')}]{r['status']}[/]",
-            f"{r.get('name', '')} {r['arch_hash'][:8]}",
-            f"{tests['passed']}/{tests['total']}",
-            r.get("category") or "",
-            (r.get("signature") or "")[:70],
-            f"{r['duration_s']:.0f}",
+            f"[{STATUS_STYLE[r.status]}]{r.status}[/]",
+            f"{r.name} {r.arch_hash[:8]}",
+            f"{r.tests.passed}/{r.tests.total}",
+            r.category or "",
+            r.signature[:70],
+            f"{r.duration_s:.0f}",
         )
-    s = run["summary"]
-    table.caption = " · ".join(
-        f"{k} {s[k]}" for k in ("PASSED", "PARTIAL", "FAILED", "TIMEOUT", "ERROR")
-    )
+    table.caption = " · ".join(f"{s} {run.summary.count(s)}" for s in Status)
     return table
 
 
@@ -135,7 +114,7 @@ def summary_table(run: dict[str, Any], results: list[dict[str, Any]]) -> Table:
     default=None,
     help="one AWS provider process per architecture (default) or one per terraform phase",
 )
-@format_option
+@format_option()
 @lsqm_command
 def validate(
     app: App,
@@ -152,45 +131,32 @@ def validate(
     fmt: str,
 ) -> None:
     """Deploy each architecture to LocalStack with Terraform, run its tests, record verdicts."""
-    s = app.settings
-    for key, value in (
-        ("parallel", parallel),
-        ("timeout", timeout),
-        ("runtime", runtime),
-        ("endpoint", endpoint),
-        ("localstack_version", localstack_version),
-        ("relax_provider_constraints", relax_constraints),
-        ("share_provider_process", shared_provider),
-    ):
-        if value is not None:
-            setattr(s, key, value)
+    settings = app.configure(
+        parallel=parallel,
+        timeout=timeout,
+        runtime=runtime,
+        endpoint=endpoint,
+        localstack_version=localstack_version,
+        relax_provider_constraints=relax_constraints,
+        share_provider_process=shared_provider,
+    )
     store = app.store
-    plan = plan_run(store, run_id=run_id, arch=list(arch) or None, shard=parse_shard(shard))
-    if not plan.todo and not plan.done:
-        raise UsageError(
-            f"no architectures in {store.architectures_dir}; add some with 'lsqm add PATH' "
-            "or 'lsqm mine'"
-        )
+    plan = pipeline.plan_validation(store, run_id=run_id, arch=list(arch), shard=parse_shard(shard))
     if plan.resumed:
         app.info(f"resuming run {plan.run_id}: {len(plan.done)} done, {len(plan.todo)} to go")
     if app.dry_run:
         click.echo(f"would validate {len(plan.todo)} architecture(s) in run {plan.run_id}")
         return
-    with _sigterm_as_interrupt(), _progress(len(plan.todo)) as on_result:
-        try:
-            run = execute(s, store, plan, on_result=on_result, on_status=app.info)
-        except KeyboardInterrupt:
-            proc.kill_all()
-            app.info(
-                f"interrupted: results written so far are kept; resume with "
-                f"'lsqm validate --run-id {plan.run_id}'"
-            )
-            sys.exit(130)
+    with progress_lines(len(plan.todo)) as on_result:
+        run = pipeline.validate(settings, store, plan, on_result=on_result, say=app.info)
     results = list(store.results(plan.run_id).values())
     if fmt == "json":
-        print_json({"run_id": plan.run_id, "summary": run["summary"], "results": results})
+        print_json(
+            {
+                "run_id": plan.run_id,
+                "summary": run.summary.to_json(),
+                "results": [r.to_json() for r in results],
+            }
+        )
         return
     Console().print(summary_table(run, results))
-
-
-COMMANDS = [validate]

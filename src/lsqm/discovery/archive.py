@@ -15,7 +15,7 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from lsqm.discovery.interface import UnsafeArchive
+from lsqm.errors import UnsafeArchive
 
 
 def _check_name(name: str) -> PurePosixPath:

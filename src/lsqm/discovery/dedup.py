@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lsqm.discovery.interface import Snapshot
-from lsqm.store import ArtifactStore, utcnow
+from lsqm.files import utcnow
+from lsqm.store import ArtifactStore
 
 
 def candidate_key(snapshot: Snapshot, folder: str) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsqm.config import COMMUNITY_SERVICES, DiscoverySettings
+from lsqm.content import IGNORED_NAMES
 from lsqm.discovery.interface import Code, Reason
 from lsqm.terraform.hcl import (
     Attribute,
@@ -28,7 +29,6 @@ from lsqm.terraform.hcl import (
     parse_text,
 )
 from lsqm.terraform.inventory import Inventory, module_inventory, service_of
-from lsqm.terraform.normalize import IGNORED_NAMES
 
 _FILE_FUNCS = re.compile(
     r"\b(file|templatefile|filebase64|filebase64sha256|filebase64sha512|filemd5|filesha1"

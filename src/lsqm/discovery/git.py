@@ -16,9 +16,9 @@ from pathlib import Path
 
 from lsqm import proc
 from lsqm.childenv import child_env
-from lsqm.discovery.interface import Snapshot, SourceError
+from lsqm.discovery.interface import Snapshot
 from lsqm.discovery.local import snapshot_of_tree
-from lsqm.errors import CommandError, ToolMissing
+from lsqm.errors import CommandError, SourceError, ToolMissing
 
 _GIT_SAFETY = [
     "-c", "core.hooksPath=/dev/null", "-c", "protocol.ext.allow=never",

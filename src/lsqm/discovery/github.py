@@ -17,8 +17,9 @@ from typing import Any
 
 from lsqm.discovery.archive import extract_to_cache
 from lsqm.discovery.http import ApiClient
-from lsqm.discovery.interface import BudgetExhausted, Snapshot, SourceError, pick_candidates
+from lsqm.discovery.interface import Snapshot, pick_candidates
 from lsqm.discovery.local import scan_tree
+from lsqm.errors import RateLimitExhausted, SourceError
 
 GITHUB_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 
@@ -103,7 +104,7 @@ class GitHubReposSource:
             try:
                 repo = self.github.api.get_json(f"/repos/{spec}").body
                 yield self.github.snapshot(repo, self.ref, self.paths)
-            except BudgetExhausted:
+            except RateLimitExhausted:
                 raise
             except SourceError as exc:
                 yield exc
@@ -141,7 +142,7 @@ class GitHubOrgsSource:
                     count += 1
                     try:
                         yield self.github.snapshot(repo, None, self.paths)
-                    except BudgetExhausted:
+                    except RateLimitExhausted:
                         raise
                     except SourceError as exc:
                         yield exc

@@ -4,7 +4,7 @@
   ``If-None-Match`` and a ``304`` (free against GitHub's budget) returns the cached body.
 - Rate limits: ``X-RateLimit-Remaining``/``-Reset`` (primary) and ``Retry-After`` or a 403/429
   without it (secondary) are waited out when the wait fits ``max_wait``; otherwise
-  :class:`BudgetExhausted` says when the budget returns, and the caller keeps what it found.
+  :class:`RateLimitExhausted` says when the budget returns, and the caller keeps what it found.
 - 5xx and transport errors are retried with exponential backoff.
 httpx errors never leave this module: they become :class:`SourceError`.
 """
@@ -25,8 +25,8 @@ from typing import Any
 
 import httpx
 
-from lsqm.discovery.interface import BudgetExhausted, SourceError
-from lsqm.store import atomic_write_json
+from lsqm.errors import RateLimitExhausted, SourceError
+from lsqm.files import atomic_write_json
 
 SECONDARY_DEFAULT_WAIT_S = 60.0
 
@@ -212,7 +212,7 @@ class ApiClient:
             waits += 1
             if wait > self.max_wait_s or waits > 5:
                 reset = datetime.fromtimestamp(time.time() + wait, UTC).strftime("%H:%M:%S UTC")
-                raise BudgetExhausted(
+                raise RateLimitExhausted(
                     f"{self.label} rate limit reached; the budget returns at {reset} "
                     f"(in {wait:.0f}s, more than the {self.max_wait_s:.0f}s allowed to wait)"
                     + ("" if self.token else "; a token raises the budget")

@@ -16,6 +16,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from lsqm.errors import SourceError
+
 
 class Code(StrEnum):
     """Why a candidate was rejected. A fixed vocabulary: add codes, never reuse one."""
@@ -42,19 +44,6 @@ class Reason:
 
     def as_dict(self) -> dict[str, str]:
         return {"code": str(self.code), "detail": self.detail}
-
-
-class SourceError(Exception):
-    """A source could not be listed or fetched (network, git, API); other sources go on."""
-
-
-class UnsafeArchive(SourceError):
-    """An archive holds an entry that would land outside its folder (or is a device, a link
-    out, or too big): the whole archive is refused."""
-
-
-class BudgetExhausted(SourceError):
-    """The API's rate-limit budget ran out and the wait is longer than allowed."""
 
 
 Fetch = Callable[[], Path]

@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lsqm.discovery.interface import Snapshot, SourceError, pick_candidates
-from lsqm.terraform.normalize import IGNORED_NAMES
+from lsqm.content import IGNORED_NAMES
+from lsqm.discovery.interface import Snapshot, pick_candidates
+from lsqm.errors import SourceError
 
 
 @dataclass

@@ -19,19 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lsqm.content import content_hash
 from lsqm.discovery.dedup import Ledger
 from lsqm.discovery.filter import Decision, Policy, evaluate
-from lsqm.discovery.interface import (
-    BudgetExhausted,
-    Code,
-    Reason,
-    Snapshot,
-    Source,
-    SourceError,
-    UnsafeArchive,
-)
+from lsqm.discovery.interface import Code, Reason, Snapshot, Source
+from lsqm.errors import RateLimitExhausted, SourceError, UnsafeArchive
+from lsqm.records import ArchitectureRecord
+from lsqm.records import Source as SourceRecord
 from lsqm.store import ArtifactStore
-from lsqm.terraform.normalize import content_hash
 
 
 @dataclass
@@ -132,7 +127,7 @@ class Miner:
                     self._candidate(source, item, folder, counts)
                 if not self.dry_run:
                     self.ledger.save()  # keep decisions even if a later repository fails
-        except BudgetExhausted as exc:
+        except RateLimitExhausted as exc:
             self.summary.budget_exhausted = True
             self._error(source, exc, "; what was found so far is kept")
         except SourceError as exc:
@@ -278,23 +273,18 @@ def content_digest(decision: Decision) -> str | None:
 
 def _metadata(
     source: Source, snap: Snapshot, folder: str, decision: Decision, entry_dir: str
-) -> dict[str, Any]:
-    name = snap.name_prefix if folder == "." else f"{snap.name_prefix}/{folder}"
+) -> ArchitectureRecord:
     inv = decision.inventory
-    return {
-        "name": name,
-        "source": {
-            "kind": snap.kind,
-            "name": source.name,
-            "url": snap.url,
-            "path": folder,
-            "commit": snap.commit,
-        },
-        "root": entry_dir,
-        "services": inv.services,
-        "resource_types": inv.resource_types,
-        "data_types": inv.data_types,
-        "providers": inv.providers,
-        "local_modules": [decision.rel(m) for m in decision.module_dirs],
-        **({"origin": snap.extra} if snap.extra else {}),
-    }
+    return ArchitectureRecord(
+        name=snap.name_prefix if folder == "." else f"{snap.name_prefix}/{folder}",
+        source=SourceRecord(
+            kind=snap.kind, name=source.name, url=snap.url, path=folder, commit=snap.commit
+        ),
+        root=entry_dir,
+        services=inv.services,
+        resource_types=inv.resource_types,
+        data_types=inv.data_types,
+        providers=inv.providers,
+        local_modules=[decision.rel(m) for m in decision.module_dirs],
+        origin=dict(snap.extra),
+    )

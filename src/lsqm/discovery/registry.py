@@ -21,13 +21,9 @@ from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 from lsqm.discovery.archive import extract_to_cache
 from lsqm.discovery.git import Git
 from lsqm.discovery.http import ApiClient
-from lsqm.discovery.interface import (
-    BudgetExhausted,
-    Snapshot,
-    SourceError,
-    registry_candidates,
-)
+from lsqm.discovery.interface import Snapshot, registry_candidates
 from lsqm.discovery.local import scan_tree
+from lsqm.errors import RateLimitExhausted, SourceError
 
 
 @dataclass
@@ -49,7 +45,7 @@ class RegistrySource:
         for module in self.modules():
             try:
                 yield self.snapshot(module)
-            except BudgetExhausted:
+            except RateLimitExhausted:
                 raise
             except SourceError as exc:
                 yield exc
@@ -127,7 +123,8 @@ class RegistrySource:
             if raw.startswith("github.com/"):
                 raw = "https://" + raw
             parts = urlsplit(raw)
-            ref = (parse_qs(parts.query).get("ref") or [None])[0]
+            refs = parse_qs(parts.query).get("ref")
+            ref = refs[0] if refs else None
             path, _, subdir = parts.path.partition("//")
             url = urlunsplit((parts.scheme, parts.netloc, path, "", ""))
             checkout, _ = Git(self.cache_dir / "git", self.git_timeout).checkout(url, ref)

@@ -11,11 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-import lsqm
-from lsqm.config import Settings, github_token
+from lsqm.config import Settings, bundled_examples, github_token, read_yaml
 from lsqm.discovery.git import GitSource
 from lsqm.discovery.github import GITHUB_HEADERS, GitHubOrgsSource, GitHubRepos, GitHubReposSource
 from lsqm.discovery.http import ApiClient
@@ -86,14 +84,7 @@ def sources_file(settings: Settings) -> Path | None:
 
 def load_specs(path: Path) -> list[SourceSpec]:
     """Read and validate a sources file; relative local paths are taken from its folder."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"cannot read sources file {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise UsageError(f"sources file {path} is not valid YAML{where}; fix its syntax") from None
+    data = read_yaml(path, "sources file")
     if isinstance(data, dict) and set(data) == {"sources"}:
         data = data["sources"]
     if not isinstance(data, list) or not data:
@@ -130,14 +121,6 @@ def _explain(exc: ValidationError, data: list[Any], path: Path) -> str:
     if err["type"] == "extra_forbidden":
         return f"sources file {path}: {label} has unknown field '{field}'"
     return f"sources file {path}: {label} field '{field}' is invalid: {err['msg']}"
-
-
-def bundled_examples() -> Path | None:
-    """The repository's ``examples/`` folder (the default source), when present."""
-    for candidate in (Path(lsqm.__file__).resolve().parents[2] / "examples", Path("examples")):
-        if candidate.is_dir():
-            return candidate
-    return None
 
 
 def default_specs() -> list[SourceSpec]:

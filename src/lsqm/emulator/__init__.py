@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lsqm.config import Settings
-from lsqm.emulator.interface import Emulator, EmulatorInfo
+from lsqm.emulator.interface import Emulator
 from lsqm.errors import UsageError
 
-__all__ = ["Emulator", "EmulatorInfo", "emulator_factory", "resolve_runtime"]
+__all__ = ["Emulator", "emulator_factory", "resolve_runtime"]
 
 
 def resolve_runtime(settings: Settings) -> str:
@@ -25,8 +25,10 @@ def resolve_runtime(settings: Settings) -> str:
     return "docker" if docker_available() else "host"
 
 
-def emulator_factory(settings: Settings, runtime: str, log_dir: Path) -> Callable[[int], Emulator]:
-    """A function making worker ``i``'s emulator (not started)."""
+def emulator_factory(
+    settings: Settings, runtime: str, log_dir: Path, workdir: Path | None = None
+) -> Callable[[int], Emulator]:
+    """A function making worker ``i``'s emulator (not started); its files go to ``workdir``."""
     if runtime == "external":
         from lsqm.emulator.external import ExternalEmulator
 
@@ -37,14 +39,18 @@ def emulator_factory(settings: Settings, runtime: str, log_dir: Path) -> Callabl
         from lsqm.emulator.docker import DockerLocalStack
 
         return lambda i: DockerLocalStack(
-            settings.localstack_version, log_file=log_dir / f"emulator-{i}.log"
+            settings.localstack_version,
+            auth_token=settings.localstack_auth_token,
+            log_file=log_dir / f"emulator-{i}.log",
+            workdir=workdir,
         )
     from lsqm.emulator.host import HostLocalStack
-    from lsqm.toolchain.localstack import ensure_localstack
+    from lsqm.toolchain.localstack_install import ensure_localstack
 
     install = ensure_localstack(settings.cache_dir, settings.localstack_version)
     return lambda i: HostLocalStack(
         install,
+        workdir=workdir,
         dynamodb_via_moto=settings.dynamodb_via_moto,
         eager_services=settings.eager_services,
         log_file=log_dir / f"emulator-{i}.log",

@@ -1,32 +1,22 @@
 """LocalStack in Docker: ``localstack/localstack:<version>`` on a free loopback port.
 
-Since March 2026 the image needs ``LOCALSTACK_AUTH_TOKEN``; it is passed through when set,
-and only to this container (it is the one secret a child may receive)."""
+Since March 2026 the image needs ``LOCALSTACK_AUTH_TOKEN`` (the setting
+``localstack_auth_token``); it is passed when set, and only to this container (it is the one
+secret a child may receive), through the client's environment, never its command line."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from lsqm import proc
-from lsqm.childenv import child_env
+from lsqm.childenv import LOCALSTACK_AUTH_VAR, docker_client_env
 from lsqm.emulator.host import free_port
 from lsqm.emulator.interface import Emulator
 from lsqm.errors import EmulatorError, ToolMissing
-
-AUTH_VAR = "LOCALSTACK_AUTH_TOKEN"
-# Where the docker client finds its daemon (rootless Docker, colima, a remote engine) and
-# its contexts; the client is lsqm's own tool, so it gets these, and nothing else of ours.
-_CLIENT_VARS = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH")
-
-
-def docker_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The docker client's environment: the allow-list, its daemon settings, ``extra``."""
-    client = {k: os.environ[k] for k in _CLIENT_VARS if os.environ.get(k)}
-    client["DOCKER_CONFIG"] = os.environ.get("DOCKER_CONFIG") or str(Path.home() / ".docker")
-    return child_env(home, {**client, **(extra or {})}, allow_secrets=frozenset({AUTH_VAR}))
 
 
 def docker_available(timeout: float = 5.0) -> bool:
@@ -37,17 +27,26 @@ def docker_available(timeout: float = 5.0) -> bool:
         return False
     with tempfile.TemporaryDirectory(prefix="lsqm-docker-") as home:
         argv = [docker, "info", "--format", "{{.ServerVersion}}"]
-        result = proc.run(argv, env=docker_env(Path(home)), timeout=timeout)
+        result = proc.run(argv, env=docker_client_env(Path(home)), timeout=timeout)
     return result.ok and bool(result.output.strip())
 
 
 class DockerLocalStack(Emulator):
     runtime = "docker"
 
-    def __init__(self, version: str, *, log_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        version: str,
+        *,
+        auth_token: SecretStr | None = None,
+        log_file: Path | None = None,
+        workdir: Path | None = None,
+    ) -> None:
         super().__init__()
         self.version = version
+        self.auth_token = auth_token
         self.log_file = log_file
+        self.workdir = workdir
         self.container: str | None = None
         self._home: Path | None = None
         self._docker = proc.require_tool(
@@ -56,9 +55,9 @@ class DockerLocalStack(Emulator):
 
     def _env(self) -> dict[str, str]:
         if self._home is None:  # the client's private HOME, removed again by stop()
-            self._home = Path(tempfile.mkdtemp(prefix="lsqm-docker-"))
-        token = os.environ.get(AUTH_VAR)
-        return docker_env(self._home, {AUTH_VAR: token} if token else None)
+            self._home = Path(tempfile.mkdtemp(prefix="lsqm-docker-", dir=self.workdir))
+        token = self.auth_token.get_secret_value() if self.auth_token else None
+        return docker_client_env(self._home, {LOCALSTACK_AUTH_VAR: token} if token else None)
 
     def start(self) -> None:
         port = free_port()
@@ -74,8 +73,8 @@ class DockerLocalStack(Emulator):
             "-e",
             f"LOCALSTACK_HOST=127.0.0.1:{port}",
         ]
-        if os.environ.get(AUTH_VAR):
-            argv += ["-e", AUTH_VAR]  # value comes from the child's environment, not argv
+        if self.auth_token:
+            argv += ["-e", LOCALSTACK_AUTH_VAR]  # the value comes from the client's environment
         argv.append(f"localstack/localstack:{self.version}")
         result = proc.run(argv, env=self._env(), timeout=600, log_path=self.log_file)
         if not result.ok:

@@ -15,7 +15,7 @@ from lsqm import proc
 from lsqm.childenv import child_env
 from lsqm.emulator.interface import Emulator
 from lsqm.errors import EmulatorError
-from lsqm.toolchain.localstack import LocalStackInstall
+from lsqm.toolchain.localstack_install import LocalStackInstall
 
 START_TIMEOUT_S = 120.0
 
@@ -58,6 +58,9 @@ class HostLocalStack(Emulator):
             return self.log_file
         assert self._owned_dir is not None
         return self._owned_dir / "localstack.log"
+
+    def log_source(self) -> Path | None:
+        return self.log_path if (self.log_file or self._owned_dir) else None
 
     def _environment(self, port: int, root: Path) -> dict[str, str]:
         extra = {

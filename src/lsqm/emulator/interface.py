@@ -10,26 +10,20 @@ import contextlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
 from lsqm.errors import EmulatorError
+from lsqm.files import atomic_write_text
+from lsqm.records import EmulatorInfo
+from lsqm.redact import redact
 
 HEALTH_PATH = "/_localstack/health"
 INFO_PATH = "/_localstack/info"
 LSQM_RESET_PATH = "/_lsqm/state/reset"
 LSQM_LOAD_PATH = "/_lsqm/services/load"
 PRO_RESET_PATH = "/_localstack/state/reset"
-
-
-@dataclass
-class EmulatorInfo:
-    kind: str  # "localstack"
-    runtime: str  # host | docker | external
-    version: str
-    endpoint: str
-    notes: list[str] = field(default_factory=list)
 
 
 class Emulator(ABC):
@@ -51,6 +45,33 @@ class Emulator(ABC):
     @abstractmethod
     def alive(self) -> bool:
         """Whether the emulator's process still exists (True for external ones)."""
+
+    def log_source(self) -> Path | None:
+        """The file the emulator's own output goes to, when lsqm keeps one."""
+        return None
+
+    def log_offset(self) -> int:
+        """Where the emulator's log ends now: the start of the next architecture's window."""
+        path = self.log_source()
+        try:
+            return path.stat().st_size if path is not None else 0
+        except OSError:
+            return 0
+
+    def copy_log(self, start: int, dest: Path) -> None:
+        """Keep what the emulator logged since ``start`` (one architecture's window), redacted,
+        so a failure can be read beside the emulator's side of it."""
+        path = self.log_source()
+        if path is None:
+            return
+        try:
+            with path.open("rb") as fh:
+                size = fh.seek(0, 2)
+                fh.seek(start if start <= size else 0)  # a restart began a new file
+                data = fh.read()
+        except OSError:
+            return
+        atomic_write_text(dest, redact(data.decode("utf-8", errors="replace")))
 
     def restart(self) -> None:
         self.stop()
@@ -79,7 +100,9 @@ class Emulator(ABC):
         version = "unknown"
         with contextlib.suppress(httpx.HTTPError, ValueError, AttributeError):
             version = str(httpx.get(self.endpoint + INFO_PATH, timeout=5).json().get("version"))
-        return EmulatorInfo("localstack", self.runtime, version, self.endpoint, list(self.notes))
+        return EmulatorInfo(
+            kind="localstack", runtime=self.runtime, version=version, notes=list(self.notes)
+        )
 
     def reset(self) -> bool:
         """Empty all state; False when this emulator has no way to do so."""

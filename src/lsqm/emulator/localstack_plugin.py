@@ -15,6 +15,7 @@ It adds what the community core lacks offline:
 
 import logging
 import time
+from typing import Any
 
 from localstack.runtime import hooks
 from localstack.services.plugins import aws_provider
@@ -26,7 +27,7 @@ LOAD_PATH = "/_lsqm/services/load"
 
 
 @aws_provider(api="dynamodb", name="moto")
-def dynamodb_moto():
+def dynamodb_moto() -> Any:
     from localstack.aws.api.dynamodb import DynamodbApi
     from localstack.services.moto import MotoFallbackDispatcher
     from localstack.services.plugins import Service
@@ -40,7 +41,7 @@ def dynamodb_moto():
 
 
 @aws_provider(api="dynamodbstreams", name="moto")
-def dynamodbstreams_moto():
+def dynamodbstreams_moto() -> Any:
     from localstack.aws.api.dynamodbstreams import DynamodbstreamsApi
     from localstack.services.moto import MotoFallbackDispatcher
     from localstack.services.plugins import Service
@@ -64,7 +65,7 @@ def _reset_all_services() -> dict:
     from localstack.services.stores import AccountRegionBundle
 
     class ResetVisitor(StateVisitor):
-        def visit(self, state_container):
+        def visit(self, state_container: Any) -> None:
             if isinstance(state_container, AccountRegionBundle):
                 state_container.reset()
             elif BackendDict and isinstance(state_container, BackendDict):
@@ -119,14 +120,14 @@ def _load_services(names: list) -> dict:
 
 
 @hooks.on_infra_start()
-def register_routes():
+def register_routes() -> None:
     from localstack.http import Response
     from localstack.services.edge import ROUTER
 
-    def reset(request, **_kwargs):
+    def reset(request: Any, **_kwargs: Any) -> Any:
         return Response.for_json(_reset_all_services())
 
-    def load(request, **_kwargs):
+    def load(request: Any, **_kwargs: Any) -> Any:
         try:
             names = request.get_json(force=True).get("services", [])
         except Exception:

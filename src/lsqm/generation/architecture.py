@@ -7,10 +7,12 @@ Local modules are followed; registry modules cannot be read offline and are list
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lsqm.records import ArchitectureRecord
 from lsqm.store import ArtifactStore
 from lsqm.terraform.hcl import Block, parse_module
 
@@ -42,25 +44,31 @@ class TfResource:
 class Architecture:
     hash: str
     folder: Path
-    meta: dict[str, Any]
+    record: ArchitectureRecord
     resources: list[TfResource] = field(default_factory=list)
     remote_modules: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
-        return str(self.meta.get("name") or self.hash)
+        return self.record.name or self.hash
 
     def by_type(self, resource_type: str) -> list[TfResource]:
         return [r for r in self.resources if r.type == resource_type]
 
 
 def load_architecture(store: ArtifactStore, arch_hash: str) -> Architecture:
-    meta = store.architecture(arch_hash)
-    return read_architecture(store.architecture_dir(arch_hash), arch_hash, meta)
+    record = store.architecture(arch_hash)
+    return read_architecture(store.architecture_dir(arch_hash), arch_hash, record)
 
 
-def read_architecture(folder: Path, arch_hash: str, meta: dict[str, Any]) -> Architecture:
-    arch = Architecture(hash=arch_hash, folder=folder, meta=meta)
+def read_architecture(
+    folder: Path, arch_hash: str, record: ArchitectureRecord | Mapping[str, Any]
+) -> Architecture:
+    """The generator's view of the architecture in ``folder`` (``record``: its stored
+    record, or the fields of one)."""
+    if not isinstance(record, ArchitectureRecord):
+        record = ArchitectureRecord.model_validate(dict(record))
+    arch = Architecture(hash=arch_hash, folder=folder, record=record)
     _read_module(arch, folder, prefix="", repeated=False, depth=0)
     return arch
 
@@ -86,7 +94,7 @@ def _read_module(arch: Architecture, folder: Path, prefix: str, repeated: bool, 
         source = call.literal("source")
         child = f"{prefix}module.{call.labels[0]}."
         local = isinstance(source, str) and source.startswith(("./", "../"))
-        target = (folder / source).resolve() if local else None
+        target = (folder / source).resolve() if isinstance(source, str) and local else None
         inside = target is not None and target.is_relative_to(arch.folder.resolve())
         if target is None or not inside or not target.is_dir() or depth >= MAX_MODULE_DEPTH:
             arch.remote_modules.append(f"{child.rstrip('.')} ({source})")

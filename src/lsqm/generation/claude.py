@@ -19,16 +19,16 @@ from typing import Any
 
 import anthropic
 
-from lsqm.errors import ToolMissing
+from lsqm.errors import (
+    GateRefused,
+    GenerationError,
+    MalformedAnswer,
+    TokenBudgetExhausted,
+    ToolMissing,
+)
 from lsqm.generation.architecture import Architecture
 from lsqm.generation.gate import gate
-from lsqm.generation.interface import (
-    BudgetExhausted,
-    GateRefused,
-    GeneratedApp,
-    GenerationError,
-    ResourceCoverage,
-)
+from lsqm.generation.interface import GeneratedApp, ResourceCoverage
 from lsqm.generation.rules.generator import support_files
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
@@ -114,7 +114,7 @@ class TokenBudget:
 
     def reserve(self, estimate: int) -> None:
         if self.limit is not None and self.used + estimate > self.limit:
-            raise BudgetExhausted(
+            raise TokenBudgetExhausted(
                 f"token budget {self.limit} would be exceeded: {self.used} used, "
                 f"the next call may take {estimate}"
             )
@@ -170,10 +170,6 @@ def price(model: str, input_tokens: int, output_tokens: int) -> float | None:
         if family in model:
             return round((input_tokens * per_in + output_tokens * per_out) / 1e6, 6)
     return None
-
-
-class MalformedAnswer(GenerationError):
-    pass
 
 
 def parse_answer(message: Any) -> tuple[dict[str, str], list[dict[str, Any]]]:
@@ -272,7 +268,7 @@ class ClaudeGenerator:
         for attempt in range(1, self.max_attempts + 1):
             self.budget.reserve(estimate)
             try:
-                message = self.client.messages.create(
+                message = self.client.messages.create(  # type: ignore[call-overload]
                     model=self.model,
                     max_tokens=max_tokens,
                     system=CONTRACT,
@@ -316,7 +312,7 @@ class ClaudeGenerator:
                 return min(max(float(header), 0.0), 60.0)
         except ValueError:
             pass
-        return min(self.backoff_s * 2 ** (attempt - 1), 60.0)
+        return min(float(self.backoff_s * 2 ** (attempt - 1)), 60.0)
 
 
 _PROVIDED = ("conftest.py", "lsqm_checks.py")

@@ -1,12 +1,9 @@
 """The shape every test generator has, and what it hands back.
 
-    GenerationError            a generator could not produce an app for one architecture
-    ├── GateRefused            generated code failed the gate (syntax, names, forbidden, collect)
-    └── BudgetExhausted        the next call would exceed the token budget; stop the run
-
 A generator turns an :class:`~lsqm.generation.architecture.Architecture` into a
 :class:`GeneratedApp` (flat file names -> text, plus per-resource coverage); the caller
-gates it, measures it and stores it. Generators never write to the store themselves.
+gates it, measures it and stores it. Generators never write to the store themselves; their
+errors (:class:`~lsqm.errors.GenerationError` and kin) live in :mod:`lsqm.errors`.
 """
 
 from __future__ import annotations
@@ -14,24 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from lsqm.errors import LsqmError
 from lsqm.generation.architecture import Architecture
 
 CoverageLevel = Literal["behavioural", "existence", "none"]
-
-
-class GenerationError(LsqmError):
-    exit_code = 1
-
-
-class GateRefused(GenerationError):
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("generated code refused: " + "; ".join(problems[:5]))
-
-
-class BudgetExhausted(GenerationError):
-    pass
 
 
 @dataclass

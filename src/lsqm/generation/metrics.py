@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lsqm.generation.interface import ResourceCoverage
+from lsqm.records import AppRecord
 
 CLIENT_FACTORIES = {"client", "aws", "resource"}
 
@@ -116,7 +117,7 @@ def _totals(name: str, functions: dict[str, _Function], seen: set[str]) -> tuple
     return api, assertions
 
 
-def quality_summary(apps: list[dict[str, Any]]) -> dict[str, Any]:
+def quality_summary(apps: list[AppRecord]) -> dict[str, Any]:
     """Totals over stored apps' ``metrics`` (for ``status`` and the report): apps by
     generator, tests, API calls, assertions, and AWS resources covered / behavioural."""
     totals: dict[str, Any] = {
@@ -130,9 +131,9 @@ def quality_summary(apps: list[dict[str, Any]]) -> dict[str, Any]:
         "resources_behavioural": 0,
     }
     for app in apps:
-        kind = str(app.get("generator", "unknown"))
+        kind = app.generator or "unknown"
         totals["by_generator"][kind] = totals["by_generator"].get(kind, 0) + 1
-        for key, value in (app.get("metrics") or {}).items():
+        for key, value in app.metrics.items():
             if key in totals and isinstance(value, int):
                 totals[key] += value
     return totals

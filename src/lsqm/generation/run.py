@@ -12,10 +12,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from lsqm.errors import GateRefused, GenerationError, TokenBudgetExhausted
 from lsqm.generation.architecture import load_architecture
 from lsqm.generation.gate import GateReport, gate
-from lsqm.generation.interface import BudgetExhausted, GateRefused, GenerationError, Generator
+from lsqm.generation.interface import Generator
 from lsqm.generation.metrics import measure
+from lsqm.records import AppRecord
 from lsqm.store import ArtifactStore
 
 GENERATED_BY = ("rules", "claude")
@@ -60,7 +62,7 @@ def generate_one(store: ArtifactStore, generator: Generator, arch_hash: str) -> 
     }
     if arch.remote_modules:
         meta["unread_modules"] = arch.remote_modules
-    store.write_app(arch_hash, app.files, meta)
+    store.write_app(arch_hash, app.files, AppRecord.model_validate(meta))
     return Outcome(arch_hash, "generated", metrics=metrics, seconds=time.monotonic() - start)
 
 
@@ -76,14 +78,14 @@ def generate_apps(
     pending = list(hashes)
     for index, arch_hash in enumerate(pending):
         existing = store.app(arch_hash)
-        if existing is not None and existing.get("generator") not in GENERATED_BY:
+        if existing is not None and existing.generator not in GENERATED_BY:
             outcome = Outcome(arch_hash, "kept", "hand-written tests are kept")
         elif existing is not None and not force:
             outcome = Outcome(arch_hash, "exists", "has an app (use --force to replace it)")
         else:
             try:
                 outcome = generate_one(store, generator, arch_hash)
-            except BudgetExhausted as exc:
+            except TokenBudgetExhausted as exc:
                 outcomes += [Outcome(h, "not_attempted", exc.message) for h in pending[index:]]
                 for left in outcomes[-(len(pending) - index) :]:
                     progress(left)

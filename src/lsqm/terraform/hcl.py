@@ -155,7 +155,9 @@ def _literal(expr: tree_sitter.Node, data: bytes) -> object | None:
     """The value of a plain literal expression (string, number, bool, null), else None."""
     node = expr
     while node.child_count == 1 and node.type in ("expression", "literal_value"):
-        node = node.child(0)  # type: ignore[assignment]
+        child = node.child(0)
+        assert child is not None
+        node = child
     if node.type == "string_lit":
         return _string_value(node, data)
     if node.type == "numeric_lit":

@@ -18,6 +18,7 @@ import json
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from lsqm import proc
 from lsqm.errors import LsqmError
@@ -131,7 +132,7 @@ class SharedProvider:
         return redact("\n".join(text.splitlines()[-lines:]))
 
 
-def _reattach_config(line: str) -> dict | None:
+def _reattach_config(line: str) -> dict[str, Any] | None:
     """The one provider's reattach config from a ``TF_REATTACH_PROVIDERS='{...}'`` line."""
     at = line.find(_MARKER)
     if at < 0:

@@ -9,9 +9,10 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lsqm.errors import CommandError
-from lsqm.store import atomic_write_json, read_json
+from lsqm.files import atomic_write_json, read_json
 from lsqm.terraform.hcl import parse_file
 from lsqm.terraform.runner import Terraform
 
@@ -80,7 +81,7 @@ def _json_part(output: str) -> str:
     return output[start:] if start >= 0 else output
 
 
-def _from_schema(schema: dict, source: str, version: str) -> ProviderCapabilities:
+def _from_schema(schema: dict[str, Any], source: str, version: str) -> ProviderCapabilities:
     block = schema["provider_schemas"][source]["provider"]["block"]
     arguments = frozenset(block.get("attributes", {}))
     endpoints_block = block.get("block_types", {}).get("endpoints", {}).get("block", {})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lsqm import proc
 from lsqm.childenv import child_env
-from lsqm.toolchain.terraform import TerraformToolchain
+from lsqm.toolchain.terraform_install import TerraformToolchain
 
 
 class Terraform:

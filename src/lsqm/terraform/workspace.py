@@ -13,9 +13,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lsqm.content import IGNORED_NAMES
 from lsqm.errors import StoreError
 from lsqm.terraform.hcl import ModuleInfo, local_module_dirs, parse_module
-from lsqm.terraform.normalize import IGNORED_NAMES
 from lsqm.terraform.provider_schema import ProviderCapabilities
 
 BACKEND_OVERRIDE = "lsqm_backend_override.tf"

@@ -11,37 +11,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# The vocabulary the report groups by. Add codes when needed; never reuse one.
-CATEGORIES = {
-    "emulator_unsupported": "the emulator does not implement it (501, not implemented, paid tier)",
-    "emulator_error": "the emulator failed internally (5xx, internal error)",
-    "emulator_rejected": "the emulator refused a request that the configuration makes (4xx)",
-    "emulator_behaviour": "deployed, but a test found the emulator behaving wrongly",
-    "emulator_unavailable": "the emulator died or stopped answering during the work",
-    "provider_crash": "the Terraform provider crashed on the emulator's answer (often a "
-    "response field AWS always sends)",
-    "terraform_config": "the configuration itself is wrong or needs outside inputs",
-    "environment": "what runs it lacks what the architecture needs (Docker, network, versions)",
-    "timeout": "a stage ran past its limit",
-    "harness": "lsqm or the test code failed, not the emulator",
-    "no_tests": "no test ran",
-}
+from lsqm.records import Category
 
 # Categories whose deploy failure is FAILED: the emulator answered and the answer broke it.
 FAILED_CATEGORIES = frozenset(
     {
-        "emulator_unsupported",
-        "emulator_error",
-        "emulator_rejected",
-        "emulator_behaviour",
-        "provider_crash",
+        Category.EMULATOR_UNSUPPORTED,
+        Category.EMULATOR_ERROR,
+        Category.EMULATOR_REJECTED,
+        Category.EMULATOR_BEHAVIOUR,
+        Category.PROVIDER_CRASH,
     }
 )
 
 
 @dataclass(frozen=True)
 class Failure:
-    category: str
+    category: Category
     signature: str
     message: str
 
@@ -156,7 +142,7 @@ def first_error(output: str) -> str:
     blocks = [re.sub(r"^│ ?", "", b, flags=re.M).strip() for b in blocks]
     telling = [b for b in blocks if not b.startswith(_WRAPPERS)]
     if telling or blocks:
-        return (telling or blocks)[0]
+        return str((telling or blocks)[0])
     lines = [ln for ln in output.strip().splitlines() if ln.strip()]
     return lines[-1] if lines else ""
 
@@ -177,7 +163,7 @@ def classify_terraform(stage: str, output: str) -> Failure:
         frame = _PANIC_FRAME.search(output)
         where_crashed = frame.group(1) if frame else resource or "the provider"
         signature = f"provider crashed in {where_crashed}: {normalise(panic.group(1))}"
-        return Failure("provider_crash", signature, f"{error} ({panic.group(1)})")
+        return Failure(Category.PROVIDER_CRASH, signature, f"{error} ({panic.group(1)})")
     for pattern, template in _ENVIRONMENT:
         match = pattern.search(flat)
         if match:
@@ -188,27 +174,27 @@ def classify_terraform(stage: str, output: str) -> Failure:
             signature = (
                 template.format(detail.strip().rstrip(".")) if "{0}" in template else template
             )
-            return Failure("environment", signature, error or signature)
+            return Failure(Category.ENVIRONMENT, signature, error or signature)
     status_match = _STATUS.search(flat)
     status = int(status_match.group(1)) if status_match else None
     code_match = _API_CODE.search(error)
     code = code_match.group(1) if code_match else ""
     if status is None and _UNAVAILABLE.search(flat):
-        return Failure("emulator_unavailable", f"{stage}: emulator unreachable", error)
+        return Failure(Category.EMULATOR_UNAVAILABLE, f"{stage}: emulator unreachable", error)
     label = ":".join(x for x in (resource or stage, code, str(status) if status else "") if x)
     if status is not None or code:
         if status == 501 or _UNSUPPORTED.search(error):
-            category = "emulator_unsupported"
+            category = Category.EMULATOR_UNSUPPORTED
         elif status is not None and status >= 500:
-            category = "emulator_error"
+            category = Category.EMULATOR_ERROR
         else:
-            category = "emulator_rejected"
+            category = Category.EMULATOR_REJECTED
         return Failure(category, f"{label}: {normalise(_after_code(error, code))}", error)
     if stage == "apply" and re.search(r"timeout while waiting for state|unexpected state", error):
-        return Failure("emulator_error", f"{label}: {normalise(error)}", error)
+        return Failure(Category.EMULATOR_ERROR, f"{label}: {normalise(error)}", error)
     # No answer from the emulator is in evidence: terraform or the provider refused the
     # configuration before any call, so the emulator is not to blame.
-    return Failure("terraform_config", f"{label}: {normalise(error)}", error)
+    return Failure(Category.TERRAFORM_CONFIG, f"{label}: {normalise(error)}", error)
 
 
 def _after_code(error: str, code: str) -> str:
@@ -229,39 +215,45 @@ def classify_test_failure(text: str, test_id: str = "") -> Failure:
     message = first.removeprefix("E").strip()
     for pattern, template in _ENVIRONMENT[:1]:
         if pattern.search(text):
-            return Failure("environment", template, message)
+            return Failure(Category.ENVIRONMENT, template, message)
     if re.search(
         r"fixture '[^']+' not found|ModuleNotFoundError|ImportError|SyntaxError|"
         r"NameError|KeyError: 'LSQM_",
         text,
     ):
-        return Failure("harness", f"test code: {normalise(message)}", message)
+        return Failure(Category.HARNESS, f"test code: {normalise(message)}", message)
     if _UNAVAILABLE.search(text) and "ClientError" not in text:
-        return Failure("emulator_unavailable", "test: emulator unreachable", message)
+        return Failure(Category.EMULATOR_UNAVAILABLE, "test: emulator unreachable", message)
     status_match = re.search(r"\(([A-Za-z.]+)\) when calling the (\w+) operation", text)
     if _UNSUPPORTED.search(text) or re.search(r"\b501\b", message):
         sig = f"{status_match.group(2)}:{status_match.group(1)}" if status_match else "test"
-        return Failure("emulator_unsupported", f"{sig}: {normalise(message)}", message)
+        return Failure(Category.EMULATOR_UNSUPPORTED, f"{sig}: {normalise(message)}", message)
     if re.search(r"InternalError|InternalFailure|ServiceUnavailable|\b50[0-9]\b", message):
-        return Failure("emulator_error", f"test: {normalise(message)}", message)
+        return Failure(Category.EMULATOR_ERROR, f"test: {normalise(message)}", message)
     if status_match:
         sig = f"{status_match.group(2)}:{status_match.group(1)}: {normalise(message)}"
     else:
         test = test_id.rsplit("::", 1)[-1].split("[", 1)[0]
         sig = f"{test}: {normalise(message)}" if test else normalise(message)
-    return Failure("emulator_behaviour", sig, message)
+    return Failure(Category.EMULATOR_BEHAVIOUR, sig, message)
 
 
-_PRIORITY = [
-    "emulator_unavailable",
-    "emulator_unsupported",
-    "emulator_error",
-    "emulator_rejected",
-    "provider_crash",
-    "emulator_behaviour",
-    "environment",
-    "harness",
-]
+# Which failure explains a set of failed tests best: the emulator's own faults first, then
+# what the environment lacks, then the harness. Every category has a place (checked below).
+_PRIORITY: tuple[Category, ...] = (
+    Category.EMULATOR_UNAVAILABLE,
+    Category.EMULATOR_UNSUPPORTED,
+    Category.EMULATOR_ERROR,
+    Category.EMULATOR_REJECTED,
+    Category.PROVIDER_CRASH,
+    Category.EMULATOR_BEHAVIOUR,
+    Category.TIMEOUT,
+    Category.ENVIRONMENT,
+    Category.TERRAFORM_CONFIG,
+    Category.HARNESS,
+    Category.NO_TESTS,
+)
+assert set(_PRIORITY) == set(Category), "every category needs a place in _PRIORITY"
 
 
 def dominant(failures: list[Failure]) -> Failure:

@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lsqm.errors import LsqmError
+from lsqm.records import Category, Status
 from lsqm.validation.classify import FAILED_CATEGORIES, Failure, classify_test_failure, dominant
 from lsqm.validation.junit import JUnitCounts
-
-STATUSES = ("PASSED", "PARTIAL", "FAILED", "TIMEOUT", "ERROR")
 
 # pytest's exit codes (pytest.ExitCode): 0 ok, 1 tests failed, 2 interrupted,
 # 3 internal error, 4 usage error, 5 no tests collected.
@@ -24,26 +23,31 @@ PYTEST_NO_TESTS = 5
 
 @dataclass(frozen=True)
 class Verdict:
-    status: str
-    category: str | None
+    status: Status
+    category: Category | None
     signature: str
     message: str
 
 
-def harness_failed(exc: LsqmError) -> Verdict:
+def harness_failed(exc: LsqmError, what: str | None = None) -> Verdict:
     """lsqm itself failed (a copy, a tool, a schema): never the emulator's fault."""
-    return Verdict("ERROR", "harness", f"harness: {type(exc).__name__}", exc.message)
+    return Verdict(
+        Status.ERROR, Category.HARNESS, what or f"harness: {type(exc).__name__}", exc.message
+    )
+
+
+def emulator_lost(signature: str, message: str) -> Verdict:
+    """No emulator could serve the architecture (it died, or would not start or restart)."""
+    return Verdict(Status.ERROR, Category.EMULATOR_UNAVAILABLE, signature, message)
 
 
 def deploy_failed(failure: Failure, *, timed_out: bool, emulator_alive: bool) -> Verdict:
     """The verdict when init or apply did not succeed."""
     if timed_out:
-        return Verdict("TIMEOUT", "timeout", failure.signature, failure.message)
+        return Verdict(Status.TIMEOUT, Category.TIMEOUT, failure.signature, failure.message)
     if not emulator_alive:
-        return Verdict(
-            "ERROR", "emulator_unavailable", "emulator died during deploy", failure.message
-        )
-    status = "FAILED" if failure.category in FAILED_CATEGORIES else "ERROR"
+        return emulator_lost("emulator died during deploy", failure.message)
+    status = Status.FAILED if failure.category in FAILED_CATEGORIES else Status.ERROR
     return Verdict(status, failure.category, failure.signature, failure.message)
 
 
@@ -58,56 +62,53 @@ def tests_finished(
     """The verdict after a successful deploy, from what the tests did."""
     if timed_out:
         return Verdict(
-            "TIMEOUT",
-            "timeout",
+            Status.TIMEOUT,
+            Category.TIMEOUT,
             "tests: ran past the time limit",
             "the test stage ran past its limit; its process group was killed",
         )
     if not emulator_alive:
-        return Verdict(
-            "ERROR",
-            "emulator_unavailable",
-            "emulator died during tests",
-            "the emulator stopped answering while the tests ran",
+        return emulator_lost(
+            "emulator died during tests", "the emulator stopped answering while the tests ran"
         )
     if not has_app:
         return Verdict(
-            "ERROR",
-            "no_tests",
+            Status.ERROR,
+            Category.NO_TESTS,
             "no tests: app missing",
             "deployed, but there are no tests for it; run 'lsqm generate'",
         )
     if exit_code == PYTEST_NO_TESTS or (counts.ran == 0 and not counts.failures):
         return Verdict(
-            "ERROR",
-            "no_tests",
+            Status.ERROR,
+            Category.NO_TESTS,
             "no tests collected",
             "pytest collected no test (a test module without tests is not a pass)",
         )
     if exit_code not in (0, 1) and counts.ran == 0:
         return Verdict(
-            "ERROR",
-            "harness",
+            Status.ERROR,
+            Category.HARNESS,
             f"pytest exit {exit_code}",
             f"pytest could not run the tests (exit code {exit_code})",
         )
     bad = counts.failed + counts.errors
     if bad == 0 and counts.passed >= 1 and exit_code == 0:
-        return Verdict("PASSED", None, "", f"{counts.passed} test(s) passed")
+        return Verdict(Status.PASSED, None, "", f"{counts.passed} test(s) passed")
     if bad == 0:
         # pytest said something failed but no test case recorded it (e.g. a session error).
         return Verdict(
-            "ERROR",
-            "harness",
+            Status.ERROR,
+            Category.HARNESS,
             f"pytest exit {exit_code}",
             f"pytest exited {exit_code} with no failing test recorded",
         )
     failure = dominant([classify_test_failure(text, name) for name, text in counts.failures])
     summary = f"{counts.passed} passed, {bad} failed: {failure.message}"
-    if failure.category == "emulator_unavailable":
-        return Verdict("ERROR", failure.category, failure.signature, summary)
+    if failure.category == Category.EMULATOR_UNAVAILABLE:
+        return Verdict(Status.ERROR, failure.category, failure.signature, summary)
     if counts.passed >= 1:
-        return Verdict("PARTIAL", failure.category, failure.signature, summary)
-    if failure.category in ("environment", "harness"):
-        return Verdict("ERROR", failure.category, failure.signature, summary)
-    return Verdict("FAILED", failure.category, failure.signature, summary)
+        return Verdict(Status.PARTIAL, failure.category, failure.signature, summary)
+    if failure.category in (Category.ENVIRONMENT, Category.HARNESS):
+        return Verdict(Status.ERROR, failure.category, failure.signature, summary)
+    return Verdict(Status.FAILED, failure.category, failure.signature, summary)

@@ -11,8 +11,8 @@ import hashlib
 import json
 import re
 import shutil
-import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,7 +22,7 @@ import httpx
 from lsqm import proc
 from lsqm.childenv import child_env
 from lsqm.errors import ToolMissing, UsageError
-from lsqm.store import atomic_write_json, read_json
+from lsqm.files import atomic_write_json, read_json
 
 PYPI_JSON = "https://pypi.org/pypi/localstack-core/json"
 
@@ -137,16 +137,19 @@ def find_python312() -> Path:
 def _python_version(path: Path) -> tuple[int, int]:
     if not path.exists():
         return (0, 0)
+    with tempfile.TemporaryDirectory(prefix="lsqm-py-") as home:
+        try:
+            result = proc.run(
+                [str(path), "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"],
+                env=child_env(Path(home)),
+                timeout=20,
+            )
+        except ToolMissing:
+            return (0, 0)
     try:
-        out = subprocess.run(
-            [str(path), "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=True,
-        ).stdout.split()
-        return int(out[0]), int(out[1])
-    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        major, minor = result.output.split()[:2]
+        return (int(major), int(minor)) if result.ok else (0, 0)
+    except ValueError:
         return (0, 0)
 
 

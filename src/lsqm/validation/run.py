@@ -9,24 +9,43 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import shutil
+import tempfile
 import threading
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
 
 from lsqm import proc
 from lsqm.config import Settings
 from lsqm.emulator import emulator_factory, resolve_runtime
-from lsqm.emulator.interface import Emulator, EmulatorInfo
+from lsqm.emulator.interface import Emulator
 from lsqm.errors import EmulatorError, UsageError
-from lsqm.store import ArtifactStore, new_run_id, utcnow
-from lsqm.toolchain.terraform import TerraformToolchain, ensure_terraform
-from lsqm.validation.architecture import Job, Prepared, not_run_result, prepare_one, validate_one
-from lsqm.validation.verdict import STATUSES, Verdict
+from lsqm.files import utcnow
+from lsqm.records import (
+    Category,
+    EmulatorInfo,
+    Result,
+    Run,
+    RunSettings,
+    RunStatus,
+    TerraformInfo,
+    summarize,
+)
+from lsqm.store import ArtifactStore, new_run_id
+from lsqm.toolchain.terraform_install import TerraformToolchain, ensure_terraform
+from lsqm.validation.deploy import (
+    Job,
+    Prepared,
+    not_run_result,
+    prepare_one,
+    scratch_root,
+    validate_one,
+)
+from lsqm.validation.verdict import emulator_lost
 
-ResultCallback = Callable[[dict[str, Any]], None]
+ResultCallback = Callable[[Result], None]
 
 
 @dataclass
@@ -56,8 +75,8 @@ def plan_run(
     if shard:
         index, count = shard
         selected = [h for i, h in enumerate(selected) if i % count == index - 1]
-    resumed = bool(run_id) and (store.run_dir(run_id) / "run.json").is_file()  # type: ignore[arg-type]
-    done = [h for h in store.results(run_id) if h in selected] if resumed and run_id else []
+    resumed = run_id is not None and store.has_run(run_id)
+    done = [h for h in store.result_hashes(run_id) if h in selected] if run_id and resumed else []
     todo = _longest_first(store, [h for h in selected if h not in done])
     return RunPlan(run_id or new_run_id(), todo, done, resumed)
 
@@ -70,7 +89,7 @@ def _longest_first(store: ArtifactStore, todo: list[str], runs_back: int = 5) ->
     last: dict[str, float] = {}
     for run_id in reversed(store.run_ids()[-runs_back:]):
         for arch_hash, result in store.results(run_id).items():
-            last.setdefault(arch_hash, float(result.get("duration_s") or 0.0))
+            last.setdefault(arch_hash, result.duration_s)
     unknown = [h for h in todo if h not in last]
     known = sorted((h for h in todo if h in last), key=lambda h: -last[h])
     return unknown + known
@@ -96,38 +115,57 @@ def execute(
     on_result: ResultCallback,
     toolchain: TerraformToolchain | None = None,
     on_status: Callable[[str], None] = lambda _m: None,
-) -> dict[str, Any]:
-    """Validate ``plan.todo``; return the final ``run.json``."""
+) -> Run:
+    """Validate ``plan.todo``; return the final run record.
+
+    Every workspace lives under one private folder of the run, removed however the run
+    ends (Ctrl-C, SIGTERM, SIGHUP included), so nothing is left in TMPDIR.
+    """
     runtime = resolve_runtime(settings)
     toolchain = toolchain or ensure_terraform(settings)
-    run_dir = store.run_dir(plan.run_id)
-    logs = run_dir / "logs"
+    logs = store.run_dir(plan.run_id) / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    factory = emulator_factory(settings, runtime, logs)
-    run = (
-        store.run(plan.run_id) if plan.resumed else {"run_id": plan.run_id, "started_at": utcnow()}
+    run = store.run(plan.run_id) if plan.resumed else Run(run_id=plan.run_id, started_at=utcnow())
+    run.status = RunStatus.RUNNING
+    run.architectures = sorted(set(run.architectures) | set(plan.todo) | set(plan.done))
+    run.settings = RunSettings(
+        parallel=settings.parallel,
+        timeout_s=settings.timeout,
+        relax_provider_constraints=settings.relax_provider_constraints,
+        region=settings.region,
     )
-    run.update(
-        status="running",
-        architectures=sorted(set(run.get("architectures", [])) | set(plan.todo) | set(plan.done)),
-        settings={
-            "parallel": settings.parallel,
-            "timeout_s": settings.timeout,
-            "relax_provider_constraints": settings.relax_provider_constraints,
-            "region": settings.region,
-        },
-        terraform={
-            "version": toolchain.version,
-            "binary": str(toolchain.binary),
-            "offline_mirror": toolchain.mirror is not None,
-            "providers": dict(toolchain.offline_providers),
-        },
+    run.terraform = TerraformInfo(
+        version=toolchain.version,
+        binary=str(toolchain.binary),
+        offline_mirror=toolchain.mirror is not None,
+        providers=dict(toolchain.offline_providers),
     )
     if plan.resumed:
-        run.setdefault("resumed_at", []).append(utcnow())
-    store.write_run(plan.run_id, run)
+        run.resumed_at.append(utcnow())
+    store.write_run(run)
+    scratch = Path(tempfile.mkdtemp(prefix="lsqm-run-", dir=scratch_root()))
+    try:
+        factory = emulator_factory(settings, runtime, logs, scratch)
+        return _execute(
+            settings, store, plan, run, toolchain, scratch, factory, on_result, on_status
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
-    job = Job(store, plan.run_id, settings, toolchain, settings.cache_dir / "provider-schemas")
+
+def _execute(
+    settings: Settings,
+    store: ArtifactStore,
+    plan: RunPlan,
+    run: Run,
+    toolchain: TerraformToolchain,
+    scratch: Path,
+    factory: Callable[[int], Emulator],
+    on_result: ResultCallback,
+    on_status: Callable[[str], None],
+) -> Run:
+    schemas = settings.cache_dir / "provider-schemas"
+    job = Job(store, plan.run_id, settings, toolchain, schemas, scratch)
     todo: queue.Queue[str] = queue.Queue()
     for arch_hash in plan.todo:
         todo.put(arch_hash)
@@ -150,37 +188,26 @@ def execute(
         for worker in workers:
             if worker.is_alive():
                 worker.join(timeout=30)
-        run.update(status="interrupted", interrupted_at=utcnow())
+        run.status, run.interrupted_at = RunStatus.INTERRUPTED, utcnow()
         _finish(store, run, shared)
         raise
     _record_unstarted(shared)
-    run.update(status="complete", finished_at=utcnow())
+    run.status, run.finished_at = RunStatus.COMPLETE, utcnow()
     return _finish(store, run, shared)
 
 
-def _finish(store: ArtifactStore, run: dict[str, Any], shared: _Shared) -> dict[str, Any]:
+def _finish(store: ArtifactStore, run: Run, shared: _Shared) -> Run:
     if shared.infos:
-        info = shared.infos[0]
-        run["emulator"] = {
-            "kind": info.kind,
-            "runtime": info.runtime,
-            "version": info.version,
-            "notes": sorted({n for i in shared.infos for n in i.notes}),
-        }
-    run["emulator_restarts"] = run.get("emulator_restarts", 0) + shared.restarts
-    providers = dict(run["terraform"].get("providers", {}))
-    providers.update({k.split("/", 1)[-1]: v for k, v in shared.job.providers_seen.items()})
-    run["terraform"]["providers"] = providers
-    run["summary"] = summarize(store.results(run["run_id"]).values())
-    store.write_run(run["run_id"], run)
+        first = shared.infos[0]
+        notes = sorted({n for i in shared.infos for n in i.notes})
+        run.emulator = first.model_copy(update={"notes": notes})
+    run.emulator_restarts += shared.restarts
+    run.terraform.providers.update(
+        {k.split("/", 1)[-1]: v for k, v in shared.job.providers_seen.items()}
+    )
+    run.summary = summarize(store.results(run.run_id).values())
+    store.write_run(run)
     return run
-
-
-def summarize(results: Any) -> dict[str, int]:
-    counts = Counter(r["status"] for r in results)
-    summary = {status: counts.get(status, 0) for status in STATUSES}
-    summary["total"] = sum(summary.values())
-    return summary
 
 
 class _ServiceLoader:
@@ -200,7 +227,7 @@ class _ServiceLoader:
             service
             for arch_hash in arch_hashes
             if arch_hash
-            for service in self.store.architecture(arch_hash).get("services", [])
+            for service in self.store.architecture(arch_hash).services
         ]
         new = [s for s in dict.fromkeys(wanted) if s not in self._loaded]
         if new and self.emulator.alive():
@@ -236,10 +263,10 @@ def _worker(shared: _Shared, factory: Callable[[int], Emulator], index: int) -> 
             result = validate_one(shared.job, arch_hash, emulator, prepared)
             if shared.stop.is_set():
                 return  # interrupted mid-way: this architecture's result would be a lie
-            result["emulator"] = {"runtime": emulator.runtime, "restarts": emulator.restarts}
-            shared.job.store.write_result(shared.job.run_id, arch_hash, result)
+            shared.job.store.write_result(result)
             shared.on_result(result)
-            needs_restart = result["category"] == "emulator_unavailable" or not emulator.healthy()
+            lost = result.category == Category.EMULATOR_UNAVAILABLE
+            needs_restart = lost or not emulator.healthy()
             if needs_restart and not _emulator_step(shared, emulator.restart):
                 return
     finally:
@@ -319,12 +346,12 @@ def _emulator_step(shared: _Shared, step: Callable[[], object]) -> bool:
 def _record_unstarted(shared: _Shared) -> None:
     """Architectures no worker could take (no emulator would start) get an honest ERROR."""
     reason = shared.start_errors[-1] if shared.start_errors else "no emulator was available"
-    verdict = Verdict("ERROR", "emulator_unavailable", "emulator did not start", reason)
+    verdict = emulator_lost("emulator did not start", reason)
     while True:
         try:
             arch_hash = shared.todo.get_nowait()
         except queue.Empty:
             return
         result = not_run_result(shared.job, arch_hash, verdict)
-        shared.job.store.write_result(shared.job.run_id, arch_hash, result)
+        shared.job.store.write_result(result)
         shared.on_result(result)

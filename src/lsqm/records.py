@@ -1,0 +1,332 @@
+"""The records lsqm keeps: what `validate` writes and every reader (status, compare, report,
+notify, merge) reads. One class per file kind of the artifact store (DESIGN.md):
+
+    runs/<run_id>/run.json                 Run
+    runs/<run_id>/results/<hash>.json      Result (with StageRecord, TestCounts, TestCase)
+    architectures/<hash>/architecture.json ArchitectureRecord
+    apps/<hash>/app.json                   AppRecord
+
+Statuses and categories are enums with a fixed vocabulary. Every model keeps fields it does
+not know (``extra="allow"``), so a file written by a newer lsqm survives a read and a rewrite
+by an older one, and files written by earlier versions stay readable (new fields default).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Status(StrEnum):
+    """A result's status (DESIGN.md's verdict table); decided only in validation/verdict.py."""
+
+    PASSED = "PASSED"
+    PARTIAL = "PARTIAL"
+    FAILED = "FAILED"
+    TIMEOUT = "TIMEOUT"
+    ERROR = "ERROR"
+
+
+class Category(StrEnum):
+    """Why a result is not PASSED. A fixed vocabulary the report groups by: add codes when
+    needed, never reuse one."""
+
+    EMULATOR_UNSUPPORTED = "emulator_unsupported"
+    EMULATOR_ERROR = "emulator_error"
+    EMULATOR_REJECTED = "emulator_rejected"
+    EMULATOR_BEHAVIOUR = "emulator_behaviour"
+    EMULATOR_UNAVAILABLE = "emulator_unavailable"
+    PROVIDER_CRASH = "provider_crash"
+    TERRAFORM_CONFIG = "terraform_config"
+    ENVIRONMENT = "environment"
+    TIMEOUT = "timeout"
+    HARNESS = "harness"
+    NO_TESTS = "no_tests"
+
+    @property
+    def meaning(self) -> str:
+        return CATEGORY_MEANING[self]
+
+    @property
+    def blames_emulator(self) -> bool:
+        """Whether a result of this category is evidence about the emulator."""
+        return self in EMULATOR_CATEGORIES
+
+
+CATEGORY_MEANING: dict[Category, str] = {
+    Category.EMULATOR_UNSUPPORTED: "the emulator does not implement it (501, not implemented, "
+    "paid tier)",
+    Category.EMULATOR_ERROR: "the emulator failed internally (5xx, internal error)",
+    Category.EMULATOR_REJECTED: "the emulator refused a request that the configuration makes (4xx)",
+    Category.EMULATOR_BEHAVIOUR: "deployed, but a test found the emulator behaving wrongly",
+    Category.EMULATOR_UNAVAILABLE: "the emulator died or stopped answering during the work",
+    Category.PROVIDER_CRASH: "the Terraform provider crashed on the emulator's answer (often a "
+    "response field AWS always sends)",
+    Category.TERRAFORM_CONFIG: "the configuration itself is wrong or needs outside inputs",
+    Category.ENVIRONMENT: "what runs it lacks what the architecture needs (Docker, network, "
+    "versions)",
+    Category.TIMEOUT: "a stage ran past its limit",
+    Category.HARNESS: "lsqm or the test code failed, not the emulator",
+    Category.NO_TESTS: "no test ran",
+}
+
+# Categories that say something about the emulator (a regression into one of them is the
+# emulator's); environment, harness, configuration and missing tests say nothing about it.
+EMULATOR_CATEGORIES = frozenset(
+    {
+        Category.EMULATOR_UNSUPPORTED,
+        Category.EMULATOR_ERROR,
+        Category.EMULATOR_REJECTED,
+        Category.EMULATOR_BEHAVIOUR,
+        Category.EMULATOR_UNAVAILABLE,
+        Category.PROVIDER_CRASH,
+        Category.TIMEOUT,
+    }
+)
+
+STAGES = ("init", "apply", "plan", "test", "destroy")
+
+
+class Record(BaseModel):
+    """Base of every stored record: unknown fields are kept, not refused or dropped."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class StageRecord(Record):
+    """One stage of one architecture: ``ok`` is None when the stage did not run."""
+
+    ok: bool | None = None
+    seconds: float = 0.0
+    exit_code: int | None = None
+    timed_out: bool = False
+    skipped: bool = False
+
+
+class TestCounts(Record):
+    total: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+
+    @property
+    def ran(self) -> int:
+        """Tests that actually executed (skipped ones did not)."""
+        return self.passed + self.failed + self.errors
+
+
+TestOutcome = Literal["passed", "failed", "error", "skipped"]
+
+
+class TestCase(Record):
+    """One test of the app, as JUnit reported it."""
+
+    name: str
+    outcome: TestOutcome
+    seconds: float = 0.0
+    message: str = ""  # the failure's text, redacted and cut to a readable length
+
+
+class ProviderUse(Record):
+    source: str
+    version: str
+    process: str  # "shared", or "per-command (why)"
+
+
+class EmulatorUse(Record):
+    runtime: str
+    restarts: int = 0
+
+
+class Attempt(Record):
+    """An earlier attempt of a result that was rerun (``validate --rerun-failures``)."""
+
+    status: Status
+    category: Category | None = None
+    signature: str = ""
+    message: str = ""
+    tests: TestCounts = Field(default_factory=TestCounts)
+    started_at: str = ""
+    duration_s: float = 0.0
+
+
+class Result(Record):
+    """The verdict on one architecture in one run (``runs/<run>/results/<hash>.json``)."""
+
+    arch_hash: str
+    name: str = ""
+    run_id: str = ""
+    status: Status
+    category: Category | None = None
+    signature: str = ""
+    message: str = ""
+    tests: TestCounts = Field(default_factory=TestCounts)
+    test_cases: list[TestCase] = Field(default_factory=list)
+    stages: dict[str, StageRecord] = Field(default_factory=dict)
+    started_at: str = ""
+    duration_s: float = 0.0
+    child_process_s: float = 0.0
+    provider: ProviderUse | None = None
+    emulator: EmulatorUse | None = None
+    workspace_notes: list[str] = Field(default_factory=list)
+    relaxed_constraints: bool | None = None
+    drift: bool | None = None
+    provider_rerun: str | None = None
+    attempts: list[Attempt] = Field(default_factory=list)
+    flaky: bool = False
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.arch_hash
+
+    @property
+    def failing_stage(self) -> str | None:
+        """The first stage that ran and did not succeed (None when all that ran did)."""
+        for name in STAGES:
+            stage = self.stages.get(name)
+            if stage is not None and stage.ok is False:
+                return name
+        return None
+
+    def attempt(self) -> Attempt:
+        """This result's verdict as an attempt (kept when the architecture is rerun)."""
+        return Attempt(
+            status=self.status,
+            category=self.category,
+            signature=self.signature,
+            message=self.message,
+            tests=self.tests,
+            started_at=self.started_at,
+            duration_s=self.duration_s,
+        )
+
+
+class Summary(Record):
+    """Counts by status over a run's results."""
+
+    PASSED: int = 0
+    PARTIAL: int = 0
+    FAILED: int = 0
+    TIMEOUT: int = 0
+    ERROR: int = 0
+    total: int = 0
+
+    def count(self, status: Status) -> int:
+        return int(getattr(self, status.value))
+
+    @property
+    def pass_rate(self) -> float | None:
+        """PASSED / total, None for an empty run."""
+        return self.PASSED / self.total if self.total else None
+
+
+def summarize(results: Iterable[Result]) -> Summary:
+    counts = Counter(r.status for r in results)
+    return Summary(**{s.value: counts.get(s, 0) for s in Status}, total=sum(counts.values()))
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETE = "complete"
+    INTERRUPTED = "interrupted"
+
+
+class RunSettings(Record):
+    parallel: int = 1
+    timeout_s: float = 0.0
+    relax_provider_constraints: bool = False
+    region: str = "us-east-1"
+
+
+class TerraformInfo(Record):
+    version: str = ""
+    binary: str = ""
+    offline_mirror: bool = False
+    providers: dict[str, str] = Field(default_factory=dict)
+
+
+class EmulatorInfo(Record):
+    kind: str = "localstack"
+    runtime: str = ""
+    version: str = ""
+    notes: list[str] = Field(default_factory=list)
+
+
+class Run(Record):
+    """One validate run (``runs/<run_id>/run.json``); ids sort by time as strings."""
+
+    run_id: str
+    started_at: str = ""
+    finished_at: str | None = None
+    interrupted_at: str | None = None
+    resumed_at: list[str] = Field(default_factory=list)
+    status: RunStatus = RunStatus.RUNNING
+    architectures: list[str] = Field(default_factory=list)
+    settings: RunSettings = Field(default_factory=RunSettings)
+    terraform: TerraformInfo = Field(default_factory=TerraformInfo)
+    emulator: EmulatorInfo | None = None
+    emulator_restarts: int = 0
+    summary: Summary = Field(default_factory=Summary)
+
+    @property
+    def emulator_version(self) -> str | None:
+        return self.emulator.version if self.emulator else None
+
+
+class Source(Record):
+    """Where an architecture came from."""
+
+    kind: str = "local"
+    name: str | None = None  # the sources.yaml entry
+    url: str | None = None
+    path: str | None = None
+    commit: str | None = None
+
+
+class ArchitectureRecord(Record):
+    """``architectures/<hash>/architecture.json``."""
+
+    hash: str = ""
+    name: str = ""
+    root: str = "."
+    source: Source = Field(default_factory=Source)
+    services: list[str] = Field(default_factory=list)
+    resource_types: list[str] = Field(default_factory=list)
+    data_types: list[str] = Field(default_factory=list)
+    providers: list[str] = Field(default_factory=list)
+    local_modules: list[str] = Field(default_factory=list)
+    origin: dict[str, Any] = Field(default_factory=dict)  # stars, topics, downloads, ...
+    discovered_at: str = ""
+
+    @property
+    def popularity(self) -> int:
+        """Repository stars or registry downloads, where the source records them (else 0)."""
+        return int(self.origin.get("stars") or 0) + int(self.origin.get("downloads") or 0)
+
+
+class AppRecord(Record):
+    """``apps/<hash>/app.json``: who wrote the tests and what they exercise."""
+
+    generator: str = ""
+    model: str | None = None
+    source: str | None = None  # where hand-written tests were added from
+    architecture: str = ""  # its name when generated
+    created_at: str = ""
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    coverage: list[dict[str, Any]] = Field(default_factory=list)
+    checks: dict[str, Any] = Field(default_factory=dict)  # the gate's report
+    unread_modules: list[str] = Field(default_factory=list)
+    tokens: dict[str, int] | None = None
+    cost_usd: float | None = None
+
+    @property
+    def hand_written(self) -> bool:
+        return self.generator == "hand-written"

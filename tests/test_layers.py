@@ -1,0 +1,95 @@
+"""Imports point down: every module of ``src/lsqm`` imports only its own package and the
+layers below it (docs/architecture.md draws the same picture)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "lsqm"
+
+# Bottom first. A component is a top-level module or package of lsqm.
+LAYERS: list[set[str]] = [
+    {"errors"},
+    {"files", "redact", "records", "content", "versions"},
+    {"config", "childenv", "proc"},
+    {"toolchain"},
+    {"terraform"},
+    {"store", "emulator"},
+    {"discovery", "generation", "validation", "ingest", "reporting", "artifact_repo", "notify"},
+    {"pipeline"},
+    {"commands"},
+    {"cli"},
+]
+# Same-layer imports between different components: none unless listed here.
+SIDEWAYS: set[tuple[str, str]] = {("ingest", "generation"), ("notify", "reporting")}
+# Run inside other interpreters (LocalStack's venv, a generated app): they import no lsqm.
+FOREIGN = {"emulator/localstack_plugin.py", "generation/rules/app"}
+
+
+def _component(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "lsqm" and len(parts) > 1 else None
+
+
+def _layer(component: str) -> int:
+    for index, layer in enumerate(LAYERS):
+        if component in layer:
+            return index
+    raise AssertionError(f"lsqm.{component} is in no layer: add it to LAYERS and the doc")
+
+
+def _imports() -> list[tuple[str, str, str]]:
+    """(file, importing component, imported component) for every lsqm import."""
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC).as_posix()
+        if rel == "__init__.py" or any(rel.startswith(f) for f in FOREIGN):
+            continue
+        importer = rel.split("/")[0].removesuffix(".py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+                if node.module == "lsqm":
+                    names = [f"lsqm.{a.name}" for a in node.names]
+            for name in names:
+                imported = _component(name)
+                if imported and imported != importer:
+                    found.append((rel, importer, imported))
+    return found
+
+
+def test_every_component_has_a_layer() -> None:
+    components = {p.name.removesuffix(".py") for p in SRC.iterdir() if not p.name.startswith("_")}
+    for component in components - {"py.typed"}:
+        _layer(component)
+
+
+@pytest.mark.parametrize(("rel", "importer", "imported"), _imports())
+def test_imports_point_down(rel: str, importer: str, imported: str) -> None:
+    below = _layer(imported) < _layer(importer)
+    sideways = (importer, imported) in SIDEWAYS
+    assert below or sideways, f"{rel}: lsqm.{importer} must not import lsqm.{imported}"
+
+
+def test_the_rules_the_house_issue_names() -> None:
+    edges = {(a, b) for _rel, a, b in _imports()}
+    stages = {"terraform", "discovery", "generation", "validation"}
+    assert not {(a, b) for a, b in edges if a in ("toolchain", "terraform") and b == "store"}
+    assert not {(a, b) for a, b in edges if a == "store" and b in stages}
+    assert not (("cli", "commands") in edges and ("commands", "cli") in edges)
+    assert ("commands", "cli") not in edges
+
+
+def test_foreign_modules_import_nothing_of_lsqm() -> None:
+    for folder in FOREIGN:
+        for path in [SRC / folder] if folder.endswith(".py") else (SRC / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    assert not node.module.startswith("lsqm."), path
