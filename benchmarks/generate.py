@@ -30,6 +30,7 @@ from lsqm.generation.architecture import load_architecture
 from lsqm.generation.gate import gate
 from lsqm.generation.metrics import measure
 from lsqm.generation.rules.generator import RulesGenerator
+from lsqm.records import ArchitectureRecord, Result
 from lsqm.store import ArtifactStore
 from lsqm.terraform.hcl import parse_module
 
@@ -52,7 +53,7 @@ def generate_all(store: ArtifactStore, folders: list[Path], root: Path) -> list[
     generator = RulesGenerator()
     for folder in folders:
         name = str(folder.relative_to(root))
-        arch_hash = store.add_architecture(folder, {"name": name})
+        arch_hash = store.add_architecture(folder, ArchitectureRecord(name=name))
         t0 = time.perf_counter()
         arch = load_architecture(store, arch_hash)
         app = generator.generate(arch)
@@ -89,13 +90,13 @@ def deploy_all(store: ArtifactStore, endpoint: str | None) -> dict[str, dict[str
     plan = plan_run(store, run_id=None, arch=None, shard=None)
     done = 0
 
-    def progress(result: dict[str, Any]) -> None:
+    def progress(result: Result) -> None:
         nonlocal done
         done += 1
-        print(f"  [{done}/{len(plan.todo)}] {result['status']:8} {result['name']}", file=sys.stderr)
+        print(f"  [{done}/{len(plan.todo)}] {result.status:8} {result.name}", file=sys.stderr)
 
     execute(settings, store, plan, on_result=progress)
-    results = store.results(plan.run_id)
+    results = {h: r.to_json() for h, r in store.results(plan.run_id).items()}
     for arch_hash, result in results.items():
         junit = store.run_dir(plan.run_id) / "logs" / arch_hash / "junit.xml"
         result["module_outcomes"] = module_outcomes(junit) if junit.is_file() else {}
