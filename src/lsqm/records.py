@@ -111,6 +111,8 @@ class StageRecord(Record):
 
 
 class TestCounts(Record):
+    __test__ = False  # not a pytest test class
+
     total: int = 0
     passed: int = 0
     failed: int = 0
@@ -128,6 +130,8 @@ TestOutcome = Literal["passed", "failed", "error", "skipped"]
 
 class TestCase(Record):
     """One test of the app, as JUnit reported it."""
+
+    __test__ = False  # not a pytest test class
 
     name: str
     outcome: TestOutcome
