@@ -4,6 +4,7 @@
 # the tests measure lsqm, not downloads. Tests that need ../shared/corpus skip without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/system-packages.sh bwrap:bubblewrap
 VENV=$(bash scripts/bootstrap.sh)
 "$VENV/bin/lsqm" setup
 "$VENV/bin/ruff" check src tests benchmarks

@@ -15,7 +15,7 @@ LAYERS: list[set[str]] = [
     {"errors"},
     {"files", "redact", "records", "content", "versions"},
     {"config", "childenv", "proc"},
-    {"toolchain"},
+    {"toolchain", "sandbox"},
     {"terraform"},
     {"store", "emulator"},
     {"discovery", "generation", "validation", "ingest", "reporting", "artifact_repo", "notify"},

@@ -14,14 +14,10 @@ import pytest
 
 from lsqm.childenv import child_env
 from lsqm.config import Settings
+from lsqm.errors import ProviderNotShared
 from lsqm.ingest import add_local
 from lsqm.store import ArtifactStore
-from lsqm.terraform.provider_process import (
-    ProviderNotShared,
-    SharedProvider,
-    _reattach_config,
-    unshareable_reason,
-)
+from lsqm.terraform.provider_process import SharedProvider, _reattach_config, unshareable_reason
 from lsqm.terraform.workspace import prepare
 from lsqm.toolchain.terraform_install import TerraformToolchain
 from lsqm.validation.run import execute, plan_run

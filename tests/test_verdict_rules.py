@@ -149,9 +149,11 @@ def _counts(passed: int = 0, failed: int = 0, errors: int = 0, skipped: int = 0)
     return counts
 
 
-def _after_deploy(counts: JUnitCounts, exit_code: int | None, **kw: bool) -> Verdict:
+def _after_deploy(
+    counts: JUnitCounts, exit_code: int | None, endpoint: str | None = None, **kw: bool
+) -> Verdict:
     args = {"timed_out": False, "emulator_alive": True, "has_app": True, **kw}
-    return verdict.tests_finished(counts, exit_code=exit_code, **args)
+    return verdict.tests_finished(counts, exit_code=exit_code, endpoint=endpoint, **args)
 
 
 def test_passed_needs_a_test_that_ran() -> None:
@@ -298,3 +300,52 @@ def test_a_provider_crash_is_its_own_class_and_names_where() -> None:
 def test_docker_in_a_name_is_not_a_lambda_limit() -> None:
     output = SQS_400.replace("(q)", "(docker-builds)")
     assert classify_terraform("apply", output).category == "emulator_rejected"
+
+
+# Captured from boto3 1.42 in a generated test (pytest's JUnit failure text, shortened).
+PARAM_VALIDATION = """botocore.exceptions.ParamValidationError: Parameter validation failed:
+Invalid type for parameter QueueUrl, value: 5, type: <class 'int'>, valid types: <class 'str'>
+>               raise ParamValidationError(report=report.generate_report())
+E               botocore.exceptions.ParamValidationError: Parameter validation failed:
+E               Invalid type for parameter QueueUrl, value: 5, type: <class 'int'>
+"""
+SYNC_HOST_PREFIX = """botocore.exceptions.EndpointConnectionError: Could not connect to the \
+endpoint URL: "http://sync-127.0.0.1:4566/"
+        except (NewConnectionError, socket.gaierror) as e:
+>           raise EndpointConnectionError(endpoint_url=request.url, error=e)
+E           botocore.exceptions.EndpointConnectionError: Could not connect to the endpoint \
+URL: "http://sync-127.0.0.1:4566/"
+"""
+EMULATOR_REFUSED = SYNC_HOST_PREFIX.replace("sync-127.0.0.1", "127.0.0.1")
+ENDPOINT = "http://127.0.0.1:4566"
+
+
+@pytest.mark.parametrize(
+    ("text", "signature"),
+    [
+        (PARAM_VALIDATION, "test client: ParamValidationError"),
+        (SYNC_HOST_PREFIX, "test client: called sync-127.0.0.1:4566, not the emulator endpoint"),
+        ("E   socket.gaierror: [Errno -2] Name or service not known", "test client: a host name"),
+        ("E   ModuleNotFoundError: No module named 'requests'", "test code:"),
+    ],
+)
+def test_a_failure_in_the_tests_own_client_is_the_harness(text: str, signature: str) -> None:
+    failure = classify_test_failure(text, "t::test_x", ENDPOINT)
+    assert failure.category == "harness"
+    assert failure.signature.startswith(signature)
+    partial = _after_deploy(_with_failure(text), 1, endpoint=ENDPOINT)
+    assert (partial.status, partial.category) == ("PARTIAL", "harness")
+
+
+def test_emulator_unavailable_only_when_its_health_check_fails_after() -> None:
+    healthy = _after_deploy(_with_failure(EMULATOR_REFUSED), 1, endpoint=ENDPOINT)
+    assert (healthy.status, healthy.category) == ("PARTIAL", "emulator_error")
+    assert "stayed healthy" in healthy.signature
+    dead = _after_deploy(_with_failure(EMULATOR_REFUSED), 1, emulator_alive=False)
+    assert (dead.status, dead.category) == ("ERROR", "emulator_unavailable")
+
+
+def _with_failure(text: str) -> JUnitCounts:
+    counts = _counts(passed=1, failed=1)
+    counts.failures = [("t::test_x", text)]
+    return counts

@@ -42,7 +42,10 @@ def _validate(
 
 def test_verdict_table(e2e_settings: Settings, toolchain: TerraformToolchain) -> None:
     store = ArtifactStore(e2e_settings.artifacts_dir)
-    names = ["sqs_ok", "wrong_assertion", "empty_tests", "invalid_hcl", "cognito", "lambda_host"]
+    names = [
+        "sqs_ok", "wrong_assertion", "empty_tests", "invalid_hcl", "cognito", "lambda_host",
+        "client_error",
+    ]  # fmt: skip
     run, by_name = _validate(e2e_settings, store, _add(store, *names), toolchain)
 
     ok = by_name["sqs_ok"]
@@ -56,6 +59,17 @@ def test_verdict_table(e2e_settings: Settings, toolchain: TerraformToolchain) ->
     assert (wrong["status"], wrong["category"]) == ("PARTIAL", "emulator_behaviour")
     assert wrong["tests"]["passed"] == 1 and wrong["tests"]["failed"] == 1
     assert "999" in wrong["message"]
+    # Per-test results, with the failure's text, for the report's architecture page.
+    cases = {c["name"].rsplit("::", 1)[-1]: c for c in wrong["test_cases"]}
+    assert cases["test_send_and_receive"]["outcome"] == "passed"
+    assert "999" in cases["test_visibility_timeout_wrong_expectation"]["message"]
+    # The emulator's own log lines of this architecture's window are kept beside its logs.
+    emulator_log = store.logs_dir(wrong["run_id"], wrong["arch_hash"]) / "emulator.log"
+    assert "sqs.CreateQueue" in emulator_log.read_text()
+
+    client = by_name["client_error"]  # failures in the test's own client: never the emulator's
+    assert (client["status"], client["category"]) == ("PARTIAL", "harness")
+    assert client["signature"].startswith("test client:")
 
     empty = by_name["empty_tests"]
     assert (empty["status"], empty["category"]) == ("ERROR", "no_tests")
@@ -79,11 +93,11 @@ def test_verdict_table(e2e_settings: Settings, toolchain: TerraformToolchain) ->
     assert run["status"] == "complete"
     assert run["summary"] == {
         "PASSED": 1,
-        "PARTIAL": 1,
+        "PARTIAL": 2,
         "FAILED": 1,
         "TIMEOUT": 0,
         "ERROR": 3,
-        "total": 6,
+        "total": 7,
     }
     assert run["emulator"]["runtime"] == "host" and run["emulator"]["version"] == "2026.3.0"
     assert any("dynamodb served by moto" in n for n in run["emulator"]["notes"])
@@ -205,3 +219,23 @@ def test_an_emulator_that_never_answers_gives_error_results_not_failures(
         assert (result["status"], result["category"]) == ("ERROR", "emulator_unavailable")
         assert "no healthy LocalStack answers at http://127.0.0.1:9" in result["message"]
     assert run["status"] == "complete" and run["summary"]["ERROR"] == 2
+
+
+@pytest.mark.e2e
+def test_rerun_failures_records_a_flaky_verdict_and_keeps_every_attempt(
+    e2e_settings: Settings, toolchain: TerraformToolchain
+) -> None:
+    store = ArtifactStore(e2e_settings.artifacts_dir)
+    hashes = _add(store, "flaky_once", "wrong_assertion")
+    e2e_settings.rerun_failures = 2
+    run, by_name = _validate(e2e_settings, store, hashes, toolchain)
+    flaky = by_name["flaky_once"]
+    assert (flaky["status"], flaky["flaky"]) == ("PASSED", True)
+    assert [a["status"] for a in flaky["attempts"]] == ["PARTIAL"]  # stopped at the pass
+    assert flaky["attempts"][0]["signature"].startswith("test_passes_from_the_second_attempt")
+    logs = store.logs_dir(flaky["run_id"], flaky["arch_hash"])
+    assert (logs / "attempt-1" / "junit.xml").is_file() and (logs / "junit.xml").is_file()
+    steady = by_name["wrong_assertion"]  # fails the same way every time: not flaky
+    assert (steady["status"], steady["flaky"]) == ("PARTIAL", False)
+    assert [a["status"] for a in steady["attempts"]] == ["PARTIAL", "PARTIAL"]
+    assert run["settings"]["rerun_failures"] == 2

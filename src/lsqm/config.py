@@ -127,6 +127,18 @@ class Settings(BaseModel):
     )
     parallel: int = Field(default=1, ge=1, le=16)
     timeout: float = Field(default=600.0, gt=0, description="limit for each stage, in seconds")
+    sandbox: Literal["auto", "required", "off"] = Field(
+        default="auto",
+        description="run terraform and tests in a bwrap filesystem sandbox: auto (when "
+        "bwrap works; a warning in run.json otherwise), required (refuse without), off",
+    )
+    rerun_failures: int = Field(
+        default=0,
+        ge=0,
+        le=5,
+        description="rerun a failing architecture up to N times; a verdict that changes is "
+        "recorded as flaky with every attempt kept",
+    )
     relax_provider_constraints: bool = Field(
         default=False,
         description="rewrite provider version constraints the available providers cannot meet",

@@ -248,6 +248,7 @@ class RunSettings(Record):
     timeout_s: float = 0.0
     relax_provider_constraints: bool = False
     region: str = "us-east-1"
+    rerun_failures: int = 0
 
 
 class TerraformInfo(Record):
@@ -278,6 +279,8 @@ class Run(Record):
     terraform: TerraformInfo = Field(default_factory=TerraformInfo)
     emulator: EmulatorInfo | None = None
     emulator_restarts: int = 0
+    sandbox: str = ""  # "bwrap", or "none" (then ``warnings`` says why)
+    warnings: list[str] = Field(default_factory=list)
     summary: Summary = Field(default_factory=Summary)
 
     @property

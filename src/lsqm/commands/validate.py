@@ -110,6 +110,13 @@ def summary_table(run: Run, results: list[Result]) -> Table:
     help="try architectures whose provider version constraints cannot be met",
 )
 @click.option(
+    "--rerun-failures",
+    type=click.IntRange(0, 5),
+    default=None,
+    metavar="N",
+    help="rerun each failing architecture up to N times; a changing verdict is flaky",
+)
+@click.option(
     "--shared-provider/--no-shared-provider",
     default=None,
     help="one AWS provider process per architecture (default) or one per terraform phase",
@@ -127,6 +134,7 @@ def validate(
     shard: str | None,
     run_id: str | None,
     relax_constraints: bool | None,
+    rerun_failures: int | None,
     shared_provider: bool | None,
     fmt: str,
 ) -> None:
@@ -139,6 +147,7 @@ def validate(
         localstack_version=localstack_version,
         relax_provider_constraints=relax_constraints,
         share_provider_process=shared_provider,
+        rerun_failures=rerun_failures,
     )
     store = app.store
     plan = pipeline.plan_validation(store, run_id=run_id, arch=list(arch), shard=parse_shard(shard))

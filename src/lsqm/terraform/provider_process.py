@@ -21,17 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from lsqm import proc
-from lsqm.errors import LsqmError
+from lsqm.errors import ProviderNotShared
 from lsqm.redact import redact
+from lsqm.sandbox import Sandbox
 from lsqm.terraform.hcl import parse_module
 from lsqm.terraform.workspace import Workspace
 
 START_TIMEOUT_S = 30.0
 _MARKER = "TF_REATTACH_PROVIDERS="
-
-
-class ProviderNotShared(LsqmError):
-    """The provider could not be started in debug mode (the caller uses terraform's own)."""
 
 
 def unshareable_reason(ws: Workspace) -> str | None:
@@ -78,13 +75,21 @@ class SharedProvider:
     """A provider process in debug mode; ``env()`` attaches terraform to it."""
 
     def __init__(
-        self, binary: Path, source: str, *, cwd: Path, env: dict[str, str], log_path: Path
+        self,
+        binary: Path,
+        source: str,
+        *,
+        cwd: Path,
+        env: dict[str, str],
+        log_path: Path,
+        sandbox: Sandbox | None = None,
     ) -> None:
         self.source = source
         self.log_path = log_path
         self._stopped = False
+        argv = [str(binary), "-debug"]
         self._proc: subprocess.Popen[bytes] = proc.spawn(
-            [str(binary), "-debug"], env=env, cwd=cwd, log_path=log_path
+            sandbox.wrap(argv, cwd) if sandbox else argv, env=env, cwd=cwd, log_path=log_path
         )
         try:
             self._reattach = self._read_reattach()

@@ -8,11 +8,13 @@ from pathlib import Path
 
 from lsqm import proc
 from lsqm.childenv import child_env
+from lsqm.sandbox import Sandbox
 from lsqm.toolchain.terraform_install import TerraformToolchain
 
 
 class Terraform:
-    """Runs ``terraform`` in one workspace with a scrubbed environment and a private HOME."""
+    """Runs ``terraform`` in one workspace with a scrubbed environment and a private HOME,
+    inside ``sandbox`` when given (then the workspace must be one of its writable folders)."""
 
     def __init__(
         self,
@@ -20,9 +22,11 @@ class Terraform:
         home: Path,
         extra_env: Mapping[str, str],
         abort: Callable[[], bool] | None = None,
+        sandbox: Sandbox | None = None,
     ) -> None:
         self.toolchain = toolchain
         self.abort = abort
+        self.sandbox = sandbox
         self.env = child_env(
             home,
             {
@@ -42,8 +46,9 @@ class Terraform:
         timeout: float,
         log_path: Path | None = None,
     ) -> proc.Completed:
+        argv = [str(self.toolchain.binary), *args]
         return proc.run(
-            [str(self.toolchain.binary), *args],
+            self.sandbox.wrap(argv, cwd) if self.sandbox else argv,
             env=self.env,
             cwd=cwd,
             timeout=timeout,

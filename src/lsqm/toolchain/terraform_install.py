@@ -52,6 +52,17 @@ class TerraformToolchain:
     offline_providers: dict[str, str]  # {"hashicorp/aws": "3.39.0"} available offline
     notes: tuple[str, ...] = ()
 
+    @property
+    def read_paths(self) -> tuple[Path, ...]:
+        """What terraform must read inside a sandbox: its binary, its CLI config, the mirror."""
+        found = [self.binary.resolve().parent, self.cli_config]
+        return (*found, self.mirror) if self.mirror else tuple(found)
+
+    @property
+    def write_paths(self) -> tuple[Path, ...]:
+        """What terraform writes outside its workspace: the shared plugin cache, online."""
+        return () if self.mirror else (self.cli_config.parent / "plugin-cache",)
+
     def describe(self) -> str:
         where = f"offline mirror {self.mirror}" if self.mirror else "providers from the registry"
         provs = ", ".join(f"{k} {v}" for k, v in self.offline_providers.items())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from lsqm.records import Category
 
@@ -203,11 +204,29 @@ def _after_code(error: str, code: str) -> str:
     return error
 
 
-def classify_test_failure(text: str, test_id: str = "") -> Failure:
+# Errors raised by the test's own AWS client before (or instead of) reaching the emulator.
+_CLIENT_SIDE = re.compile(
+    r"\b(ParamValidationError|NoRegionError|NoCredentialsError|UnknownServiceError|"
+    r"InvalidEndpointConfigurationError|UnknownParameterError)\b"
+)
+_DNS = re.compile(
+    r"Name or service not known|Temporary failure in name resolution|nodename nor servname|"
+    r"NameResolutionError|getaddrinfo failed|No address associated with hostname"
+)
+_CALLED_URL = re.compile(r"endpoint URL: \"(https?://[^\"/]+)")
+
+
+def _netloc(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+def classify_test_failure(text: str, test_id: str = "", endpoint: str | None = None) -> Failure:
     """Category of one failed or errored test, from its message and traceback.
 
-    A failed assertion's message alone ("assert <*> == <*>") would cluster unrelated
-    failures, so its signature starts with the test's name (which says what it checks)."""
+    A failure inside the test's own client (a parameter it validated, a host name that does
+    not resolve, a call to a host other than the emulator ``endpoint``) is the harness's, not
+    the emulator's. A failed assertion's message alone ("assert <*> == <*>") would cluster
+    unrelated failures, so its signature starts with the test's name (what it checks)."""
     first = next(
         (ln.strip() for ln in text.splitlines() if ln.strip().startswith("E ")),
         text.strip().splitlines()[0] if text.strip() else "",
@@ -222,6 +241,17 @@ def classify_test_failure(text: str, test_id: str = "") -> Failure:
         text,
     ):
         return Failure(Category.HARNESS, f"test code: {normalise(message)}", message)
+    client = _CLIENT_SIDE.search(text)
+    if client:
+        return Failure(Category.HARNESS, f"test client: {client.group(1)}", message)
+    called = _CALLED_URL.search(text)
+    if called and endpoint and _netloc(called.group(1)) != _netloc(endpoint):
+        host = _netloc(called.group(1))
+        return Failure(
+            Category.HARNESS, f"test client: called {host}, not the emulator endpoint", message
+        )
+    if _DNS.search(text):
+        return Failure(Category.HARNESS, "test client: a host name did not resolve", message)
     if _UNAVAILABLE.search(text) and "ClientError" not in text:
         return Failure(Category.EMULATOR_UNAVAILABLE, "test: emulator unreachable", message)
     status_match = re.search(r"\(([A-Za-z.]+)\) when calling the (\w+) operation", text)

@@ -19,6 +19,7 @@ from lsqm.emulator.interface import Emulator
 from lsqm.errors import CommandError, EmulatorError, LsqmError, ProviderNotShared
 from lsqm.files import utcnow
 from lsqm.records import STAGES, ArchitectureRecord, EmulatorUse, ProviderUse, Result, StageRecord
+from lsqm.sandbox import Sandbox
 from lsqm.store import ArtifactStore
 from lsqm.terraform.provider_process import SharedProvider, provider_binary, unshareable_reason
 from lsqm.terraform.provider_schema import ProviderCapabilities, aws_capabilities
@@ -49,6 +50,7 @@ class Job:
     toolchain: TerraformToolchain
     schema_cache: Path
     scratch: Path  # the run's private folder for workspaces, removed when the run ends
+    sandbox: Sandbox | None = None  # the run's base sandbox (bwrap), when there is one
     test_python: str = sys.executable
     providers_seen: dict[str, str] = field(default_factory=dict)
 
@@ -203,6 +205,7 @@ class _Validation:
     shared: SharedProvider | None = None
     provider_crashed: bool = False
     caps: ProviderCapabilities | None = None
+    sandbox: Sandbox | None = None  # terraform's and the provider's view of the filesystem
     # facts the result reports besides the verdict
     provider: ProviderUse | None = None
     workspace_notes: list[str] = field(default_factory=list)
@@ -261,7 +264,12 @@ class _Validation:
         home = self.scratch / "home"
         home.mkdir()
         emulator = self.emulator
-        self.tf = Terraform(self.job.toolchain, home, aws_env(emulator.endpoint, settings.region))
+        toolchain = self.job.toolchain
+        self.sandbox = self.job.sandbox and self.job.sandbox.with_paths(
+            writable=[self.scratch, *toolchain.write_paths], readable=toolchain.read_paths
+        )
+        env = aws_env(emulator.endpoint, settings.region)
+        self.tf = Terraform(toolchain, home, env, sandbox=self.sandbox)
 
         init = self._terraform("init", "init", *TF_FLAGS)
         if not init.ok:
@@ -310,7 +318,7 @@ class _Validation:
         try:
             self.shared = SharedProvider(
                 binary, caps.source, cwd=ws.root, env=dict(self.tf.env),
-                log_path=self.scratch / "provider.log",
+                log_path=self.scratch / "provider.log", sandbox=self.sandbox,
             )  # fmt: skip
         except ProviderNotShared as exc:
             return f"per-command ({exc.message})"
@@ -354,6 +362,7 @@ class _Validation:
             timed_out=timed_out,
             emulator_alive=self.emulator.healthy(),
             has_app=has_app,
+            endpoint=self.emulator.endpoint,
         )
 
     def _read_outputs_and_state(self) -> tuple[Path, Path]:
@@ -371,8 +380,7 @@ class _Validation:
         shutil.copytree(app_dir, cwd, ignore=shutil.ignore_patterns("__pycache__", "app.json"))
         ini = self.scratch / "pytest.ini"
         ini.write_text("[pytest]\n")
-        junit = self.logs / "junit.xml"
-        junit.unlink(missing_ok=True)
+        junit = self.scratch / "junit.xml"  # copied to the logs: a sandboxed test cannot write
         home = self.scratch / "test-home"
         home.mkdir()
         env = child_env(
@@ -391,6 +399,14 @@ class _Validation:
             "-o", "junit_family=xunit2", str(cwd),
         ]  # fmt: skip
         emulator = self.emulator
+        if self.job.sandbox is not None:
+            # Its own processes and /proc; the logs it reads (outputs, state) read-only.
+            sandbox = self.job.sandbox.with_paths(
+                writable=[self.scratch],
+                readable=[*_python_paths(self.job.test_python), self.logs],
+                own_processes=True,
+            )
+            argv = sandbox.wrap(argv, cwd)
         result = proc.run(
             argv,
             env=env,
@@ -400,7 +416,18 @@ class _Validation:
             abort=lambda: not emulator.alive(),
         )
         self.counts = read_junit(junit)
+        if junit.is_file():
+            shutil.copyfile(junit, self.logs / "junit.xml")
         return result
+
+
+def _python_paths(python: str) -> list[Path]:
+    """What the test interpreter needs to read: its environment and the Python it was made
+    from (a virtual environment links to a base installation)."""
+    found = {Path(python).parent.parent, Path(python).resolve().parent.parent}
+    if python == sys.executable:
+        found |= {Path(sys.prefix), Path(sys.base_prefix)}
+    return sorted(found)
 
 
 def _explain_init(failure: Failure, job: Job) -> Failure:

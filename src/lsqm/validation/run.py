@@ -17,13 +17,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lsqm import proc
+from lsqm import proc, sandbox
 from lsqm.config import Settings
 from lsqm.emulator import emulator_factory, resolve_runtime
 from lsqm.emulator.interface import Emulator
 from lsqm.errors import EmulatorError, UsageError
 from lsqm.files import utcnow
 from lsqm.records import (
+    Attempt,
     Category,
     EmulatorInfo,
     Result,
@@ -43,7 +44,7 @@ from lsqm.validation.deploy import (
     scratch_root,
     validate_one,
 )
-from lsqm.validation.verdict import emulator_lost
+from lsqm.validation.verdict import emulator_lost, same_verdict, worth_rerunning
 
 ResultCallback = Callable[[Result], None]
 
@@ -122,6 +123,7 @@ def execute(
     ends (Ctrl-C, SIGTERM, SIGHUP included), so nothing is left in TMPDIR.
     """
     runtime = resolve_runtime(settings)
+    base_sandbox, warnings = sandbox.choose(settings.sandbox)
     toolchain = toolchain or ensure_terraform(settings)
     logs = store.run_dir(plan.run_id) / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -133,6 +135,7 @@ def execute(
         timeout_s=settings.timeout,
         relax_provider_constraints=settings.relax_provider_constraints,
         region=settings.region,
+        rerun_failures=settings.rerun_failures,
     )
     run.terraform = TerraformInfo(
         version=toolchain.version,
@@ -140,15 +143,21 @@ def execute(
         offline_mirror=toolchain.mirror is not None,
         providers=dict(toolchain.offline_providers),
     )
+    run.sandbox = "bwrap" if base_sandbox else "none"
+    run.warnings = sorted(set(run.warnings) | set(warnings))
+    for warning in warnings:
+        on_status(f"warning: {warning}")
     if plan.resumed:
         run.resumed_at.append(utcnow())
     store.write_run(run)
     scratch = Path(tempfile.mkdtemp(prefix="lsqm-run-", dir=scratch_root()))
     try:
         factory = emulator_factory(settings, runtime, logs, scratch)
-        return _execute(
-            settings, store, plan, run, toolchain, scratch, factory, on_result, on_status
-        )
+        job = Job(
+            store, plan.run_id, settings, toolchain, settings.cache_dir / "provider-schemas",
+            scratch, base_sandbox,
+        )  # fmt: skip
+        return _execute(settings, store, plan, run, job, factory, on_result, on_status)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -158,14 +167,11 @@ def _execute(
     store: ArtifactStore,
     plan: RunPlan,
     run: Run,
-    toolchain: TerraformToolchain,
-    scratch: Path,
+    job: Job,
     factory: Callable[[int], Emulator],
     on_result: ResultCallback,
     on_status: Callable[[str], None],
 ) -> Run:
-    schemas = settings.cache_dir / "provider-schemas"
-    job = Job(store, plan.run_id, settings, toolchain, schemas, scratch)
     todo: queue.Queue[str] = queue.Queue()
     for arch_hash in plan.todo:
         todo.put(arch_hash)
@@ -261,6 +267,7 @@ def _worker(shared: _Shared, factory: Callable[[int], Emulator], index: int) -> 
             first = False
             load_services(arch_hash, ahead.prepare_next(emulator))
             result = validate_one(shared.job, arch_hash, emulator, prepared)
+            result = _rerun_failures(shared, emulator, result)
             if shared.stop.is_set():
                 return  # interrupted mid-way: this architecture's result would be a lie
             shared.job.store.write_result(result)
@@ -275,6 +282,36 @@ def _worker(shared: _Shared, factory: Callable[[int], Emulator], index: int) -> 
             emulator.stop()
             with shared.lock:
                 shared.restarts += emulator.restarts
+
+
+def _rerun_failures(shared: _Shared, emulator: Emulator, first: Result) -> Result:
+    """Rerun a failing architecture up to ``rerun_failures`` times on a reset emulator.
+
+    Reruns stop at the first PASSED. The result is the last attempt, with the earlier ones
+    in ``attempts`` (their logs under ``logs/<hash>/attempt-<n>/``) and ``flaky`` set when
+    any two attempts disagree: compare reports a flaky flip apart from a regression.
+    """
+    result = first
+    attempts: list[Attempt] = []
+    store, job = shared.job.store, shared.job
+    for number in range(1, job.settings.rerun_failures + 1):
+        if not worth_rerunning(result.status, result.category) or shared.stop.is_set():
+            break
+        if not _emulator_step(shared, emulator.reset_or_restart):
+            break
+        attempts.append(result.attempt())
+        logs = store.logs_dir(job.run_id, result.arch_hash)
+        kept = logs / f"attempt-{number}"
+        kept.mkdir()
+        for path in list(logs.iterdir()):
+            if not path.name.startswith("attempt-"):
+                path.rename(kept / path.name)
+        result = validate_one(job, result.arch_hash, emulator)
+    if not attempts:
+        return result
+    last = result.attempt()
+    flaky = any(not same_verdict(a, last) for a in attempts)
+    return result.model_copy(update={"attempts": attempts, "flaky": flaky})
 
 
 class _Ahead:

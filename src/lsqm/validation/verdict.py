@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lsqm.errors import LsqmError
-from lsqm.records import Category, Status
+from lsqm.records import Attempt, Category, Status
 from lsqm.validation.classify import FAILED_CATEGORIES, Failure, classify_test_failure, dominant
 from lsqm.validation.junit import JUnitCounts
 
@@ -29,6 +29,21 @@ class Verdict:
     message: str
 
 
+# Verdicts decided before the emulator was asked anything, or by the configuration itself:
+# a rerun would repeat them exactly, so they are never rerun.
+_DETERMINISTIC = frozenset({Category.ENVIRONMENT, Category.TERRAFORM_CONFIG, Category.NO_TESTS})
+
+
+def worth_rerunning(status: Status, category: Category | None) -> bool:
+    """Whether a verdict may change on a rerun (``validate --rerun-failures``)."""
+    return status is not Status.PASSED and category not in _DETERMINISTIC
+
+
+def same_verdict(a: Verdict | Attempt, b: Verdict | Attempt) -> bool:
+    """Two attempts agree when status, category and signature are the same."""
+    return (a.status, a.category, a.signature) == (b.status, b.category, b.signature)
+
+
 def harness_failed(exc: LsqmError, what: str | None = None) -> Verdict:
     """lsqm itself failed (a copy, a tool, a schema): never the emulator's fault."""
     return Verdict(
@@ -39,6 +54,18 @@ def harness_failed(exc: LsqmError, what: str | None = None) -> Verdict:
 def emulator_lost(signature: str, message: str) -> Verdict:
     """No emulator could serve the architecture (it died, or would not start or restart)."""
     return Verdict(Status.ERROR, Category.EMULATOR_UNAVAILABLE, signature, message)
+
+
+def _healthy_after(failure: Failure) -> Failure:
+    """A test lost its connection to the emulator, yet the emulator answered its health
+    check afterwards: it dropped a request, which is an emulator error, not an outage."""
+    if failure.category is not Category.EMULATOR_UNAVAILABLE:
+        return failure
+    return Failure(
+        Category.EMULATOR_ERROR,
+        "test: a connection to the emulator failed while it stayed healthy",
+        failure.message,
+    )
 
 
 def deploy_failed(failure: Failure, *, timed_out: bool, emulator_alive: bool) -> Verdict:
@@ -58,8 +85,12 @@ def tests_finished(
     timed_out: bool,
     emulator_alive: bool,
     has_app: bool,
+    endpoint: str | None = None,
 ) -> Verdict:
-    """The verdict after a successful deploy, from what the tests did."""
+    """The verdict after a successful deploy, from what the tests did.
+
+    ``emulator_alive`` is the emulator's health checked after the tests: only a failed check
+    makes a result ``emulator_unavailable``."""
     if timed_out:
         return Verdict(
             Status.TIMEOUT,
@@ -103,10 +134,9 @@ def tests_finished(
             f"pytest exit {exit_code}",
             f"pytest exited {exit_code} with no failing test recorded",
         )
-    failure = dominant([classify_test_failure(text, name) for name, text in counts.failures])
+    failures = [classify_test_failure(text, name, endpoint) for name, text in counts.failures]
+    failure = dominant([_healthy_after(f) for f in failures])
     summary = f"{counts.passed} passed, {bad} failed: {failure.message}"
-    if failure.category == Category.EMULATOR_UNAVAILABLE:
-        return Verdict(Status.ERROR, failure.category, failure.signature, summary)
     if counts.passed >= 1:
         return Verdict(Status.PARTIAL, failure.category, failure.signature, summary)
     if failure.category in (Category.ENVIRONMENT, Category.HARNESS):

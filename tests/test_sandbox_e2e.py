@@ -1,0 +1,203 @@
+"""Strangers' code sees only its workspace: terraform (with its provider) and the tests run in
+a bwrap sandbox. Planted architectures try to read host files through variables, locals and
+``templatefile``, and a test walks ``/`` and ``$HOME``; nothing of the host reaches the store,
+and the verdicts stay right (a read that fails inside the sandbox is ``terraform_config``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from lsqm import sandbox
+from lsqm.config import Settings
+from lsqm.errors import ToolMissing
+from lsqm.ingest import add_local
+from lsqm.records import Result
+from lsqm.store import ArtifactStore
+from lsqm.toolchain.terraform_install import TerraformToolchain
+from lsqm.validation.run import execute, plan_run
+
+READS_HOST_FILES = """\
+# Reads host files three ways a static check may not follow.
+provider "aws" {{
+  region = "us-east-1"
+}}
+
+variable "hostname_file" {{
+  default = "/etc/hostname"
+}}
+
+variable "home" {{
+  default = "{home}"
+}}
+
+locals {{
+  key_path = "${{var.home}}/.ssh/id_rsa"
+  beside   = "{beside}"
+}}
+
+resource "aws_ssm_parameter" "hostname" {{
+  name  = "/lsqm/leak/hostname"
+  type  = "String"
+  value = file(var.hostname_file)
+}}
+
+resource "aws_ssm_parameter" "key" {{
+  name  = "/lsqm/leak/key"
+  type  = "String"
+  value = file(local.key_path)
+}}
+
+resource "aws_ssm_parameter" "beside" {{
+  name  = "/lsqm/leak/beside"
+  type  = "String"
+  value = templatefile(local.beside, {{}})
+}}
+
+output "leaked" {{
+  value = [aws_ssm_parameter.hostname.value, aws_ssm_parameter.key.value]
+}}
+"""
+
+QUEUE = """\
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_sqs_queue" "q" {
+  name = "lsqm-sandbox-walk"
+}
+
+output "queue_url" {
+  value = aws_sqs_queue.q.id
+}
+"""
+
+WALK_TEST = """\
+import os
+from pathlib import Path
+
+import boto3
+
+PLANTED = {planted!r}
+
+
+def test_the_queue_answers():
+    url = boto3.client("sqs").list_queues()["QueueUrls"][0]
+    assert url.endswith("lsqm-sandbox-walk")
+
+
+def test_walk_the_host_and_print_everything_readable():
+    seen = []
+    for top in ("/", os.environ["HOME"], "/root", "/etc", "/proc"):
+        for folder, dirs, files in os.walk(top):
+            dirs[:] = [d for d in dirs if d not in ("sys",)][:50]
+            for name in files[:200]:
+                path = Path(folder) / name
+                seen.append(str(path))
+                try:
+                    if path.stat().st_size < 4096:
+                        print(path, path.read_text(errors="replace"))
+                except OSError:
+                    pass
+            if len(seen) > 20000:
+                break
+    for path in PLANTED:
+        assert not Path(path).exists(), path
+    print("\\n".join(seen))
+"""
+
+
+@pytest.fixture
+def planted(tmp_path: Path) -> dict[str, Path]:
+    """Secrets where a stranger's code would look: beside the store, in a home's .ssh."""
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_rsa").write_text("CANARY-SSH-KEY-5b1c\n")
+    beside = tmp_path / "secret-beside-the-store.txt"
+    beside.write_text("CANARY-BESIDE-STORE-77ad\n")
+    reads = tmp_path / "reads_host_files"
+    reads.mkdir()
+    (reads / "main.tf").write_text(READS_HOST_FILES.format(home=home, beside=beside))
+    walker = tmp_path / "walks_host"
+    (walker / "tests").mkdir(parents=True)
+    (walker / "main.tf").write_text(QUEUE)
+    (walker / "tests" / "test_walk.py").write_text(
+        WALK_TEST.format(planted=[str(home / ".ssh" / "id_rsa"), str(beside)])
+    )
+    return {"home": home, "beside": beside, "reads": reads, "walker": walker}
+
+
+CANARIES = ("CANARY-SSH-KEY-5b1c", "CANARY-BESIDE-STORE-77ad", "ghp_AAAA", "sk-ant-BBBB")
+
+
+def _validate(settings: Settings, toolchain: TerraformToolchain, *archs: Path) -> dict[str, Result]:
+    store = ArtifactStore(settings.artifacts_dir)
+    hashes = [add_local(store, a, a / "tests" if (a / "tests").is_dir() else None) for a in archs]
+    plan = plan_run(store, run_id=None, arch=hashes, shard=None)
+    execute(settings, store, plan, on_result=lambda _r: None, toolchain=toolchain)
+    return {r.name: r for r in store.results(plan.run_id).values()}
+
+
+def _store_text(root: Path) -> str:
+    return "".join(p.read_text(errors="replace") for p in root.rglob("*") if p.is_file())
+
+
+@pytest.mark.e2e
+def test_nothing_of_the_host_reaches_the_store(
+    e2e_settings: Settings, toolchain: TerraformToolchain, planted: dict[str, Path]
+) -> None:
+    assert sandbox.find_bwrap(), "bwrap must work here (scripts/test.sh installs bubblewrap)"
+    by_name = _validate(e2e_settings, toolchain, planted["reads"], planted["walker"])
+    reads = by_name["reads_host_files"]
+    assert (reads.status, reads.category) == ("ERROR", "terraform_config"), reads.message
+    store = ArtifactStore(e2e_settings.artifacts_dir)
+    apply_log = (store.logs_dir(reads.run_id, reads.arch_hash) / "apply.log").read_text()
+    for path in ("/etc/hostname", planted["home"] / ".ssh/id_rsa", planted["beside"]):
+        assert f"no file exists at {path}" in " ".join(apply_log.split()), path
+    walker = by_name["walks_host"]
+    assert (walker.status, walker.tests.passed) == ("PASSED", 2), walker.message
+    run = store.run(walker.run_id)
+    assert run.sandbox == "bwrap" and run.warnings == []
+    # The walk printed what it could see; none of it is the host's.
+    logs = store.logs_dir(walker.run_id, walker.arch_hash)
+    walked = (logs / "pytest.log").read_text()
+    assert "/usr/bin/" in walked and "/proc/self/" in walked  # it did walk the root
+    text = _store_text(store.root)
+    for canary in CANARIES:
+        assert canary not in text, canary
+    hostname = Path("/etc/hostname").read_text().strip()
+    sandboxed = [p for p in store.root.rglob("*") if p.is_file() and p.name != "emulator.log"]
+    if len(hostname) >= 6:
+        assert not any(hostname in p.read_text(errors="replace") for p in sandboxed)
+
+
+@pytest.mark.e2e
+def test_without_the_sandbox_the_same_architecture_leaks(
+    e2e_settings: Settings, toolchain: TerraformToolchain, planted: dict[str, Path]
+) -> None:
+    """The check above can fail: unsandboxed, the planted reads succeed and land in state."""
+    e2e_settings.sandbox = "off"
+    by_name = _validate(e2e_settings, toolchain, planted["reads"])
+    store = ArtifactStore(e2e_settings.artifacts_dir)
+    run = store.run(by_name["reads_host_files"].run_id)
+    assert run.sandbox == "none" and "sandbox turned off" in run.warnings[0]
+    text = _store_text(store.root)
+    assert "CANARY-SSH-KEY-5b1c" in text and "CANARY-BESIDE-STORE-77ad" in text
+
+
+def test_required_sandbox_without_bwrap_is_a_missing_tool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap to be found
+    sandbox.find_bwrap.cache_clear()
+    try:
+        with pytest.raises(ToolMissing, match="apt-get install bubblewrap"):
+            sandbox.choose("required")
+        base, warnings = sandbox.choose("auto")
+        assert base is None and "no filesystem sandbox" in warnings[0]
+    finally:
+        monkeypatch.setenv("PATH", os.environ["PATH"])
+        sandbox.find_bwrap.cache_clear()
