@@ -12,7 +12,19 @@ import pytest
 
 from lsqm.cli import main
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/localstack-terraform-samples"
+
+def _corpus() -> Path:
+    """The shared corpus beside the checkout: ``/work/main`` and worktrees such as
+    ``/work/wt/<name>`` sit at different depths, so the nearest ancestor holding it wins."""
+    here = Path(__file__).resolve()
+    for folder in here.parents:
+        candidate = folder / "shared/corpus/localstack-terraform-samples"
+        if candidate.is_dir():
+            return candidate
+    return here.parents[3] / "shared/corpus/localstack-terraform-samples"
+
+
+CORPUS = _corpus()
 
 
 @pytest.fixture(scope="module")
