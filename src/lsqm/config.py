@@ -83,7 +83,15 @@ class DiscoverySettings(BaseModel):
         default_factory=lambda: ["aws"],
         description="providers a kept architecture may use (offline toolchain: aws only)",
     )
-    supported_services: list[str] = Field(default_factory=lambda: list(COMMUNITY_SERVICES))
+    supported_services: list[str] = Field(
+        default_factory=lambda: list(COMMUNITY_SERVICES),
+        description="services the target emulator offers; an architecture using others is "
+        "kept and says which (its gaps are what validate measures)",
+    )
+    skip_unsupported_services: bool = Field(
+        default=False,
+        description="reject architectures that use services outside supported_services",
+    )
     allow_exec: bool = Field(
         default=False, description="keep local-exec/remote-exec provisioners and external data"
     )

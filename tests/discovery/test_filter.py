@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lsqm.config import DiscoverySettings
 from lsqm.discovery.filter import Policy, evaluate
 from lsqm.terraform.inventory import service_of
 from tests.discovery.helpers import S3_TF, write_tree
@@ -53,7 +54,7 @@ resource "aws_lambda_function" "f" {
   filename = "missing.zip"
   source_code_hash = filebase64sha256("${path.module}/missing.zip")
 }
-resource "aws_apigatewayv2_api" "api" { name = "x" }
+resource "aws_cognito_user_pool" "pool" { name = "x" }
 terraform {
   backend "s3" { bucket = "state" }
 }
@@ -63,10 +64,12 @@ terraform {
     found = codes(tmp_path)
     assert found == {
         "remote_module", "remote_state", "provider_not_allowed", "exec_not_allowed",
-        "missing_file", "service_not_supported", "remote_backend",
+        "missing_file", "remote_backend",
     }  # fmt: skip
     reasons = evaluate(tmp_path, tmp_path).reasons
     assert sum(r.code.value == "remote_module" for r in reasons) == 2
+    skip = Policy(skip_unsupported_services=True)
+    assert codes(tmp_path, policy=skip) == found | {"service_not_supported"}
 
 
 def test_exec_allowed_by_setting(tmp_path: Path) -> None:
@@ -136,10 +139,30 @@ def test_local_modules_are_followed_and_kept(tmp_path: Path) -> None:
     assert codes(tmp_path, tmp_path) == {"required_variable"}
 
 
-def test_services_list_is_configurable(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"main.tf": 'resource "aws_msk_cluster" "k" {}\n'})
-    assert codes(tmp_path) == {"service_not_supported"}
-    assert codes(tmp_path, policy=Policy(supported_services=frozenset({"kafka"}))) == set()
+def test_services_outside_the_emulator_are_kept_and_recorded(tmp_path: Path) -> None:
+    """The gaps lsqm exists to measure: kept by default, named, skipped only when asked."""
+    write_tree(tmp_path, {"main.tf": 'resource "aws_msk_cluster" "k" {}\n' + S3_TF
+                          + 'data "aws_canonical_user_id" "me" {}\n'})  # fmt: skip
+    kept = evaluate(tmp_path, tmp_path)
+    assert kept.accepted, kept.reasons
+    assert kept.inventory.services == ["kafka", "s3"]
+    assert kept.unsupported == {"kafka": ["aws_msk_cluster"]}
+    assert kept.as_dict()["unsupported_services"] == {"kafka": ["aws_msk_cluster"]}
+    skipped = evaluate(tmp_path, tmp_path, Policy(skip_unsupported_services=True))
+    assert [(r.code.value, r.detail) for r in skipped.reasons] == [
+        ("service_not_supported", "kafka (aws_msk_cluster) is not offered by the target emulator")
+    ]
+    listed = Policy(supported_services=frozenset({"kafka", "s3"}), skip_unsupported_services=True)
+    assert codes(tmp_path, policy=listed) == set()
+    assert evaluate(tmp_path, tmp_path, listed).unsupported == {}
+
+
+def test_skipping_services_is_a_setting_off_by_default() -> None:
+    assert DiscoverySettings().skip_unsupported_services is False
+    assert Policy.from_settings(DiscoverySettings()) == Policy()
+    assert Policy.from_settings(DiscoverySettings(skip_unsupported_services=True)) == Policy(
+        skip_unsupported_services=True
+    )
 
 
 def test_service_names() -> None:

@@ -11,6 +11,8 @@ repository), and local modules (``source = "../x"``) are followed and kept with 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from collections.abc import Iterable
@@ -40,6 +42,9 @@ _EXEC_PROVISIONERS = ("local-exec", "remote-exec")
 # Sub-folders that are not part of what deploys (kept anyway when a reference names them).
 _SKIP_DIRS = frozenset({"tests", "test", "node_modules", "venv", ".venv", ".github", ".idea"})
 _TFVARS = re.compile(r"^(terraform\.tfvars|.*\.auto\.tfvars)$")
+# Bumped whenever the filter decides differently on the same files and policy (a new check,
+# another service table), so that remembered rejections are decided again.
+FILTER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -48,15 +53,24 @@ class Policy:
 
     allowed_providers: frozenset[str] = frozenset({"aws"})
     supported_services: frozenset[str] | None = frozenset(COMMUNITY_SERVICES)  # None: any
+    skip_unsupported_services: bool = False  # else services outside the list are information
     allow_exec: bool = False
     max_file_bytes: int = 5 * 1024 * 1024
     max_candidate_bytes: int = 50 * 1024 * 1024
+
+    def fingerprint(self) -> str:
+        """What a remembered decision depends on besides the files: this policy and the
+        filter's version."""
+        fields = {k: sorted(v) if isinstance(v, frozenset) else v for k, v in vars(self).items()}
+        text = json.dumps({"filter_version": FILTER_VERSION, **fields}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @classmethod
     def from_settings(cls, s: DiscoverySettings) -> Policy:
         return cls(
             allowed_providers=frozenset(s.allowed_providers),
             supported_services=frozenset(s.supported_services),
+            skip_unsupported_services=s.skip_unsupported_services,
             allow_exec=s.allow_exec,
             max_file_bytes=s.max_file_bytes,
             max_candidate_bytes=s.max_candidate_bytes,
@@ -74,6 +88,9 @@ class Decision:
     module_dirs: list[Path] = field(default_factory=list)  # local modules followed
     files: dict[Path, Path] = field(default_factory=dict)  # path as laid out -> real file
     tf_files: int = 0
+    # services outside the emulator's list -> the types using them; kept unless the policy
+    # skips them, since these are the gaps validate measures
+    unsupported: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def accepted(self) -> bool:
@@ -98,6 +115,7 @@ class Decision:
             "reasons": [r.as_dict() for r in self.reasons],
             "path": str(self.folder),
             "services": self.inventory.services,
+            "unsupported_services": self.unsupported,
             "resource_types": self.inventory.resource_types,
             "providers": self.inventory.providers,
             "local_modules": [self.rel(m) for m in self.module_dirs],
@@ -409,12 +427,14 @@ class _Checker:
                 )
         if self.policy.supported_services is None:
             return
-        missing: dict[str, list[str]] = {}
         for type_name in inv.resource_types + inv.data_types:
             service = service_of(type_name)
             if service and service not in self.policy.supported_services:
-                missing.setdefault(service, []).append(type_name)
-        for service, types in sorted(missing.items()):
+                self.d.unsupported.setdefault(service, []).append(type_name)
+        self.d.unsupported = dict(sorted(self.d.unsupported.items()))
+        if not self.policy.skip_unsupported_services:
+            return
+        for service, types in self.d.unsupported.items():
             self.d.reject(
                 Code.SERVICE_NOT_SUPPORTED,
                 f"{service} ({', '.join(types[:4])}) is not offered by the target emulator",
