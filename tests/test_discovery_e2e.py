@@ -65,3 +65,23 @@ def test_a_service_the_emulator_lacks_is_kept_and_fails_naming_it(
         .read_text()
     )  # fmt: skip
     assert stored["unsupported_services"] == ["cognito-idp"]
+
+
+def test_utility_providers_null_offline_and_random_missing_named(
+    e2e_settings: Settings, tmp_path: Path
+) -> None:
+    """Both are kept by default. Offline, null comes from lsqm's mirror and the architecture
+    passes; random cannot be installed: ERROR/environment naming it, not the emulator."""
+    results = _mine_generate_validate(
+        e2e_settings, tmp_path, ARCHS / "null_sqs", ARCHS / "random_offline"
+    )
+    null = results["null_sqs"]
+    assert null["status"] == "PASSED", null["message"]
+    assert null["tests"]["passed"] >= 1
+    random = results["random_offline"]
+    assert (random["status"], random["category"]) == ("ERROR", "environment")
+    assert random["signature"] == (
+        "provider not available offline: registry.terraform.io/hashicorp/random"
+    )
+    assert "hashicorp/null 2.1.2" in random["message"]  # what the mirror offers
+    assert random["stages"]["init"]["ok"] is False

@@ -59,8 +59,9 @@ def codes(decisions: dict, folder: str) -> dict[str, str]:
 def test_summary(mined: tuple[dict, dict, dict]) -> None:
     summary, decisions, archs = mined
     assert summary["candidates_seen"] == 56 == len(decisions)
-    # 16 within the community services, 9 more that use others (apigatewayv2, cognito-idp, kafka)
-    assert summary["accepted"] == len(archs) == 25
+    # 16 plain AWS folders within the community services; 9 more that use other services
+    # (apigatewayv2, cognito-idp, kafka) and 24 more that use hashicorp/random are kept too
+    assert summary["accepted"] == len(archs) == 49
     assert summary["tf_files_parsed"] >= 80
     assert not any(k.startswith("demo-deploy/modules") for k in decisions)  # modules, not roots
 
@@ -92,11 +93,12 @@ def test_required_variable_without_default(mined: tuple[dict, dict, dict]) -> No
     }
 
 
-def test_missing_lambda_zip_and_random_provider(mined: tuple[dict, dict, dict]) -> None:
+def test_missing_lambda_zip(mined: tuple[dict, dict, dict]) -> None:
     _, decisions, _ = mined
-    # main.tf:134 filename = "lambda.zip" (no zip in the folder, no archive_file); random_pet
+    # main.tf:134 filename = "lambda.zip" (no zip in the folder, no archive_file); its
+    # random_pet is allowed (a hashicorp utility provider)
     found = codes(decisions, "sample-archive/apigateway-rest-lambda-selection-patterns")
-    assert set(found) == {"missing_file", "provider_not_allowed"}
+    assert set(found) == {"missing_file"}
     assert "main.tf:134 filename needs lambda.zip" in found["missing_file"]
 
 
@@ -129,6 +131,13 @@ def test_services_the_community_edition_lacks_are_kept(mined: tuple[dict, dict, 
     assert not any(
         r["code"] == "service_not_supported" for d in decisions.values() for r in d["reasons"]
     )
+
+
+def test_template_provider_is_not_a_default(mined: tuple[dict, dict, dict]) -> None:
+    _, decisions, _ = mined
+    # data "template_file": hashicorp/template, archived, not among the utility providers
+    found = codes(decisions, "sample-archive/apigateway-aws-transfer")
+    assert found == {"provider_not_allowed": "provider template (template_file) is not allowed"}
 
 
 def test_repository_root_only_configures_a_provider(mined: tuple[dict, dict, dict]) -> None:

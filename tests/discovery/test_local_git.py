@@ -98,7 +98,7 @@ def test_git_source_failure_is_an_error_not_a_traceback(lsqm: Lsqm, tmp_path: Pa
 
 def test_explain_prints_every_reason(lsqm: Lsqm, tmp_path: Path) -> None:
     folder = write_tree(tmp_path / "x", {"main.tf": 'variable "a" {}\nvariable "b" {}\n'
-                                         'resource "random_pet" "p" {}\n'})  # fmt: skip
+                                         'data "template_file" "p" {}\n'})  # fmt: skip
     code, out, err = lsqm("mine", "--explain", str(folder), "--format", "json")
     assert code == 0, err
     doc = json.loads(out)

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lsqm.config import COMMUNITY_SERVICES, DiscoverySettings
+from lsqm.config import COMMUNITY_SERVICES, DEFAULT_PROVIDERS, DiscoverySettings
 from lsqm.discovery.interface import Code, Reason
 from lsqm.terraform.hcl import (
     Attribute,
@@ -51,7 +51,7 @@ FILTER_VERSION = 2
 class Policy:
     """What the filter allows; built from :class:`~lsqm.config.DiscoverySettings`."""
 
-    allowed_providers: frozenset[str] = frozenset({"aws"})
+    allowed_providers: frozenset[str] = frozenset(DEFAULT_PROVIDERS)
     supported_services: frozenset[str] | None = frozenset(COMMUNITY_SERVICES)  # None: any
     skip_unsupported_services: bool = False  # else services outside the list are information
     allow_exec: bool = False
@@ -445,9 +445,11 @@ class _Checker:
 
 
 def _is_output(block: Block, attr: str) -> bool:
-    """``filename`` names a file Terraform writes in local_file, not one it reads."""
+    """``filename`` names a file Terraform writes in the local_file resource; the local_file
+    data source reads it."""
     kind = block.labels[0] if block.labels else ""
-    return attr == "filename" and kind in ("local_file", "local_sensitive_file")
+    writes = block.type == "resource" and kind in ("local_file", "local_sensitive_file")
+    return attr == "filename" and writes
 
 
 def _all_blocks(info: ModuleInfo) -> Iterable[Block]:
