@@ -127,7 +127,7 @@ class RegistrySource:
             if raw.startswith("github.com/"):
                 raw = "https://" + raw
             parts = urlsplit(raw)
-            ref = (parse_qs(parts.query).get("ref") or [None])[0]
+            ref = next(iter(parse_qs(parts.query).get("ref", [])), None)
             path, _, subdir = parts.path.partition("//")
             url = urlunsplit((parts.scheme, parts.netloc, path, "", ""))
             checkout, _ = Git(self.cache_dir / "git", self.git_timeout).checkout(url, ref)
