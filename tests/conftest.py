@@ -16,7 +16,12 @@ from lsqm.toolchain.terraform_install import TerraformToolchain, ensure_terrafor
 FIXTURES = Path(__file__).parent / "fixtures"
 ARCHS = FIXTURES / "archs"
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
+# The shared corpus beside the checkout: the nearest ancestor holding shared/corpus (a
+# worktree sits deeper than the main checkout).
+CORPUS = next(
+    (d / "shared" / "corpus" for d in REPO.parents if (d / "shared" / "corpus").is_dir()),
+    REPO.parent / "shared" / "corpus",
+)
 # .ci/run sets this: there the corpus must be present, and its tests never skip.
 REQUIRE_CORPUS = "LSQM_REQUIRE_CORPUS"
 

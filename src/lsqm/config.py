@@ -70,6 +70,10 @@ COMMUNITY_SERVICES = (
     "transcribe",
 )
 
+# Providers `mine` keeps by default: AWS and the hashicorp utility providers real Terraform
+# uses alongside it (none of them calls anything outside the workspace).
+DEFAULT_PROVIDERS = ("aws", "archive", "local", "null", "random", "time", "tls")
+
 
 class DiscoverySettings(BaseModel):
     """What `mine` keeps (the standalone filter's policy) and how it talks to GitHub/Registry."""
@@ -80,10 +84,19 @@ class DiscoverySettings(BaseModel):
         default=None, description="sources.yaml; default: ./sources.yaml when present"
     )
     allowed_providers: list[str] = Field(
-        default_factory=lambda: ["aws"],
-        description="providers a kept architecture may use (offline toolchain: aws only)",
+        default_factory=lambda: list(DEFAULT_PROVIDERS),
+        description="providers a kept architecture may use (terraform init installs them from "
+        "the registry; offline, validate reports one it cannot install as ERROR/environment)",
     )
-    supported_services: list[str] = Field(default_factory=lambda: list(COMMUNITY_SERVICES))
+    supported_services: list[str] = Field(
+        default_factory=lambda: list(COMMUNITY_SERVICES),
+        description="services the target emulator offers; an architecture using others is "
+        "kept and says which (its gaps are what validate measures)",
+    )
+    skip_unsupported_services: bool = Field(
+        default=False,
+        description="reject architectures that use services outside supported_services",
+    )
     allow_exec: bool = Field(
         default=False, description="keep local-exec/remote-exec provisioners and external data"
     )

@@ -306,6 +306,8 @@ class ArchitectureRecord(Record):
     root: str = "."
     source: Source = Field(default_factory=Source)
     services: list[str] = Field(default_factory=list)
+    # services outside the emulator's list, kept on purpose: they are the gaps to measure
+    unsupported_services: list[str] = Field(default_factory=list)
     resource_types: list[str] = Field(default_factory=list)
     data_types: list[str] = Field(default_factory=list)
     providers: list[str] = Field(default_factory=list)

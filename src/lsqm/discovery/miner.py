@@ -91,7 +91,7 @@ class Miner:
     summary: Summary = field(default_factory=Summary)
 
     def __post_init__(self) -> None:
-        self.ledger = Ledger(self.store)
+        self.ledger = Ledger(self.store, self.policy.fingerprint())
         self._seen: set[str] = set()
 
     def run(self, sources: Iterable[Source]) -> Summary:
@@ -282,6 +282,7 @@ def _metadata(
         ),
         root=entry_dir,
         services=inv.services,
+        unsupported_services=sorted(decision.unsupported),  # outside the emulator's list
         resource_types=inv.resource_types,
         data_types=inv.data_types,
         providers=inv.providers,

@@ -123,8 +123,7 @@ class RegistrySource:
             if raw.startswith("github.com/"):
                 raw = "https://" + raw
             parts = urlsplit(raw)
-            refs = parse_qs(parts.query).get("ref")
-            ref = refs[0] if refs else None
+            ref = next(iter(parse_qs(parts.query).get("ref", [])), None)
             path, _, subdir = parts.path.partition("//")
             url = urlunsplit((parts.scheme, parts.netloc, path, "", ""))
             checkout, _ = Git(self.cache_dir / "git", self.git_timeout).checkout(url, ref)

@@ -1,9 +1,10 @@
 """What a Terraform configuration deploys: resource types, the AWS services they call, and
 the providers they need.
 
-One table maps a resource type to the service name LocalStack and boto3 use (``aws_sfn_*`` ->
-``stepfunctions``, ``aws_cloudwatch_event_*`` -> ``events``), so the discovery filter, the
-test generator and the report all speak of services the same way.
+One table maps a resource or data source type to the service name botocore uses
+(``aws_sfn_*`` -> ``stepfunctions``, ``aws_cloudwatch_event_*`` -> ``events``,
+``aws_canonical_user_id`` -> ``s3``), so the discovery filter and the report speak of
+services the way boto3 and LocalStack do.
 """
 
 from __future__ import annotations
@@ -14,63 +15,96 @@ from dataclasses import dataclass, field
 
 from lsqm.terraform.hcl import Block, ModuleInfo
 
-# Longest prefix wins. Keys are resource-type prefixes after "aws_".
-_PREFIX_SERVICE: dict[str, str] = {
-    "acm_": "acm", "acmpca_": "acm-pca", "alb": "elbv2", "ami": "ec2", "amplify_": "amplify",
-    "api_gateway_": "apigateway", "apigatewayv2_": "apigatewayv2", "appautoscaling_":
-    "application-autoscaling", "appconfig_": "appconfig", "appsync_": "appsync", "athena_":
-    "athena", "autoscaling_": "autoscaling", "availability_zone": "ec2", "backup_": "backup",
-    "batch_": "batch", "budgets_": "budgets", "caller_identity": "sts", "ce_": "ce",
-    "cloud9_": "cloud9", "cloudformation_": "cloudformation", "cloudfront_": "cloudfront",
-    "cloudtrail": "cloudtrail", "cloudwatch_": "cloudwatch", "cloudwatch_event_": "events",
-    "cloudwatch_log_": "logs", "cloudwatch_query_definition": "logs", "codeartifact_":
-    "codeartifact", "codebuild_": "codebuild", "codecommit_": "codecommit", "codedeploy_":
-    "codedeploy", "codepipeline": "codepipeline", "codestarconnections_":
-    "codestar-connections", "cognito_identity_pool": "cognito-identity", "cognito_": "cognito-idp",
-    "config_": "config", "customer_gateway": "ec2", "datasync_": "datasync", "db_": "rds",
-    "default_network_acl": "ec2", "default_route_table": "ec2", "default_security_group": "ec2",
-    "default_subnet": "ec2", "default_vpc": "ec2", "dms_": "dms", "docdb_": "docdb", "dx_":
-    "directconnect", "dynamodb_": "dynamodb", "ebs_": "ec2", "ec2_": "ec2", "ecr_": "ecr",
-    "ecrpublic_": "ecr-public", "ecs_": "ecs", "efs_": "efs", "egress_only_internet_gateway":
-    "ec2", "eip": "ec2", "eks_": "eks", "elastic_beanstalk_": "elasticbeanstalk",
-    "elasticache_": "elasticache", "elasticsearch_": "es", "elb": "elb", "emr_": "emr",
-    "emrserverless_": "emr-serverless", "flow_log": "ec2", "fsx_": "fsx", "glacier_": "glacier",
-    "globalaccelerator_": "globalaccelerator", "glue_": "glue", "guardduty_": "guardduty",
-    "iam_": "iam", "identitystore_": "identitystore", "imagebuilder_": "imagebuilder",
-    "instance": "ec2", "internet_gateway": "ec2", "iot_": "iot", "key_pair": "ec2",
-    "kinesis_analytics_": "kinesisanalytics", "kinesis_firehose_": "firehose",
-    "kinesis_stream": "kinesis", "kinesis_video_": "kinesisvideo", "kinesisanalyticsv2_":
-    "kinesisanalyticsv2", "kms_": "kms", "lakeformation_": "lakeformation", "lambda_": "lambda",
-    "launch_configuration": "autoscaling", "launch_template": "ec2", "lb": "elbv2",
-    "lex_": "lex-models", "lightsail_": "lightsail", "load_balancer_": "elb", "location_":
-    "location", "main_route_table_association": "ec2", "memorydb_":
-    "memorydb", "mq_": "mq", "msk_": "kafka", "mskconnect_": "kafkaconnect", "mwaa_": "mwaa",
-    "nat_gateway": "ec2", "neptune_": "neptune", "network_": "ec2", "opensearch_": "opensearch",
-    "organizations_": "organizations", "pinpoint_": "pinpoint", "pipes_": "pipes",
-    "placement_group": "ec2", "prefix_list": "ec2", "qldb_": "qldb", "ram_": "ram", "rds_": "rds",
-    "redshift_": "redshift", "redshiftserverless_": "redshift-serverless",
-    "resourcegroups_": "resource-groups", "route": "ec2", "route53_": "route53",
-    "route53_resolver_": "route53resolver", "route_table": "ec2", "s3_": "s3", "s3control_":
-    "s3control", "sagemaker_": "sagemaker", "scheduler_": "scheduler", "schemas_": "schemas",
-    "secretsmanager_": "secretsmanager", "security_group": "ec2", "securityhub_": "securityhub",
-    "serverlessapplicationrepository_": "serverlessrepo", "service_discovery_":
-    "servicediscovery", "servicecatalog_": "servicecatalog", "ses_": "ses", "sesv2_": "sesv2",
-    "sfn_": "stepfunctions", "shield_": "shield", "signer_": "signer", "sns_": "sns",
-    "spot_": "ec2", "sqs_": "sqs", "ssm_": "ssm", "ssoadmin_": "sso-admin", "subnet": "ec2",
-    "swf_": "swf", "timestreamwrite_": "timestream-write", "transfer_": "transfer",
-    "volume_attachment": "ec2", "vpc": "ec2", "vpn_": "ec2", "waf_": "waf", "wafregional_":
-    "waf-regional", "wafv2_": "wafv2", "xray_": "xray",
+# The one place that decides which AWS service a resource or data source type calls, in the
+# names botocore uses (``boto3.session.Session().get_available_services()``). A key is a run
+# of whole name segments after "aws_"; the longest key that starts a type wins, and a type no
+# key starts calls the service its first segment names (aws_sqs_queue -> sqs), which is the
+# provider's naming rule for most services. None: the provider computes the type itself and
+# calls no service. Checked against every type of hashicorp/aws 3.39.0 and 6.62.0 by
+# tests/discovery/test_service_names.py.
+_SERVICE: dict[str, str | None] = {
+    # computed by the provider, no call
+    "arn": None, "partition": None, "region": None, "default_tags": None, "service": None,
+    "service_principal": None, "iam_policy_document": None, "ip_ranges": None,
+    "billing_service_account": None, "cloudtrail_service_account": None,
+    "elb_service_account": None, "redshift_service_account": None,
+    "elb_hosted_zone_id": None, "lb_hosted_zone_id": None, "apprunner_hosted_zone_id": None,
+    "elastic_beanstalk_hosted_zone": None, "cloudfront_log_delivery_canonical_user_id": None,
+    "sagemaker_prebuilt_ecr_image": None, "eks_cluster_auth": None,
+    "ecr_lifecycle_policy_document": None, "route53_traffic_policy_document": None,
+    "networkmanager_core_network_policy_document": None,
+    "cloudwatch_log_data_protection_policy_document": None,
+    # data sources named after what they return
+    "caller_identity": "sts", "canonical_user_id": "s3", "regions": "ec2",
+    "availability_zone": "ec2", "availability_zones": "ec2",
+    # EC2 (VPC, EBS, instances) under names of their own
+    "ami": "ec2", "customer_gateway": "ec2", "default": "ec2", "ebs": "ec2",
+    "egress_only_internet_gateway": "ec2", "eip": "ec2", "eips": "ec2", "flow_log": "ec2",
+    "instance": "ec2", "instances": "ec2", "internet_gateway": "ec2", "key_pair": "ec2",
+    "launch_template": "ec2", "main_route_table_association": "ec2", "nat_gateway": "ec2",
+    "nat_gateways": "ec2", "network": "ec2", "placement_group": "ec2", "prefix_list": "ec2",
+    "route": "ec2", "route_table": "ec2", "route_tables": "ec2", "security_group": "ec2",
+    "security_groups": "ec2", "snapshot_create_volume_permission": "ec2", "spot": "ec2",
+    "subnet": "ec2", "subnets": "ec2", "verifiedaccess": "ec2", "volume_attachment": "ec2",
+    "vpc": "ec2", "vpcs": "ec2", "vpn": "ec2",
+    # load balancers: lb/alb are v2; the classic ELB keeps its policies under other names
+    "alb": "elbv2", "lb": "elbv2", "lbs": "elbv2", "app_cookie_stickiness_policy": "elb",
+    "lb_cookie_stickiness_policy": "elb", "lb_ssl_negotiation_policy": "elb",
+    "load_balancer": "elb", "proxy_protocol_policy": "elb",
+    "launch_configuration": "autoscaling", "db": "rds",
+    # first segments that are not botocore's name
+    "acmpca": "acm-pca", "api_gateway": "apigateway",
+    "appautoscaling": "application-autoscaling", "applicationinsights": "application-insights",
+    "arcregionswitch": "arc-region-switch", "arczonalshift": "arc-zonal-shift",
+    "autoscalingplans": "autoscaling-plans", "bcmdataexports": "bcm-data-exports",
+    "bedrockagent": "bedrock-agent", "bedrockagentcore": "bedrock-agentcore-control",
+    "chime_voice_connector": "chime-sdk-voice",
+    "chimesdkmediapipelines": "chime-sdk-media-pipelines", "chimesdkvoice": "chime-sdk-voice",
+    "cloudcontrolapi": "cloudcontrol", "cloudfrontkeyvaluestore": "cloudfront-keyvaluestore",
+    "cloudwatch_event": "events", "cloudwatch_log": "logs",
+    "cloudwatch_query_definition": "logs", "codegurureviewer": "codeguru-reviewer",
+    "codestarconnections": "codestar-connections",
+    "codestarnotifications": "codestar-notifications", "cognito": "cognito-idp",
+    "cognito_identity_pool": "cognito-identity",
+    "cognito_identity_openid_token_for_developer_identity": "cognito-identity",
+    "computeoptimizer": "compute-optimizer", "costoptimizationhub": "cost-optimization-hub",
+    "customerprofiles": "customer-profiles", "devopsguru": "devops-guru",
+    "directory_service": "ds", "docdbelastic": "docdb-elastic", "dx": "directconnect",
+    "ecrpublic": "ecr-public", "elastic_beanstalk": "elasticbeanstalk", "elasticsearch": "es",
+    "emrcontainers": "emr-containers", "emrserverless": "emr-serverless",
+    "kinesis_analytics": "kinesisanalytics", "kinesis_firehose": "firehose",
+    "kinesis_video": "kinesisvideo", "lambdacore": "lambda-core",
+    "lambdamicrovms": "lambda-microvms", "lex": "lex-models", "lexv2models": "lexv2-models",
+    "licensemanager": "license-manager", "media_convert": "mediaconvert",
+    "media_package": "mediapackage", "media_packagev2": "mediapackagev2",
+    "media_store": "mediastore", "msk": "kafka", "mskconnect": "kafkaconnect",
+    "neptunegraph": "neptune-graph", "networkfirewall": "network-firewall",
+    "paymentcryptography": "payment-cryptography",
+    "pinpointsmsvoicev2": "pinpoint-sms-voice-v2", "prometheus": "amp",
+    "redshiftdata": "redshift-data", "redshiftserverless": "redshift-serverless",
+    "resourceexplorer2": "resource-explorer-2", "resourcegroups": "resource-groups",
+    "route53_resolver": "route53resolver",
+    "route53recoverycontrolconfig": "route53-recovery-control-config",
+    "route53recoveryreadiness": "route53-recovery-readiness",
+    "s3_access_point": "s3control", "s3_account_public_access_block": "s3control",
+    "serverlessapplicationrepository": "serverlessrepo", "service_discovery": "servicediscovery",
+    "servicecatalogappregistry": "servicecatalog-appregistry",
+    "servicequotas": "service-quotas", "sfn": "stepfunctions", "simpledb": "sdb",
+    "ssmcontacts": "ssm-contacts", "ssmincidents": "ssm-incidents",
+    "ssmquicksetup": "ssm-quicksetup", "ssoadmin": "sso-admin",
+    "timestreaminfluxdb": "timestream-influxdb", "timestreamquery": "timestream-query",
+    "timestreamwrite": "timestream-write", "vpclattice": "vpc-lattice",
+    "wafregional": "waf-regional", "workspacesweb": "workspaces-web",
 }  # fmt: skip
 
-# Data sources computed by the provider itself, without calling any service.
-LOCAL_DATA_SOURCES = frozenset(
-    {"aws_iam_policy_document", "aws_region", "aws_regions", "aws_partition", "aws_arn",
-     "aws_default_tags", "aws_billing_service_account", "aws_elb_service_account",
-     "aws_cloudtrail_service_account", "aws_redshift_service_account", "aws_service",
-     "aws_lb_hosted_zone_id", "aws_elb_hosted_zone_id", "aws_s3_bucket_policy_document"}
-)  # fmt: skip
+# Services AWS closed and botocore has since dropped, still declared by older Terraform; each
+# name is the one botocore carried (macie: Macie Classic, before macie2).
+RETIRED_SERVICES = frozenset(
+    {"elastictranscoder", "evidently", "finspace", "macie", "opsworks", "qldb", "worklink"}
+)
 
-_SORTED_PREFIXES = sorted(_PREFIX_SERVICE, key=len, reverse=True)
+# Data sources the provider computes itself (kept for callers that list them).
+LOCAL_DATA_SOURCES = frozenset(f"aws_{key}" for key, service in _SERVICE.items() if service is None)
 
 
 def provider_of(type_name: str) -> str:
@@ -80,15 +114,16 @@ def provider_of(type_name: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def service_of(type_name: str) -> str | None:
-    """The AWS service an ``aws_*`` resource type calls; None for non-AWS types and for data
-    sources the provider computes locally. Unknown types map to their first name segment."""
-    if not type_name.startswith("aws_") or type_name in LOCAL_DATA_SOURCES:
+    """The AWS service (botocore's name) an ``aws_*`` resource or data source type calls;
+    None for types of other providers and for those the AWS provider computes itself."""
+    if not type_name.startswith("aws_"):
         return None
-    rest = type_name[4:]
-    for prefix in _SORTED_PREFIXES:
-        if rest.startswith(prefix):
-            return _PREFIX_SERVICE[prefix]
-    return rest.split("_", 1)[0]
+    segments = type_name[4:].split("_")
+    for end in range(len(segments), 0, -1):
+        key = "_".join(segments[:end])
+        if key in _SERVICE:
+            return _SERVICE[key]
+    return segments[0]
 
 
 @dataclass
@@ -147,6 +182,7 @@ def module_inventory(modules: Iterable[ModuleInfo]) -> Inventory:
 
 __all__ = [
     "LOCAL_DATA_SOURCES",
+    "RETIRED_SERVICES",
     "Inventory",
     "blocks_inventory",
     "module_inventory",

