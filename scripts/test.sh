@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/system-packages.sh bwrap:bubblewrap
 VENV=$(bash scripts/bootstrap.sh)
 "$VENV/bin/lsqm" setup
-"$VENV/bin/ruff" check src tests benchmarks
-"$VENV/bin/ruff" format --check src tests benchmarks
+"$VENV/bin/ruff" check src tests benchmarks scripts
+"$VENV/bin/ruff" format --check src tests benchmarks scripts
 "$VENV/bin/mypy"
 exec "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"

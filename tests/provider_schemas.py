@@ -10,10 +10,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from lsqm.toolchain.terraform_install import OFFLINE_AWS_VERSION, TerraformToolchain
-
 from lsqm.terraform.provider_schema import AWS_SOURCES, ProviderCapabilities, aws_capabilities
 from lsqm.terraform.runner import Terraform
+from lsqm.toolchain.terraform_install import OFFLINE_AWS_VERSION, TerraformToolchain
 
 FIXTURES = Path(__file__).parent / "fixtures" / "provider_schemas"
 

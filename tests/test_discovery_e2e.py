@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 import yaml
-from lsqm.toolchain.terraform_install import TerraformToolchain
 
 from lsqm.cli import main
 from lsqm.config import Settings
+from lsqm.toolchain.terraform_install import TerraformToolchain
 
 from .conftest import ARCHS
 

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from lsqm.config import Settings
+from lsqm.errors import ToolMissing
 from lsqm.toolchain.terraform_install import (
     OFFLINE_UTILITY_PROVIDERS,
     PROVIDER_HOSTS,
@@ -19,9 +22,6 @@ from lsqm.toolchain.terraform_install import (
     ensure_offline_providers,
     ensure_terraform,
 )
-
-from lsqm.config import Settings
-from lsqm.errors import ToolMissing
 
 EXECUTABLE = b"#!/bin/sh\necho fake provider\n"
 PROVIDER = OfflineProvider(

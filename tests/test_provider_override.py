@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from lsqm.toolchain.terraform_install import TerraformToolchain
 
 from lsqm.config import COMMUNITY_SERVICES
 from lsqm.terraform.hcl import Block, parse_text
 from lsqm.terraform.inventory import service_of
 from lsqm.terraform.provider_schema import ProviderCapabilities
 from lsqm.terraform.workspace import render_provider
+from lsqm.toolchain.terraform_install import TerraformToolchain
 from tests.provider_schemas import fixture_capabilities, fixture_schema, real_schema
 
 ENDPOINT = "http://127.0.0.1:4566"
