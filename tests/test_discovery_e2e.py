@@ -91,4 +91,5 @@ def test_utility_providers_null_offline_and_random_missing_named(
         "provider not available offline: registry.terraform.io/hashicorp/random"
     )
     assert "hashicorp/null 2.1.2" in random["message"]  # what the mirror offers
+    assert "relax_provider_constraints" not in random["message"]  # relaxing cannot help
     assert random["stages"]["init"]["ok"] is False

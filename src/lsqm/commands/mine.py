@@ -29,6 +29,10 @@ def _print_decision(decision: Decision) -> None:
         click.echo(f"  {reason.code}: {reason.detail}")
     if decision.inventory.services:
         click.echo(f"  services: {', '.join(decision.inventory.services)}")
+    for service, types in sorted(decision.unsupported.items()):
+        click.echo(
+            f"  outside the emulator's services (kept, a gap): {service} ({', '.join(types)})"
+        )
     if decision.module_dirs:
         click.echo(f"  local modules: {', '.join(decision.rel(m) for m in decision.module_dirs)}")
 

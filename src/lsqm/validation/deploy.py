@@ -435,10 +435,12 @@ def _explain_init(failure: Failure, job: Job) -> Failure:
     if failure.category != "environment" or not job.toolchain.offline_providers:
         return failure
     available = ", ".join(f"{k} {v}" for k, v in job.toolchain.offline_providers.items())
+    # Relaxing helps only a version constraint, not a provider missing from the mirror.
+    relaxable = "constraint" in failure.signature or "required_version" in failure.signature
     hint = (
-        ""
-        if job.settings.relax_provider_constraints
-        else ("; set relax_provider_constraints: true to try anyway")
+        "; set relax_provider_constraints: true to try anyway"
+        if relaxable and not job.settings.relax_provider_constraints
+        else ""
     )
     return Failure(
         failure.category,
