@@ -19,46 +19,51 @@ from lsqm.store import ArtifactStore
 from lsqm.toolchain.terraform_install import TerraformToolchain
 from lsqm.validation.run import execute, plan_run
 
-READS_HOST_FILES = """\
-# Reads host files three ways a static check may not follow.
-provider "aws" {{
-  region = "us-east-1"
-}}
-
-variable "hostname_file" {{
+# One architecture per way a static check may not follow a host path: a variable's
+# default, a local built from one, a template read through templatefile().
+READS = {
+    {
+        "reads_via_variable": """
+variable "path" {{
   default = "/etc/hostname"
 }}
 
+locals {{
+  content = file(var.path)
+}}
+""",
+        "reads_via_local": """
 variable "home" {{
   default = "{home}"
 }}
 
 locals {{
-  key_path = "${{var.home}}/.ssh/id_rsa"
-  beside   = "{beside}"
+  content = file("${{var.home}}/.ssh/id_rsa")
 }}
+""",
+        "reads_via_templatefile": """
+locals {{
+  beside  = "{beside}"
+  content = templatefile(local.beside, {{}})
+}}
+""",
+    }
+}
+READ_COMMON = """
+provider "aws" {
+  region = "us-east-1"
+}
 
-resource "aws_ssm_parameter" "hostname" {{
-  name  = "/lsqm/leak/hostname"
+resource "aws_ssm_parameter" "leak" {
+  name  = "/lsqm/leak"
   type  = "String"
-  value = file(var.hostname_file)
-}}
+  value = local.content
+}
 
-resource "aws_ssm_parameter" "key" {{
-  name  = "/lsqm/leak/key"
-  type  = "String"
-  value = file(local.key_path)
-}}
-
-resource "aws_ssm_parameter" "beside" {{
-  name  = "/lsqm/leak/beside"
-  type  = "String"
-  value = templatefile(local.beside, {{}})
-}}
-
-output "leaked" {{
-  value = [aws_ssm_parameter.hostname.value, aws_ssm_parameter.key.value]
-}}
+output "leaked" {
+  value     = aws_ssm_parameter.leak.value
+  sensitive = true
+}
 """
 
 QUEUE = """\
@@ -118,16 +123,19 @@ def planted(tmp_path: Path) -> dict[str, Path]:
     (home / ".ssh" / "id_rsa").write_text("CANARY-SSH-KEY-5b1c\n")
     beside = tmp_path / "secret-beside-the-store.txt"
     beside.write_text("CANARY-BESIDE-STORE-77ad\n")
-    reads = tmp_path / "reads_host_files"
-    reads.mkdir()
-    (reads / "main.tf").write_text(READS_HOST_FILES.format(home=home, beside=beside))
+    found: dict[str, Path] = {}
+    for name, text in READS.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "main.tf").write_text(text.format(home=home, beside=beside) + READ_COMMON)
+        found[name] = folder
     walker = tmp_path / "walks_host"
     (walker / "tests").mkdir(parents=True)
     (walker / "main.tf").write_text(QUEUE)
     (walker / "tests" / "test_walk.py").write_text(
         WALK_TEST.format(planted=[str(home / ".ssh" / "id_rsa"), str(beside)])
     )
-    return {"home": home, "beside": beside, "reads": reads, "walker": walker}
+    return {"home": home, "beside": beside, "walker": walker, **found}
 
 
 CANARIES = ("CANARY-SSH-KEY-5b1c", "CANARY-BESIDE-STORE-77ad", "ghp_AAAA", "sk-ant-BBBB")
@@ -150,13 +158,15 @@ def test_nothing_of_the_host_reaches_the_store(
     e2e_settings: Settings, toolchain: TerraformToolchain, planted: dict[str, Path]
 ) -> None:
     assert sandbox.find_bwrap(), "bwrap must work here (scripts/test.sh installs bubblewrap)"
-    by_name = _validate(e2e_settings, toolchain, planted["reads"], planted["walker"])
-    reads = by_name["reads_host_files"]
-    assert (reads.status, reads.category) == ("ERROR", "terraform_config"), reads.message
+    by_name = _validate(e2e_settings, toolchain, *(planted[n] for n in READS), planted["walker"])
     store = ArtifactStore(e2e_settings.artifacts_dir)
-    apply_log = (store.logs_dir(reads.run_id, reads.arch_hash) / "apply.log").read_text()
-    for path in ("/etc/hostname", planted["home"] / ".ssh/id_rsa", planted["beside"]):
-        assert f"no file exists at {path}" in " ".join(apply_log.split()), path
+    for name, path in zip(
+        READS, ("/etc/hostname", planted["home"] / ".ssh/id_rsa", planted["beside"]), strict=True
+    ):
+        reads = by_name[name]
+        assert (reads.status, reads.category) == ("ERROR", "terraform_config"), reads.message
+        log = (store.logs_dir(reads.run_id, reads.arch_hash) / "apply.log").read_text()
+        assert f'no file exists at "{path}"' in " ".join(log.split()), (name, log[-800:])
     walker = by_name["walks_host"]
     assert (walker.status, walker.tests.passed) == ("PASSED", 2), walker.message
     run = store.run(walker.run_id)
@@ -180,9 +190,10 @@ def test_without_the_sandbox_the_same_architecture_leaks(
 ) -> None:
     """The check above can fail: unsandboxed, the planted reads succeed and land in state."""
     e2e_settings.sandbox = "off"
-    by_name = _validate(e2e_settings, toolchain, planted["reads"])
+    by_name = _validate(e2e_settings, toolchain, *(planted[n] for n in READS))
+    assert {r.status for r in by_name.values()} == {"ERROR"}  # deployed; no tests to run
     store = ArtifactStore(e2e_settings.artifacts_dir)
-    run = store.run(by_name["reads_host_files"].run_id)
+    run = store.run(by_name["reads_via_local"].run_id)
     assert run.sandbox == "none" and "sandbox turned off" in run.warnings[0]
     text = _store_text(store.root)
     assert "CANARY-SSH-KEY-5b1c" in text and "CANARY-BESIDE-STORE-77ad" in text

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from lsqm import pipeline
-from lsqm.commands.base import App, format_option, lsqm_command, print_json
-from lsqm.commands.validate import progress_lines, summary_table
+from lsqm.commands.base import App, format_option, lsqm_command
+from lsqm.commands.validate import print_run, progress_lines
 
 
 @click.command("run")
@@ -21,16 +21,4 @@ def run(app: App, parallel: int | None, timeout: float | None, limit: int | None
     store = app.store
     with progress_lines(0) as on_result:
         record = pipeline.run_all(settings, store, limit=limit, on_result=on_result, say=app.info)
-    results = list(store.results(record.run_id).values())
-    if fmt == "json":
-        print_json(
-            {
-                "run_id": record.run_id,
-                "summary": record.summary.to_json(),
-                "results": [r.to_json() for r in results],
-            }
-        )
-    else:
-        from rich.console import Console
-
-        Console().print(summary_table(record, results))
+    print_run(store, record, fmt)

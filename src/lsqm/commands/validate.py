@@ -14,6 +14,7 @@ from lsqm import pipeline
 from lsqm.commands.base import App, err_console, format_option, lsqm_command, print_json, say
 from lsqm.errors import UsageError
 from lsqm.records import Result, Run, Status
+from lsqm.store import ArtifactStore
 
 STATUS_STYLE = {
     Status.PASSED: "green",
@@ -158,14 +159,14 @@ def validate(
         return
     with progress_lines(len(plan.todo)) as on_result:
         run = pipeline.validate(settings, store, plan, on_result=on_result, say=app.info)
-    results = list(store.results(plan.run_id).values())
+    print_run(store, run, fmt)
+
+
+def print_run(store: ArtifactStore, run: Run, fmt: str) -> None:
+    """A run's results: DESIGN.md's JSON (``run_id``, ``summary``, ``results``) or a table."""
+    results = list(store.results(run.run_id).values())
     if fmt == "json":
-        print_json(
-            {
-                "run_id": plan.run_id,
-                "summary": run.summary.to_json(),
-                "results": [r.to_json() for r in results],
-            }
-        )
-        return
-    Console().print(summary_table(run, results))
+        data = {"run_id": run.run_id, "summary": run.summary.to_json()}
+        print_json({**data, "results": [r.to_json() for r in results]})
+    else:
+        Console().print(summary_table(run, results))
