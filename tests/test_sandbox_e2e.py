@@ -22,8 +22,7 @@ from lsqm.validation.run import execute, plan_run
 # One architecture per way a static check may not follow a host path: a variable's
 # default, a local built from one, a template read through templatefile().
 READS = {
-    {
-        "reads_via_variable": """
+    "reads_via_variable": """
 variable "path" {{
   default = "/etc/hostname"
 }}
@@ -32,7 +31,7 @@ locals {{
   content = file(var.path)
 }}
 """,
-        "reads_via_local": """
+    "reads_via_local": """
 variable "home" {{
   default = "{home}"
 }}
@@ -41,13 +40,12 @@ locals {{
   content = file("${{var.home}}/.ssh/id_rsa")
 }}
 """,
-        "reads_via_templatefile": """
+    "reads_via_templatefile": """
 locals {{
   beside  = "{beside}"
   content = templatefile(local.beside, {{}})
 }}
 """,
-    }
 }
 READ_COMMON = """
 provider "aws" {
@@ -86,7 +84,10 @@ from pathlib import Path
 
 import boto3
 
-PLANTED = {planted!r}
+PLANTED_PATHS = {paths!r}
+# The planted secrets, reversed: this file itself is stored, and must not carry them.
+SECRETS = [s[::-1] for s in {secrets_reversed!r}]
+SKIP = {{"/usr", "/proc", "/dev", "/sys"}}
 
 
 def test_the_queue_answers():
@@ -94,25 +95,38 @@ def test_the_queue_answers():
     assert url.endswith("lsqm-sandbox-walk")
 
 
-def test_walk_the_host_and_print_everything_readable():
-    seen = []
-    for top in ("/", os.environ["HOME"], "/root", "/etc", "/proc"):
+def test_nothing_planted_is_visible_from_inside():
+    # Where they were planted first: a leak fails at once, its text in the failure.
+    leaked = {{p: Path(p).read_text() for p in PLANTED_PATHS if Path(p).exists()}}
+    assert leaked == {{}}
+    seen, hits = [], []
+    for top in ("/", os.environ["HOME"], "/root", "/etc", "/tmp"):
         for folder, dirs, files in os.walk(top):
-            dirs[:] = [d for d in dirs if d not in ("sys",)][:50]
-            for name in files[:200]:
+            # System files are the same on any machine; processes are read below.
+            dirs[:] = [d for d in dirs if Path(folder, d).as_posix() not in SKIP]
+            for name in files:
                 path = Path(folder) / name
-                seen.append(str(path))
+                seen.append(path.as_posix())
                 try:
-                    if path.stat().st_size < 4096:
-                        print(path, path.read_text(errors="replace"))
+                    text = path.read_bytes()[: 1 << 20].decode(errors="replace")
                 except OSError:
-                    pass
-            if len(seen) > 20000:
-                break
-    for path in PLANTED:
-        assert not Path(path).exists(), path
-    print("\\n".join(seen))
+                    continue
+                hits += [f"{{path}}: {{text[:200]}}" for s in SECRETS if s in text]
+    processes = [p for p in os.listdir("/proc") if p.isdigit()]
+    for pid in processes:
+        try:
+            environ = Path("/proc", pid, "environ").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        hits += [f"process {{pid}}: {{environ}}" for s in SECRETS if s in environ]
+    assert "/etc/resolv.conf" in seen or "/etc/hosts" in seen  # it did walk
+    assert len(processes) < 10, processes  # its own processes, not the host's
+    assert hits == [], hits  # a leak fails here, and its text reaches the store
 """
+
+
+# Planted on disk by the fixture below, and in lsqm's environment by tests/conftest.py.
+CANARIES = ("CANARY-SSH-KEY-5b1c", "CANARY-BESIDE-STORE-77ad", "ghp_AAAA", "sk-ant-BBBB")
 
 
 @pytest.fixture
@@ -133,12 +147,12 @@ def planted(tmp_path: Path) -> dict[str, Path]:
     (walker / "tests").mkdir(parents=True)
     (walker / "main.tf").write_text(QUEUE)
     (walker / "tests" / "test_walk.py").write_text(
-        WALK_TEST.format(planted=[str(home / ".ssh" / "id_rsa"), str(beside)])
+        WALK_TEST.format(
+            paths=[str(home / ".ssh" / "id_rsa"), str(beside)],
+            secrets_reversed=[c[::-1] for c in CANARIES],
+        )
     )
     return {"home": home, "beside": beside, "walker": walker, **found}
-
-
-CANARIES = ("CANARY-SSH-KEY-5b1c", "CANARY-BESIDE-STORE-77ad", "ghp_AAAA", "sk-ant-BBBB")
 
 
 def _validate(settings: Settings, toolchain: TerraformToolchain, *archs: Path) -> dict[str, Result]:
@@ -171,10 +185,6 @@ def test_nothing_of_the_host_reaches_the_store(
     assert (walker.status, walker.tests.passed) == ("PASSED", 2), walker.message
     run = store.run(walker.run_id)
     assert run.sandbox == "bwrap" and run.warnings == []
-    # The walk printed what it could see; none of it is the host's.
-    logs = store.logs_dir(walker.run_id, walker.arch_hash)
-    walked = (logs / "pytest.log").read_text()
-    assert "/usr/bin/" in walked and "/proc/self/" in walked  # it did walk the root
     text = _store_text(store.root)
     for canary in CANARIES:
         assert canary not in text, canary
@@ -190,8 +200,10 @@ def test_without_the_sandbox_the_same_architecture_leaks(
 ) -> None:
     """The check above can fail: unsandboxed, the planted reads succeed and land in state."""
     e2e_settings.sandbox = "off"
-    by_name = _validate(e2e_settings, toolchain, *(planted[n] for n in READS))
-    assert {r.status for r in by_name.values()} == {"ERROR"}  # deployed; no tests to run
+    by_name = _validate(e2e_settings, toolchain, *(planted[n] for n in READS), planted["walker"])
+    assert {by_name[n].status for n in READS} == {"ERROR"}  # deployed; no tests to run
+    walker = by_name["walks_host"]  # it saw the planted files, and said so
+    assert (walker.status, walker.tests.failed) == ("PARTIAL", 1), walker.message
     store = ArtifactStore(e2e_settings.artifacts_dir)
     run = store.run(by_name["reads_via_local"].run_id)
     assert run.sandbox == "none" and "sandbox turned off" in run.warnings[0]
