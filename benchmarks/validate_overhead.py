@@ -10,10 +10,12 @@ side by side count):
    does by default (target: lsqm >= 2x faster). It uses the same commands and flags as lsqm
    and lsqm's fast emulator stop, so it is a conservative baseline;
 3. lsqm with 2 workers vs 1 (target >= 1.6x throughput), on the same store's second run;
-4. where the difference comes from: lsqm with terraform's own provider processes.
+4. where the difference comes from: lsqm with terraform's own provider processes;
+5. what the bwrap sandbox costs: lsqm with it and without it, twice each, interleaved
+   (target < 5 % of wall time).
 
 Usage: python benchmarks/validate_overhead.py [--only NAME ...] [--skip-naive]
-       [--skip-parallel] [--skip-ablation]
+       [--skip-parallel] [--skip-ablation] [--skip-sandbox]
 """
 
 from __future__ import annotations
@@ -59,14 +61,17 @@ def _run(
     parallel: int,
     *,
     share_provider: bool = True,
+    sandbox: str = "auto",
 ) -> tuple[float, float, list[dict[str, Any]]]:
-    """Validate ``names`` with lsqm as shipped (``share_provider`` off for the ablation):
-    wall seconds, seconds with a terraform or pytest process running, results."""
+    """Validate ``names`` with lsqm as shipped (``share_provider`` off for the ablation,
+    ``sandbox`` off for its cost): wall seconds, seconds with a terraform or pytest process
+    running, results."""
     settings = load_settings(
         artifacts_dir=root,
         runtime="host",
         parallel=parallel,
         share_provider_process=share_provider,
+        sandbox=sandbox,
     )
     store, hashes = _store(root, names)
     with proc.record_spans() as spans:
@@ -161,6 +166,7 @@ def main() -> int:
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--skip-parallel", action="store_true")
     parser.add_argument("--skip-ablation", action="store_true")
+    parser.add_argument("--skip-sandbox", action="store_true")
     args = parser.parse_args()
     names = args.only or sorted(p.name for p in EXAMPLES.iterdir() if any(p.glob("*.tf")))
     settings = load_settings()
@@ -219,6 +225,23 @@ def _measure(
         first_wall, _busy, _first = _run(work / "two-first", names, toolchain, 2)
         print(f"  a store's first run (no durations to order by): {first_wall:.1f} s, "
               f"{wall / first_wall:.2f}x")  # fmt: skip
+
+    if not args.skip_sandbox:
+        # Measured twice each way, interleaved, so a machine-wide stall hits both sides.
+        walls: dict[str, list[float]] = {"auto": [wall], "off": []}
+        for kind in ("off", "auto", "off"):
+            kind_wall, _busy, kind_results = _run(
+                work / f"sandbox-{kind}-{len(walls[kind])}", names, toolchain, 1, sandbox=kind
+            )
+            walls[kind].append(kind_wall)
+            bad = [r["name"] for r in kind_results if r["status"] != "PASSED"]
+            if bad:
+                print(f"  sandbox {kind}: not PASSED: {', '.join(bad)}")
+        on, off = statistics.mean(walls["auto"]), statistics.mean(walls["off"])
+        cost = (on - off) / off
+        verdict = "OK" if cost < 0.05 else "missed"
+        print(f"\nsandbox (bwrap) on: {on:.1f} s, off: {off:.1f} s (means of 2): "
+              f"costs {cost:+.1%} of wall time (target < 5 %: {verdict})")  # fmt: skip
 
     if not args.skip_ablation:
         own_wall, _busy, _own = _run(work / "own", names, toolchain, 1, share_provider=False)
