@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lsqm import proc
 from lsqm.childenv import child_env
-from lsqm.emulator.interface import Emulator
+from lsqm.emulator.interface import RESET_BY_RESTART, Emulator
 from lsqm.errors import EmulatorError
 from lsqm.toolchain.localstack_install import LocalStackInstall
 
@@ -48,6 +48,8 @@ class HostLocalStack(Emulator):
         self.log_file = log_file
         self._proc: subprocess.Popen[bytes] | None = None
         self._owned_dir: Path | None = None
+        self.last_exit: int | None = None  # -9: it needed SIGKILL
+        self.stop_grace = 1.0  # seconds between SIGTERM and SIGKILL
         if dynamodb_via_moto:
             self.notes.append("dynamodb served by moto (DynamoDB Local needs a download)")
         self.notes.append("lambda cannot execute on the host runtime (no Docker)")
@@ -115,6 +117,10 @@ class HostLocalStack(Emulator):
             tail = self._log_tail()
             self.stop()
             raise EmulatorError(f"{exc.message}{tail}") from None
+        # A fresh emulator has nothing to lose: learn now whether reset works on this
+        # version, so the run's record says how architectures were kept apart.
+        if not self.reset() and RESET_BY_RESTART not in self.notes:
+            self.notes.append(RESET_BY_RESTART)
 
     def _log_tail(self) -> str:
         try:
@@ -128,8 +134,10 @@ class HostLocalStack(Emulator):
 
     def stop(self) -> None:
         if self._proc is not None:
-            # Its state is thrown away: no need to wait for a graceful shutdown.
-            proc.terminate(self._proc, grace=1.0)
+            # Its state is thrown away: no need to wait for a graceful shutdown (4.x
+            # ignores SIGTERM anyway; the group gets SIGKILL after the grace period).
+            proc.terminate(self._proc, grace=self.stop_grace)
+            self.last_exit = self._proc.returncode
             self._proc = None
         if self._owned_dir is not None:
             shutil.rmtree(self._owned_dir, ignore_errors=True)

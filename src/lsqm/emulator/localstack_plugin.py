@@ -99,16 +99,29 @@ def _reset_all_services() -> dict:
     }
 
 
+def _service_catalog() -> Any:
+    """The catalog of API models (``localstack.aws.spec`` since 4.x; earlier in the router)."""
+    try:
+        from localstack.aws.spec import get_service_catalog
+    except ImportError:
+        try:
+            from localstack.aws.protocol.service_router import get_service_catalog
+        except ImportError:
+            return None
+    return get_service_catalog()
+
+
 def _load_services(names: list) -> dict:
-    from localstack.aws.spec import get_service_catalog
     from localstack.services.plugins import SERVICE_PLUGINS
 
     started = time.monotonic()
+    catalog = _service_catalog()
     loaded, failed = [], {}
     for name in names:
         try:
             SERVICE_PLUGINS.require(str(name))
-            get_service_catalog().get(str(name))  # the API model its requests are parsed with
+            if catalog is not None:
+                catalog.get(str(name))  # the API model its requests are parsed with
             loaded.append(name)
         except Exception as exc:  # unknown or disabled services are reported, not fatal
             failed[str(name)] = str(exc) or type(exc).__name__
