@@ -72,11 +72,13 @@ def emulator_factory(
             workdir=workdir,
         )
     from lsqm.emulator.host import HostLocalStack
+    from lsqm.emulator.interface import RESET_BY_RESTART
     from lsqm.emulator.probe import probe_notes
     from lsqm.toolchain.localstack_install import ensure_localstack
 
     install = ensure_localstack(settings.cache_dir, settings.localstack_version)
     notes = probe_notes(install)
+    use_reset = RESET_BY_RESTART not in notes
     dynamodb_via_moto = settings.dynamodb_via_moto
 
     def make(i: int) -> Emulator:
@@ -86,6 +88,7 @@ def emulator_factory(
             dynamodb_via_moto=dynamodb_via_moto,
             eager_services=settings.eager_services,
             log_file=log_dir / f"emulator-{i}.log",
+            use_reset=use_reset,
         )
         emulator.notes.extend(n for n in notes if n not in emulator.notes)
         return emulator

@@ -88,6 +88,7 @@ def _reset_all_services() -> dict:
             hook.on_before_state_reset()
             service.accept_state_visitor(ResetVisitor())
             hook.on_after_state_reset()
+            _repair_after_reset(hook)
             reset.append(name)
         except Exception as exc:  # report, never crash the emulator
             LOG.warning("lsqm: reset of %s failed: %s", name, exc)
@@ -97,6 +98,23 @@ def _reset_all_services() -> dict:
         "failed": failed,
         "ms": round((time.monotonic() - started) * 1000, 1),
     }
+
+
+def _repair_after_reset(hook: Any) -> None:
+    """Put back what a version's reset hooks expect to survive a reset. CloudWatch before
+    2026.x keeps its metrics in an SQLite file under its asset directory (emptied above)
+    and only reopens it at start-up, and its alarm scheduler can be left stopped: without
+    this, every later PutMetricData/PutMetricAlarm fails on such a version."""
+    import os
+
+    database = getattr(hook, "cloudwatch_database", None)
+    path = getattr(database, "METRICS_DB", None)
+    if database is not None and path and not os.path.exists(path):
+        hook.cloudwatch_database = type(database)()
+    if getattr(hook, "alarm_scheduler", "absent") is None and hasattr(
+        hook, "start_alarm_scheduler"
+    ):
+        hook.start_alarm_scheduler()
 
 
 def _service_catalog() -> Any:

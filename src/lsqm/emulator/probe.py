@@ -50,11 +50,15 @@ def _probe(install: LocalStackInstall, workdir: Path) -> dict[str, Any]:
         found.update(starts=True, start_s=round(time.monotonic() - started, 1))
         found["reported_version"] = emulator.info().version
         found["reset"] = "restart" if RESET_BY_RESTART in emulator.notes else "lsqm"
-        found["preload"] = _post_ok(emulator.endpoint + LSQM_LOAD_PATH, {"services": ["sqs"]})
+        services = {"services": ["sqs", "cloudwatch"]}
+        found["preload"] = _post_ok(emulator.endpoint + LSQM_LOAD_PATH, services)
         found["dynamodb_moto"] = _dynamodb(emulator.endpoint)
+        before = _cloudwatch(emulator.endpoint)
         reset = _post_ok(emulator.endpoint + LSQM_RESET_PATH, None)
-        found["reset_after_use"] = reset
-        if not reset:
+        after = _cloudwatch(emulator.endpoint)
+        # A reset that leaves a service broken is worse than none: restart instead.
+        found["services_after_reset"] = after if before == "ok" else f"not checked ({before})"
+        if not reset or (before == "ok" and after != "ok"):
             found["reset"] = "restart"
     finally:
         emulator.stop_grace = STOP_GRACE_S
@@ -98,6 +102,35 @@ def _dynamodb(endpoint: str) -> str:
     except Exception as exc:  # any failure is the answer, never a crash of setup
         return f"{type(exc).__name__}: {exc}"[:300]
     return "ok" if item else "the item written was not read back"
+
+
+def _cloudwatch(endpoint: str) -> str:
+    """ "ok" when CloudWatch takes an alarm and a data point (query protocol, which every
+    version speaks): the service whose state lives in a file that a reset can break."""
+    auth = (
+        "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/monitoring/aws4_request, "
+        "SignedHeaders=host, Signature=0"
+    )
+    calls = [
+        {"Action": "PutMetricAlarm", "AlarmName": "lsqm-probe", "MetricName": "m",
+         "Namespace": "lsqm", "Statistic": "Sum", "Period": "60", "EvaluationPeriods": "1",
+         "Threshold": "1", "ComparisonOperator": "GreaterThanThreshold"},
+        {"Action": "PutMetricData", "Namespace": "lsqm", "MetricData.member.1.MetricName": "m",
+         "MetricData.member.1.Value": "1"},
+    ]  # fmt: skip
+    for call in calls:
+        try:
+            response = httpx.post(
+                endpoint + "/",
+                data={**call, "Version": "2010-08-01"},
+                headers={"Authorization": auth},
+                timeout=60,
+            )
+        except httpx.HTTPError as exc:
+            return f"{call['Action']}: {type(exc).__name__}"
+        if response.status_code != 200:
+            return f"{call['Action']}: {response.status_code} {response.text[:200]}"
+    return "ok"
 
 
 def probe_notes(install: LocalStackInstall) -> list[str]:

@@ -22,7 +22,7 @@ from typing import Any
 from lsqm import proc
 from lsqm.childenv import child_env
 from lsqm.errors import StoreError, ToolMissing, UsageError
-from lsqm.files import read_json
+from lsqm.files import atomic_write_text, read_json
 from lsqm.toolchain import releases, venvs
 from lsqm.versions import version_key
 
@@ -225,15 +225,17 @@ def _install_plugin(venv: Path) -> None:
     with contextlib.suppress(StoreError):  # a damaged stamp: write the plugin again
         if stamp.is_file() and read_json(stamp).get("digest") == digest:
             return
-    (site / f"{PLUGIN_DIST}.py").write_text(source, encoding="utf-8")
+    # Atomic writes: a LocalStack of this version may be starting (another worker, another
+    # checkout sharing the cache) and must never import half a file.
+    atomic_write_text(site / f"{PLUGIN_DIST}.py", source)
     dist.mkdir(exist_ok=True)
-    (dist / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {PLUGIN_DIST}\nVersion: 0.1\n", encoding="utf-8"
+    atomic_write_text(
+        dist / "METADATA", f"Metadata-Version: 2.1\nName: {PLUGIN_DIST}\nVersion: 0.1\n"
     )
-    (dist / "entry_points.txt").write_text(PLUGIN_ENTRY_POINTS, encoding="utf-8")
-    (dist / "RECORD").write_text("", encoding="utf-8")
+    atomic_write_text(dist / "entry_points.txt", PLUGIN_ENTRY_POINTS)
+    atomic_write_text(dist / "RECORD", "")
     # Written last: plux's entry-point cache keys on site-packages' mtime, which this bumps.
-    (dist / "lsqm.json").write_text(json.dumps({"digest": digest}), encoding="utf-8")
+    atomic_write_text(dist / "lsqm.json", json.dumps({"digest": digest}))
 
 
 # -- which versions exist ----------------------------------------------------------------
