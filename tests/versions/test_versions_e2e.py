@@ -16,6 +16,14 @@ from .conftest import EXAMPLES, add_examples, lsqm_json
 pytestmark = pytest.mark.e2e
 
 SEMVER, CALVER = "4.14.0", "2026.3.0"
+# What differs between the two, found by these runs and by bisect (README): 4.14.0 stores
+# no tags for a CloudWatch alarm created through the query API; 2026.3.0 does.
+EXPECTED_FAILURES = {
+    SEMVER: {
+        "cloudwatch_alarm": ("PARTIAL", "emulator_behaviour", "test_alarm_tags_are_as_declared")
+    },
+    CALVER: {},
+}
 
 
 def test_two_releases_install_side_by_side_and_say_what_works(
@@ -49,7 +57,7 @@ def test_two_releases_install_side_by_side_and_say_what_works(
         assert "reset by lsqm's plugin" in rows[version]["capabilities"]
 
 
-def test_the_bundled_examples_pass_on_both_releases(
+def test_the_bundled_examples_on_both_releases(
     lsqm_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store_root = tmp_path / "artifacts"
@@ -70,9 +78,9 @@ def test_the_bundled_examples_pass_on_both_releases(
         assert run.emulator is not None and run.emulator.kind == "localstack"
         assert run.emulator_label == f"localstack {shaped['emulator']['version']}"
         failures = {
-            r["name"]: (r["status"], r["signature"])
+            r["name"]: (r["status"], r["category"], r["signature"].split(":")[0])
             for r in shaped["results"]
             if r["status"] != "PASSED"
         }
-        assert failures == {}, run.emulator_label
-        assert len(EXAMPLES) == run.summary.PASSED
+        assert failures == EXPECTED_FAILURES[run.emulator.version], run.emulator_label
+        assert len(EXAMPLES) - len(failures) == run.summary.PASSED

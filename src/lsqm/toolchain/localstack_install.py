@@ -77,7 +77,7 @@ class LocalStackInstall:
 
     @property
     def python_version(self) -> str:
-        return str(self.meta.get("python_version") or "")
+        return str(self.meta.get("python_version") or _guess_python(self.root))
 
     def describe(self) -> str:
         verb = "installed" if self.installed_now else "found"
