@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from lsqm.errors import UsageError
 
 DEFAULT_LOCALSTACK_VERSION = "2026.3.0"
+DEFAULT_MOTO_VERSION = "5.2.5"  # moto[server] for `--emulator moto`, date-locked like LocalStack
 CONFIG_FILE = "lsqm.yaml"  # read from the working directory when --config is not given
 ENV_PREFIX = "LSQM_"
 
@@ -129,6 +130,11 @@ class Settings(BaseModel):
     artifacts_dir: Path = Path("lsqm-artifacts")
     cache_dir: Path = Field(default_factory=_default_cache)
     localstack_version: str = DEFAULT_LOCALSTACK_VERSION
+    emulator: Literal["localstack", "moto"] = Field(
+        default="localstack",
+        description="which emulator validate runs: LocalStack, or moto's server (host or external)",
+    )
+    moto_version: str = DEFAULT_MOTO_VERSION
     runtime: Literal["auto", "host", "docker", "external"] = "auto"
     endpoint: str | None = None
     region: str = "us-east-1"

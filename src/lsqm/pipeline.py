@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from lsqm.config import Settings
@@ -19,15 +20,24 @@ from lsqm.discovery.filter import Policy
 from lsqm.discovery.miner import Miner
 from lsqm.discovery.miner import Summary as MineSummary
 from lsqm.emulator import resolve_runtime
+from lsqm.emulator.probe import capability_line, probe_localstack, probe_notes
 from lsqm.errors import Interrupted, ToolMissing, UsageError
 from lsqm.generation.interface import Generator
 from lsqm.generation.run import Outcome, generate_apps
 from lsqm.ingest import add_bundled_examples
 from lsqm.records import Result, Run
-from lsqm.store import ArtifactStore
-from lsqm.toolchain.localstack_install import ensure_localstack
+from lsqm.store import ArtifactStore, new_run_id
+from lsqm.toolchain.localstack_install import (
+    available_versions,
+    ensure_localstack,
+    installed_versions,
+    release_range,
+)
+from lsqm.toolchain.moto_install import ensure_moto
 from lsqm.toolchain.terraform_install import ensure_terraform
+from lsqm.validation.bisect import Bisection, BisectWorkspace, bisect, confirmed, localstack_probe
 from lsqm.validation.run import RunPlan, execute, plan_run
+from lsqm.versions import sort_versions
 
 Say = Callable[[str], None]
 
@@ -37,18 +47,33 @@ def _quiet(_message: str) -> None:
 
 
 # -- setup ---------------------------------------------------------------------------------
-def provision(settings: Settings, say: Say = _quiet) -> dict[str, Any]:
-    """Find or install what validate needs (emulator runtime, terraform + provider)."""
+def provision(
+    settings: Settings,
+    say: Say = _quiet,
+    *,
+    versions: list[str] | None = None,
+    probe: bool = True,
+) -> dict[str, Any]:
+    """Find or install what validate needs (emulator runtime, terraform + provider).
+
+    ``versions``: LocalStack versions to install side by side (default: the setting's);
+    each is probed once for what lsqm's plugin gives on it (cached per plugin)."""
     chosen = resolve_runtime(settings)
     report: dict[str, Any] = {"runtime": chosen, "cache_dir": str(settings.cache_dir)}
-    if chosen == "host":
-        say(f"LocalStack {settings.localstack_version}: checking the host runtime …")
-        install = ensure_localstack(settings.cache_dir, settings.localstack_version)
-        say(install.describe())
-        report["localstack"] = {
-            "version": install.version,
-            "venv": str(install.venv),
-            "installed_now": install.installed_now,
+    if (chosen == "host" and settings.emulator == "localstack") or versions:
+        installs = [
+            _provision_localstack(settings, version, say, probe)
+            for version in dict.fromkeys(versions or [settings.localstack_version])
+        ]
+        report["localstack"] = installs[0]
+        report["localstack_versions"] = installs
+    if settings.emulator == "moto" and chosen == "host":
+        moto = ensure_moto(settings.cache_dir, settings.moto_version)
+        say(moto.describe())
+        report["moto"] = {
+            "version": moto.version,
+            "venv": str(moto.venv),
+            "installed_now": moto.installed_now,
         }
     say("Terraform: checking …")
     toolchain = ensure_terraform(settings)
@@ -61,6 +86,65 @@ def provision(settings: Settings, say: Say = _quiet) -> dict[str, Any]:
         "describe": toolchain.describe(),
     }
     return report
+
+
+def _provision_localstack(
+    settings: Settings, version: str, say: Say, probe: bool
+) -> dict[str, Any]:
+    say(f"LocalStack {version}: checking the host runtime …")
+    install = ensure_localstack(settings.cache_dir, version)
+    say(install.describe())
+    entry: dict[str, Any] = {
+        "version": install.version,
+        "venv": str(install.venv),
+        "installed_now": install.installed_now,
+        "python": install.python_version,
+        "install_seconds": install.meta.get("install_seconds"),
+    }
+    if probe:
+        found = probe_localstack(install)
+        say(f"LocalStack {version}: {capability_line(found)}")
+        entry["probe"] = found
+        entry["notes"] = probe_notes(install)
+    return entry
+
+
+def list_versions(settings: Settings, *, prereleases: bool = False) -> dict[str, Any]:
+    """Installed LocalStack versions (python, disk, probe) and those PyPI offers, in one
+    release order (SemVer 4.x before CalVer 2026.x); dev builds only with ``prereleases``."""
+    installed = {v.version: v for v in installed_versions(settings.cache_dir)}
+    try:
+        offered = available_versions(settings.cache_dir, prereleases=prereleases)
+        index_error = None
+    except ToolMissing as exc:
+        offered, index_error = [], exc.message
+    rows: dict[str, dict[str, Any]] = {}
+    for release in offered:
+        rows[release.version] = {
+            "version": release.version,
+            "released": release.day,
+            "yanked": release.yanked,
+            "installed": False,
+        }
+    for version, found in installed.items():
+        rows.setdefault(version, {"version": version, "released": found.released, "yanked": False})
+        rows[version].update(
+            installed=True,
+            python=found.python_version,
+            disk_bytes=found.disk_bytes,
+            own_bytes=found.own_bytes,
+            install_seconds=found.install_seconds,
+            probe=found.probe,
+            capabilities=capability_line(found.probe) if found.probe else "not probed yet",
+        )
+    ordered = [rows[v] for v in sort_versions(rows)]
+    return {
+        "default": settings.localstack_version,
+        "versions": ordered,
+        "installed": [r["version"] for r in ordered if r["installed"]],
+        "installed_disk_bytes": sum(r.get("disk_bytes", 0) for r in ordered),
+        "index_error": index_error,
+    }
 
 
 # -- mine ----------------------------------------------------------------------------------
@@ -187,16 +271,95 @@ def validate(
     *,
     on_result: Callable[[Result], None] = lambda _r: None,
     say: Say = _quiet,
+    group: str | None = None,
 ) -> Run:
     """Validate a planned run; Ctrl-C/SIGTERM/SIGHUP become :class:`Interrupted` saying how
     to resume (children are killed and every result written so far is kept)."""
     try:
-        return execute(settings, store, plan, on_result=on_result, on_status=say)
+        return execute(settings, store, plan, on_result=on_result, on_status=say, group=group)
     except KeyboardInterrupt:
         raise Interrupted(
             "interrupted: results written so far are kept; resume with "
             f"'lsqm validate --run-id {plan.run_id}'"
         ) from None
+
+
+# -- several emulators and versions side by side --------------------------------------------
+@dataclass(frozen=True)
+class Target:
+    """One emulator (and LocalStack version) a validate command runs the architectures on."""
+
+    emulator: str = "localstack"
+    version: str | None = None  # LocalStack's; None: the setting's
+
+    @property
+    def label(self) -> str:
+        return self.emulator + (f" {self.version}" if self.version else "")
+
+
+def targets(emulators: list[str], versions: list[str]) -> list[Target]:
+    """``--emulator localstack,moto`` x ``--localstack-version A,B``: one run each."""
+    found: list[Target] = []
+    for emulator in dict.fromkeys(emulators or ["localstack"]):
+        if emulator == "moto":
+            found.append(Target("moto"))
+        else:
+            chosen: list[str | None] = list(dict.fromkeys(versions)) or [None]
+            found.extend(Target("localstack", v) for v in chosen)
+    return found
+
+
+def new_group(count: int) -> str | None:
+    """Runs made together over several targets share this id (compare pairs them by it)."""
+    return f"group-{new_run_id()}" if count > 1 else None
+
+
+# -- bisect --------------------------------------------------------------------------------
+def resolve_architecture(store: ArtifactStore, text: str) -> str:
+    """An architecture named by hash, hash prefix or name (unique)."""
+    hashes = store.architecture_hashes()
+    if text in hashes:
+        return text
+    matches = [h for h in hashes if h.startswith(text)] or [
+        h for h in hashes if store.architecture(h).name == text
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise UsageError(
+            f"no architecture {text!r} in {store.architectures_dir}; see 'lsqm status'"
+        )
+    raise UsageError(f"{text!r} names {len(matches)} architectures; give more of the hash")
+
+
+def bisect_versions(
+    settings_for: Callable[[str], Settings],
+    store: ArtifactStore,
+    arch: str,
+    good: str,
+    bad: str,
+    *,
+    confirm: int = 2,
+    prereleases: bool = False,
+    say: Say = _quiet,
+) -> tuple[Bisection, Path]:
+    """The first LocalStack release between ``good`` and ``bad`` where ``arch``'s verdict
+    changes; installs only the versions it probes. Returns the answer and its folder."""
+    settings = settings_for(good)
+    if settings.emulator != "localstack" or resolve_runtime(settings) != "host":
+        raise UsageError("bisect installs LocalStack releases: it needs --runtime host")
+    arch_hash = resolve_architecture(store, arch)
+    versions = release_range(settings.cache_dir, good, bad, prereleases=prereleases)
+    say(f"bisect {arch_hash} over {len(versions)} releases, {versions[0]} .. {versions[-1]}")
+    toolchain = ensure_terraform(settings)
+    workspace = BisectWorkspace.create(store, arch_hash)
+    probe = confirmed(localstack_probe(workspace, settings_for, toolchain, say), agree=confirm)
+    try:
+        found = bisect(versions, probe)
+    except KeyboardInterrupt:
+        raise Interrupted(f"bisect interrupted; its runs so far are in {workspace.root}") from None
+    workspace.save(found, {"arch_hash": arch_hash, "good": good, "bad": bad, "confirm": confirm})
+    return found, workspace.root
 
 
 # -- run -----------------------------------------------------------------------------------
@@ -255,11 +418,16 @@ def run_all(
 
 __all__ = [
     "GenerateReport",
+    "Target",
+    "bisect_versions",
     "generate",
+    "list_versions",
     "make_generator",
     "mine",
     "plan_validation",
     "provision",
+    "resolve_architecture",
     "run_all",
+    "targets",
     "validate",
 ]

@@ -282,10 +282,18 @@ class Run(Record):
     sandbox: str = ""  # "bwrap", or "none" (then ``warnings`` says why)
     warnings: list[str] = Field(default_factory=list)
     summary: Summary = Field(default_factory=Summary)
+    group: str | None = None  # runs made by one command over several emulators/versions
 
     @property
     def emulator_version(self) -> str | None:
         return self.emulator.version if self.emulator else None
+
+    @property
+    def emulator_label(self) -> str:
+        """``localstack 4.14.0``, ``moto 5.2.5``: what a version matrix names a column."""
+        if self.emulator is None:
+            return "unknown"
+        return f"{self.emulator.kind} {self.emulator.version}"
 
 
 class Source(Record):

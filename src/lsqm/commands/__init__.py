@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from lsqm.commands.add import add
+from lsqm.commands.bisect import bisect
 from lsqm.commands.generate import generate
 from lsqm.commands.mine import mine
 from lsqm.commands.run import run
@@ -13,4 +14,4 @@ from lsqm.commands.setup import setup
 from lsqm.commands.status import status
 from lsqm.commands.validate import validate
 
-COMMANDS: list[click.Command] = [setup, add, mine, generate, validate, status, run]
+COMMANDS: list[click.Command] = [setup, add, mine, generate, validate, bisect, status, run]

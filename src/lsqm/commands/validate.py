@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 from rich.console import Console
@@ -12,6 +13,8 @@ from rich.table import Table
 
 from lsqm import pipeline
 from lsqm.commands.base import App, err_console, format_option, lsqm_command, print_json, say
+from lsqm.commands.setup import split_versions
+from lsqm.config import Settings
 from lsqm.errors import UsageError
 from lsqm.records import Result, Run, Status
 from lsqm.store import ArtifactStore
@@ -101,7 +104,18 @@ def summary_table(run: Run, results: list[Result]) -> Table:
 )
 @click.option("--runtime", type=click.Choice(["auto", "host", "docker", "external"]), default=None)
 @click.option("--endpoint", default=None, help="URL of an emulator you run (runtime external)")
-@click.option("--localstack-version", default=None)
+@click.option(
+    "--localstack-version",
+    "versions",
+    multiple=True,
+    help="LocalStack version(s): one run per version (repeatable or comma-separated)",
+)
+@click.option(
+    "--emulator",
+    "emulators",
+    multiple=True,
+    help="localstack (default) and/or moto: one run per emulator (repeatable or comma-separated)",
+)
 @click.option("--shard", default=None, help="I/N: validate every N-th architecture from the I-th")
 @click.option("--run-id", default=None, help="resume (or name) this run")
 @click.option(
@@ -131,7 +145,8 @@ def validate(
     timeout: float | None,
     runtime: str | None,
     endpoint: str | None,
-    localstack_version: str | None,
+    versions: tuple[str, ...],
+    emulators: tuple[str, ...],
     shard: str | None,
     run_id: str | None,
     relax_constraints: bool | None,
@@ -139,34 +154,87 @@ def validate(
     shared_provider: bool | None,
     fmt: str,
 ) -> None:
-    """Deploy each architecture to LocalStack with Terraform, run its tests, record verdicts."""
-    settings = app.configure(
-        parallel=parallel,
-        timeout=timeout,
-        runtime=runtime,
-        endpoint=endpoint,
-        localstack_version=localstack_version,
-        relax_provider_constraints=relax_constraints,
-        share_provider_process=shared_provider,
-        rerun_failures=rerun_failures,
-    )
+    """Deploy each architecture to LocalStack with Terraform, run its tests, record verdicts.
+
+    Several LocalStack versions and/or moto make one run each, of the same architectures,
+    tagged with the emulator and version (run.json) and sharing one ``group``."""
+    chosen = pipeline.targets(split_values(emulators, EMULATORS), split_versions(versions))
+    if len(chosen) > 1 and run_id:
+        raise UsageError("--run-id resumes one run: give one emulator and version with it")
+
+    def settings_for(target: pipeline.Target) -> Settings:
+        return app.configure(
+            parallel=parallel,
+            timeout=timeout,
+            runtime=runtime,
+            endpoint=endpoint,
+            emulator=target.emulator,
+            localstack_version=target.version,
+            relax_provider_constraints=relax_constraints,
+            share_provider_process=shared_provider,
+            rerun_failures=rerun_failures,
+        )
+
+    for target in chosen:
+        settings_for(target)  # every target's settings are valid before the first run
     store = app.store
-    plan = pipeline.plan_validation(store, run_id=run_id, arch=list(arch), shard=parse_shard(shard))
-    if plan.resumed:
-        app.info(f"resuming run {plan.run_id}: {len(plan.done)} done, {len(plan.todo)} to go")
-    if app.dry_run:
-        click.echo(f"would validate {len(plan.todo)} architecture(s) in run {plan.run_id}")
-        return
-    with progress_lines(len(plan.todo)) as on_result:
-        run = pipeline.validate(settings, store, plan, on_result=on_result, say=app.info)
-    print_run(store, run, fmt)
+    group = pipeline.new_group(len(chosen))
+    outputs = []
+    for target in chosen:
+        settings = settings_for(target)
+        plan = pipeline.plan_validation(
+            store, run_id=run_id, arch=list(arch), shard=parse_shard(shard)
+        )
+        if plan.resumed:
+            app.info(f"resuming run {plan.run_id}: {len(plan.done)} done, {len(plan.todo)} to go")
+        if app.dry_run:
+            click.echo(
+                f"would validate {len(plan.todo)} architecture(s) on {target.label} "
+                f"in run {plan.run_id}"
+            )
+            continue
+        if len(chosen) > 1:
+            app.info(f"== {target.label}: run {plan.run_id}")
+        with progress_lines(len(plan.todo)) as on_result:
+            run = pipeline.validate(
+                settings, store, plan, on_result=on_result, say=app.info, group=group
+            )
+        results = list(store.results(plan.run_id).values())
+        outputs.append((run, results))
+        if fmt != "json":
+            Console().print(summary_table(run, results))
+    if fmt == "json" and outputs:
+        shaped = [run_json(run, results) for run, results in outputs]
+        print_json(shaped[0] if len(shaped) == 1 else {"group": group, "runs": shaped})
+
+
+EMULATORS = ("localstack", "moto")
+
+
+def split_values(values: tuple[str, ...], allowed: tuple[str, ...]) -> list[str]:
+    """Repeated and/or comma-separated option values, each one of ``allowed``."""
+    found = split_versions(values)
+    wrong = [v for v in found if v not in allowed]
+    if wrong:
+        raise UsageError(f"--emulator {wrong[0]!r}: choose from {', '.join(allowed)}")
+    return found
+
+
+def run_json(run: Run, results: list[Result]) -> dict[str, Any]:
+    """``validate --format json`` for one run (DESIGN.md's shape, plus its emulator)."""
+    return {
+        "run_id": run.run_id,
+        "emulator": run.emulator.to_json() if run.emulator else None,
+        "group": run.group,
+        "summary": run.summary.to_json(),
+        "results": [r.to_json() for r in results],
+    }
 
 
 def print_run(store: ArtifactStore, run: Run, fmt: str) -> None:
-    """A run's results: DESIGN.md's JSON (``run_id``, ``summary``, ``results``) or a table."""
+    """One run's results: :func:`run_json` or the summary table."""
     results = list(store.results(run.run_id).values())
     if fmt == "json":
-        data = {"run_id": run.run_id, "summary": run.summary.to_json()}
-        print_json({**data, "results": [r.to_json() for r in results]})
+        print_json(run_json(run, results))
     else:
         Console().print(summary_table(run, results))

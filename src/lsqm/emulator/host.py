@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lsqm import proc
 from lsqm.childenv import child_env
-from lsqm.emulator.interface import Emulator
+from lsqm.emulator.interface import RESET_BY_RESTART, Emulator
 from lsqm.errors import EmulatorError
 from lsqm.toolchain.localstack_install import LocalStackInstall
 
@@ -38,6 +38,7 @@ class HostLocalStack(Emulator):
         eager_services: list[str] | None = None,
         log_file: Path | None = None,
         port: int | None = None,
+        use_reset: bool = True,
     ) -> None:
         super().__init__()
         self.install = install
@@ -46,8 +47,11 @@ class HostLocalStack(Emulator):
         self.dynamodb_via_moto = dynamodb_via_moto
         self.eager_services = eager_services or []
         self.log_file = log_file
+        self.use_reset = use_reset  # False where the probe found reset unsafe: restart
         self._proc: subprocess.Popen[bytes] | None = None
         self._owned_dir: Path | None = None
+        self.last_exit: int | None = None  # -9: it needed SIGKILL
+        self.stop_grace = 1.0  # seconds between SIGTERM and SIGKILL
         if dynamodb_via_moto:
             self.notes.append("dynamodb served by moto (DynamoDB Local needs a download)")
         self.notes.append("lambda cannot execute on the host runtime (no Docker)")
@@ -115,6 +119,13 @@ class HostLocalStack(Emulator):
             tail = self._log_tail()
             self.stop()
             raise EmulatorError(f"{exc.message}{tail}") from None
+        # A fresh emulator has nothing to lose: learn now whether reset works on this
+        # version, so the run's record says how architectures were kept apart.
+        if not self.reset() and RESET_BY_RESTART not in self.notes:
+            self.notes.append(RESET_BY_RESTART)
+
+    def reset(self) -> bool:
+        return self.use_reset and super().reset()
 
     def _log_tail(self) -> str:
         try:
@@ -128,8 +139,10 @@ class HostLocalStack(Emulator):
 
     def stop(self) -> None:
         if self._proc is not None:
-            # Its state is thrown away: no need to wait for a graceful shutdown.
-            proc.terminate(self._proc, grace=1.0)
+            # Its state is thrown away: no need to wait for a graceful shutdown (4.x
+            # ignores SIGTERM anyway; the group gets SIGKILL after the grace period).
+            proc.terminate(self._proc, grace=self.stop_grace)
+            self.last_exit = self._proc.returncode
             self._proc = None
         if self._owned_dir is not None:
             shutil.rmtree(self._owned_dir, ignore_errors=True)

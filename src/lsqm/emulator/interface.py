@@ -24,10 +24,15 @@ INFO_PATH = "/_localstack/info"
 LSQM_RESET_PATH = "/_lsqm/state/reset"
 LSQM_LOAD_PATH = "/_lsqm/services/load"
 PRO_RESET_PATH = "/_localstack/state/reset"
+MOTO_HEALTH_PATH = "/moto-api/config"
+MOTO_RESET_PATH = "/moto-api/reset"
+RESET_BY_RESTART = "state reset by restarting the emulator (no reset endpoint answered)"
 
 
 class Emulator(ABC):
     runtime: str = ""
+    kind: str = "localstack"  # which emulator: "localstack" or "moto"
+    health_path: str = HEALTH_PATH
 
     def __init__(self) -> None:
         self.endpoint = ""
@@ -82,7 +87,7 @@ class Emulator(ABC):
         if not self.endpoint or not self.alive():
             return False
         try:
-            return httpx.get(self.endpoint + HEALTH_PATH, timeout=timeout).status_code == 200
+            return httpx.get(self.endpoint + self.health_path, timeout=timeout).is_success
         except httpx.HTTPError:
             return False
 
@@ -101,7 +106,7 @@ class Emulator(ABC):
         with contextlib.suppress(httpx.HTTPError, ValueError, AttributeError):
             version = str(httpx.get(self.endpoint + INFO_PATH, timeout=5).json().get("version"))
         return EmulatorInfo(
-            kind="localstack", runtime=self.runtime, version=version, notes=list(self.notes)
+            kind=self.kind, runtime=self.runtime, version=version, notes=list(self.notes)
         )
 
     def reset(self) -> bool:

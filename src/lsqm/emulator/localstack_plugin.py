@@ -88,6 +88,7 @@ def _reset_all_services() -> dict:
             hook.on_before_state_reset()
             service.accept_state_visitor(ResetVisitor())
             hook.on_after_state_reset()
+            _repair_after_reset(hook)
             reset.append(name)
         except Exception as exc:  # report, never crash the emulator
             LOG.warning("lsqm: reset of %s failed: %s", name, exc)
@@ -99,16 +100,46 @@ def _reset_all_services() -> dict:
     }
 
 
+def _repair_after_reset(hook: Any) -> None:
+    """Put back what a version's reset hooks expect to survive a reset. CloudWatch before
+    2026.x keeps its metrics in an SQLite file under its asset directory (emptied above)
+    and only reopens it at start-up, and its alarm scheduler can be left stopped: without
+    this, every later PutMetricData/PutMetricAlarm fails on such a version."""
+    import os
+
+    database = getattr(hook, "cloudwatch_database", None)
+    path = getattr(database, "METRICS_DB", None)
+    if database is not None and path and not os.path.exists(path):
+        hook.cloudwatch_database = type(database)()
+    if getattr(hook, "alarm_scheduler", "absent") is None and hasattr(
+        hook, "start_alarm_scheduler"
+    ):
+        hook.start_alarm_scheduler()
+
+
+def _service_catalog() -> Any:
+    """The catalog of API models (``localstack.aws.spec`` since 4.x; earlier in the router)."""
+    try:
+        from localstack.aws.spec import get_service_catalog
+    except ImportError:
+        try:
+            from localstack.aws.protocol.service_router import get_service_catalog
+        except ImportError:
+            return None
+    return get_service_catalog()
+
+
 def _load_services(names: list) -> dict:
-    from localstack.aws.spec import get_service_catalog
     from localstack.services.plugins import SERVICE_PLUGINS
 
     started = time.monotonic()
+    catalog = _service_catalog()
     loaded, failed = [], {}
     for name in names:
         try:
             SERVICE_PLUGINS.require(str(name))
-            get_service_catalog().get(str(name))  # the API model its requests are parsed with
+            if catalog is not None:
+                catalog.get(str(name))  # the API model its requests are parsed with
             loaded.append(name)
         except Exception as exc:  # unknown or disabled services are reported, not fatal
             failed[str(name)] = str(exc) or type(exc).__name__

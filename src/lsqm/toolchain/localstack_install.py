@@ -1,36 +1,32 @@
-"""Install LocalStack as a host process: its own virtual environment, made with a
-Python >= 3.12 found on this machine, with dependencies resolved as they were on the
-version's release day (``uv --exclude-newer``) so today's releases cannot break it.
+"""Install LocalStack as a host process, any released version side by side: each in its own
+virtual environment with dependencies as they were on its release day (``uv
+--exclude-newer``, release times from PyPI's JSON API), on the newest Python that imports
+it (3.13 first: 4.14.0 breaks on 3.12's warnings module; 2026.x needs >= 3.12), with lsqm's
+plugin (DynamoDB through moto, state reset, service preload) installed beside it.
 
-Layout: ``<cache>/localstack/<version>/venv`` plus ``installed.json`` once complete.
+Layout: ``<cache>/localstack/<version>/venv`` plus ``installed.json`` once complete;
+``lib/`` holds what LocalStack fetches at run time (kinesis-local), shared by its instances.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import shutil
-import sys
-import tempfile
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import httpx
+from typing import Any
 
 from lsqm import proc
 from lsqm.childenv import child_env
-from lsqm.errors import ToolMissing, UsageError
-from lsqm.files import atomic_write_json, read_json
+from lsqm.errors import StoreError, ToolMissing, UsageError
+from lsqm.files import atomic_write_text, read_json
+from lsqm.toolchain import releases, venvs
+from lsqm.versions import version_key
 
-PYPI_JSON = "https://pypi.org/pypi/localstack-core/json"
-
-# Release days of versions we have tested, used when the index cannot be asked.
-KNOWN_RELEASE_DAYS = {"2026.3.0": "2026-03-23", "4.14.0": "2026-02-26"}
-
-# moto serves DynamoDB offline; it ships with the runtime, but name it so uv keeps it.
-EXTRA_PACKAGES = ("moto[server]",)
+PACKAGE = "localstack-core"
 
 PLUGIN_DIST = "lsqm_localstack_plugin"
 PLUGIN_SOURCE = Path(__file__).resolve().parent.parent / "emulator" / "localstack_plugin.py"
@@ -43,6 +39,29 @@ dynamodbstreams:moto = lsqm_localstack_plugin:dynamodbstreams_moto
 lsqm_routes = lsqm_localstack_plugin:register_routes
 """
 
+# Imported once after an install: a module this version lacks is fine, one that fails to
+# import on this interpreter (a removed stdlib module, newer syntax) rejects the interpreter.
+SMOKE_MODULES = (
+    "localstack.runtime.main",
+    "localstack.services.s3.provider",
+    "localstack.services.sqs.provider",
+    "localstack.services.sns.provider",
+    "localstack.services.moto",
+)
+SMOKE = """\
+import importlib, sys, warnings
+warnings.simplefilter("ignore")
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name) and exc.name.startswith("localstack"):
+            continue  # this version has no such module
+        raise SystemExit(f"import {name}: {type(exc).__name__}: {exc}")
+    except Exception as exc:
+        raise SystemExit(f"import {name}: {type(exc).__name__}: {exc}")
+"""
+
 
 @dataclass(frozen=True)
 class LocalStackInstall:
@@ -50,140 +69,143 @@ class LocalStackInstall:
     python: Path
     venv: Path
     installed_now: bool
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def root(self) -> Path:
+        return self.venv.parent
+
+    @property
+    def python_version(self) -> str:
+        return str(self.meta.get("python_version") or _guess_python(self.root))
 
     def describe(self) -> str:
         verb = "installed" if self.installed_now else "found"
-        return f"LocalStack {self.version} ({verb}) in {self.venv}"
+        seconds = self.meta.get("install_seconds")
+        took = f" in {seconds:.0f}s" if self.installed_now and seconds else ""
+        on = f" on Python {self.python_version}" if self.python_version else ""
+        return f"LocalStack {self.version} ({verb}{took}{on}) in {self.venv}"
+
+
+def check_version_text(version: str) -> None:
+    if not re.fullmatch(r"[0-9][0-9A-Za-z.\-+]*", version):
+        raise UsageError(f"'{version}' is not a LocalStack version (e.g. 2026.3.0 or 4.14.0)")
+
+
+def install_root(cache_dir: Path, version: str) -> Path:
+    return cache_dir / "localstack" / version
 
 
 def ensure_localstack(
     cache_dir: Path, version: str, *, log: Path | None = None
 ) -> LocalStackInstall:
-    """Return a ready LocalStack host runtime of ``version``, installing it if needed."""
-    if not re.fullmatch(r"[0-9][0-9A-Za-z.\-+]*", version):
-        raise UsageError(f"'{version}' is not a LocalStack version (e.g. 2026.3.0 or 4.14.0)")
-    root = cache_dir / "localstack" / version
-    venv = root / "venv"
-    python = venv / "bin" / "python"
-    marker = root / "installed.json"
-    if marker.is_file() and python.exists():
-        _install_plugin(venv)
-        return LocalStackInstall(version, python, venv, installed_now=False)
+    """Return a ready LocalStack host runtime of ``version``, installing it if needed.
 
-    interpreter = find_python312()
-    uv = _uv_binary()
-    cutoff = _exclude_newer(version)
-    shutil.rmtree(venv, ignore_errors=True)
-    root.mkdir(parents=True, exist_ok=True)
-    env = child_env(root, {"UV_CACHE_DIR": str(cache_dir / "uv")})
-    log = log or root / "install.log"
-    proc.run(
-        [uv, "venv", "--quiet", "-p", str(interpreter), str(venv)], env=env, log_path=log
-    ).check()
-    result = proc.run(
-        [
-            uv,
-            "pip",
-            "install",
-            "-p",
-            str(python),
-            "--exclude-newer",
-            cutoff,
-            f"localstack-core[runtime]=={version}",
-            *EXTRA_PACKAGES,
-        ],
-        env=env,
-        timeout=1200,
-        log_path=log,
-    )
-    if not result.ok:
-        tail = " | ".join(result.output.strip().splitlines()[-3:])
-        raise ToolMissing(
-            f"installing localstack-core {version} failed ({tail}); see {log}. "
-            "Check that PyPI is reachable and the version exists."
+    An unknown version is a :class:`UsageError`; PyPI out of reach for a version not
+    installed yet is a :class:`ToolMissing`. ``log`` is accepted for older callers; the
+    install log is ``<cache>/localstack/<version>/install.log``.
+    """
+    check_version_text(version)
+    root = install_root(cache_dir, version)
+    found = venvs.installed(root)
+    if found is None:
+        day = releases.release(cache_dir, PACKAGE, version).day
+        found = venvs.ensure_venv(
+            root,
+            [f"{PACKAGE}[runtime]=={version}"],
+            cutoff=venvs.exclude_newer(day),
+            interpreters=venvs.find_interpreters((3, 10)),
+            uv_cache=cache_dir / "uv",
+            check=_smoke,
+            meta={"version": version, "released": day},
         )
-    _install_plugin(venv)
-    atomic_write_json(
-        marker, {"version": version, "exclude_newer": cutoff, "python": str(interpreter)}
+    _install_plugin(found.venv)
+    return LocalStackInstall(version, found.python, found.venv, found.installed_now, found.meta)
+
+
+def _smoke(python: Path) -> str | None:
+    """Why ``python``'s LocalStack cannot run (an import fails), or None."""
+    home = python.parent.parent.parent
+    result = proc.run(
+        [str(python), "-c", SMOKE, *SMOKE_MODULES],
+        env=child_env(home, {"OVERRIDE_IN_DOCKER": "0"}),
+        timeout=300,
     )
-    return LocalStackInstall(version, python, venv, installed_now=True)
+    if result.ok:
+        return None
+    lines = result.output.strip().splitlines()
+    return (lines[-1] if lines else f"exit {result.exit_code}")[:300]
 
 
-def find_python312() -> Path:
-    """A Python >= 3.12 on this machine (3.13 first: 4.x breaks on 3.12's warnings module)."""
-    candidates: list[Path] = []
-    for name in ("python3.13", "python3.12", "python3.14"):
-        found = shutil.which(name)
-        if found:
-            candidates.append(Path(found))
-    pyenv_root = Path.home() / ".pyenv" / "versions"
-    if pyenv_root.is_dir():
-        for folder in sorted(pyenv_root.iterdir(), reverse=True):
-            if re.match(r"3\.1[2-9]\.", folder.name):
-                candidates.append(folder / "bin" / "python3")
-    candidates.sort(key=lambda p: "3.13" not in str(p))
-    if sys.version_info >= (3, 12):
-        candidates.append(Path(sys.executable))
-    for candidate in candidates:
-        if _python_version(candidate) >= (3, 12):
-            return candidate
-    raise ToolMissing(
-        "LocalStack's host runtime needs Python >= 3.12 and none was found "
-        "(looked for python3.13/python3.12 on PATH and in ~/.pyenv). Install one, e.g. "
-        "'pyenv install 3.13' or 'apt-get install python3.13'."
-    )
+@dataclass(frozen=True)
+class InstalledVersion:
+    version: str
+    root: Path
+    python_version: str
+    released: str
+    install_seconds: float | None
+    disk_bytes: int
+    own_bytes: int
+    probe: dict[str, Any] | None
 
 
-def _python_version(path: Path) -> tuple[int, int]:
-    if not path.exists():
-        return (0, 0)
-    with tempfile.TemporaryDirectory(prefix="lsqm-py-") as home:
-        try:
-            result = proc.run(
-                [str(path), "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"],
-                env=child_env(Path(home)),
-                timeout=20,
+def installed_versions(cache_dir: Path) -> list[InstalledVersion]:
+    """Every complete LocalStack install in the cache, oldest release first."""
+    base = cache_dir / "localstack"
+    found = []
+    for root in base.iterdir() if base.is_dir() else []:
+        install = venvs.installed(root)
+        if install is None:
+            continue
+        meta = install.meta
+        disk, own = venvs.disk_usage(root)
+        found.append(
+            InstalledVersion(
+                version=root.name,
+                root=root,
+                python_version=str(meta.get("python_version") or _guess_python(root)),
+                released=str(meta.get("released") or ""),
+                install_seconds=meta.get("install_seconds"),
+                disk_bytes=disk,
+                own_bytes=own,
+                probe=read_probe(root),
             )
-        except ToolMissing:
-            return (0, 0)
+        )
+    return sorted(found, key=lambda v: version_key(v.version))
+
+
+def _guess_python(root: Path) -> str:
+    """Installs made before ``python_version`` was recorded: read it off the venv."""
+    found = sorted((root / "venv" / "lib").glob("python3.*"))
+    return found[0].name.removeprefix("python") if found else ""
+
+
+def remove_version(cache_dir: Path, version: str) -> bool:
+    """Delete one installed version (its venv, probe and run-time libraries)."""
+    check_version_text(version)
+    root = install_root(cache_dir, version)
+    if not root.is_dir():
+        return False
+    with venvs.install_lock(root):
+        shutil.rmtree(root, ignore_errors=True)
+    return True
+
+
+# -- the plugin and what a probe found ------------------------------------------------------
+def plugin_digest() -> str:
+    source = PLUGIN_SOURCE.read_text(encoding="utf-8")
+    return hashlib.sha256((source + PLUGIN_ENTRY_POINTS).encode()).hexdigest()[:12]
+
+
+def read_probe(root: Path) -> dict[str, Any] | None:
+    """What the last probe of this install found, if made with the current plugin."""
     try:
-        major, minor = result.output.split()[:2]
-        return (int(major), int(minor)) if result.ok else (0, 0)
-    except ValueError:
-        return (0, 0)
-
-
-def _uv_binary() -> str:
-    try:
-        from uv import find_uv_bin
-
-        return find_uv_bin()
-    except (ImportError, FileNotFoundError):
-        found = shutil.which("uv")
-        if found:
-            return found
-    raise ToolMissing("'uv' is needed to install LocalStack; run 'pip install uv'")
-
-
-def _exclude_newer(version: str) -> str:
-    """The day after ``version`` was released: dependencies newer than that are ignored."""
-    day = None
-    try:
-        response = httpx.get(PYPI_JSON, timeout=15, follow_redirects=True)
-        response.raise_for_status()
-        files = response.json()["releases"].get(version) or []
-        if files:
-            day = files[0]["upload_time"][:10]
-        else:
-            raise UsageError(f"localstack-core has no release {version} on PyPI")
-    except (httpx.HTTPError, KeyError, ValueError):
-        day = KNOWN_RELEASE_DAYS.get(version)
-        if day is None:
-            raise ToolMissing(
-                f"cannot read the release date of localstack-core {version} from PyPI; "
-                "check the network or choose one of " + ", ".join(KNOWN_RELEASE_DAYS)
-            ) from None
-    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+        data = read_json(root / "probe.json")
+    except (FileNotFoundError, StoreError):
+        return None
+    if not isinstance(data, dict) or data.get("plugin") != plugin_digest():
+        return None
+    return data
 
 
 def _site_packages(venv: Path) -> Path:
@@ -196,18 +218,43 @@ def _site_packages(venv: Path) -> Path:
 def _install_plugin(venv: Path) -> None:
     """Install lsqm's plugin as a tiny distribution (module + entry points), if changed."""
     source = PLUGIN_SOURCE.read_text(encoding="utf-8")
-    digest = hashlib.sha256((source + PLUGIN_ENTRY_POINTS).encode()).hexdigest()[:12]
+    digest = plugin_digest()
     site = _site_packages(venv)
     dist = site / f"{PLUGIN_DIST}-0.1.dist-info"
     stamp = dist / "lsqm.json"
-    if stamp.is_file() and read_json(stamp).get("digest") == digest:
-        return
-    (site / f"{PLUGIN_DIST}.py").write_text(source, encoding="utf-8")
+    with contextlib.suppress(StoreError):  # a damaged stamp: write the plugin again
+        if stamp.is_file() and read_json(stamp).get("digest") == digest:
+            return
+    # Atomic writes: a LocalStack of this version may be starting (another worker, another
+    # checkout sharing the cache) and must never import half a file.
+    atomic_write_text(site / f"{PLUGIN_DIST}.py", source)
     dist.mkdir(exist_ok=True)
-    (dist / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {PLUGIN_DIST}\nVersion: 0.1\n", encoding="utf-8"
+    atomic_write_text(
+        dist / "METADATA", f"Metadata-Version: 2.1\nName: {PLUGIN_DIST}\nVersion: 0.1\n"
     )
-    (dist / "entry_points.txt").write_text(PLUGIN_ENTRY_POINTS, encoding="utf-8")
-    (dist / "RECORD").write_text("", encoding="utf-8")
+    atomic_write_text(dist / "entry_points.txt", PLUGIN_ENTRY_POINTS)
+    atomic_write_text(dist / "RECORD", "")
     # Written last: plux's entry-point cache keys on site-packages' mtime, which this bumps.
-    (dist / "lsqm.json").write_text(json.dumps({"digest": digest}), encoding="utf-8")
+    atomic_write_text(dist / "lsqm.json", json.dumps({"digest": digest}))
+
+
+# -- which versions exist ----------------------------------------------------------------
+def available_versions(
+    cache_dir: Path, *, prereleases: bool = False, refresh: bool = False
+) -> list[releases.Release]:
+    """Released versions on PyPI, oldest first (dev builds and yanked ones only if asked)."""
+    found = releases.releases(cache_dir, PACKAGE, refresh=refresh)
+    return [r for r in found if prereleases or not (r.prerelease or r.yanked)]
+
+
+def release_range(cache_dir: Path, one: str, other: str, *, prereleases: bool = False) -> list[str]:
+    """The releases from the older of ``one``/``other`` to the newer, both included."""
+    for version in (one, other):
+        check_version_text(version)
+        releases.release(cache_dir, PACKAGE, version)  # an unknown version: UsageError
+    low, high = sorted((one, other), key=version_key)
+    if low == high:
+        raise UsageError(f"--good and --bad are the same version ({low})")
+    listed = [r.version for r in available_versions(cache_dir, prereleases=prereleases)]
+    inside = [v for v in listed if version_key(low) < version_key(v) < version_key(high)]
+    return [low, *inside, high]

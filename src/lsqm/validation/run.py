@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lsqm import proc, sandbox
 from lsqm.config import Settings
-from lsqm.emulator import emulator_factory, resolve_runtime
+from lsqm.emulator import describe_target, emulator_factory, resolve_runtime
 from lsqm.emulator.interface import Emulator
 from lsqm.errors import EmulatorError, UsageError
 from lsqm.files import utcnow
@@ -116,6 +116,7 @@ def execute(
     on_result: ResultCallback,
     toolchain: TerraformToolchain | None = None,
     on_status: Callable[[str], None] = lambda _m: None,
+    group: str | None = None,
 ) -> Run:
     """Validate ``plan.todo``; return the final run record.
 
@@ -149,6 +150,10 @@ def execute(
         on_status(f"warning: {warning}")
     if plan.resumed:
         run.resumed_at.append(utcnow())
+    # Versions side by side: the run is tagged with its emulator before any starts (the
+    # running emulator's own report replaces this), and runs made together share a group.
+    run.emulator = run.emulator or describe_target(settings, runtime)
+    run.group = run.group or group
     store.write_run(run)
     scratch = Path(tempfile.mkdtemp(prefix="lsqm-run-", dir=scratch_root()))
     try:
@@ -206,7 +211,9 @@ def _finish(store: ArtifactStore, run: Run, shared: _Shared) -> Run:
     if shared.infos:
         first = shared.infos[0]
         notes = sorted({n for i in shared.infos for n in i.notes})
-        run.emulator = first.model_copy(update={"notes": notes})
+        asked = run.emulator.version if run.emulator else "unknown"
+        version = asked if first.version == "unknown" else first.version
+        run.emulator = first.model_copy(update={"notes": notes, "version": version})
     run.emulator_restarts += shared.restarts
     run.terraform.providers.update(
         {k.split("/", 1)[-1]: v for k, v in shared.job.providers_seen.items()}

@@ -1,0 +1,58 @@
+"""Install moto's server (``moto[server]``) as a second emulator: its own virtual
+environment per version under ``<cache>/moto/<version>``, date-locked to the release like
+LocalStack (its ``moto-ext`` inside LocalStack is LocalStack's fork and has no server)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lsqm import proc
+from lsqm.childenv import child_env
+from lsqm.toolchain import releases, venvs
+from lsqm.toolchain.localstack_install import check_version_text
+
+PACKAGE = "moto"
+
+
+@dataclass(frozen=True)
+class MotoInstall:
+    version: str
+    python: Path
+    venv: Path
+    installed_now: bool
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def describe(self) -> str:
+        verb = "installed" if self.installed_now else "found"
+        return f"moto {self.version} server ({verb}) in {self.venv}"
+
+
+def ensure_moto(cache_dir: Path, version: str) -> MotoInstall:
+    """Return a ready ``moto_server`` of ``version``, installing it if needed."""
+    check_version_text(version)
+    root = cache_dir / "moto" / version
+    found = venvs.installed(root)
+    if found is None:
+        day = releases.release(cache_dir, PACKAGE, version).day
+        found = venvs.ensure_venv(
+            root,
+            [f"{PACKAGE}[server]=={version}"],
+            cutoff=venvs.exclude_newer(day),
+            interpreters=venvs.find_interpreters((3, 9)),
+            uv_cache=cache_dir / "uv",
+            check=_smoke,
+            meta={"version": version, "released": day},
+        )
+    return MotoInstall(version, found.python, found.venv, found.installed_now, found.meta)
+
+
+def _smoke(python: Path) -> str | None:
+    result = proc.run(
+        [str(python), "-c", "import moto.server, flask_cors"],
+        env=child_env(python.parent.parent.parent),
+        timeout=120,
+    )
+    lines = result.output.strip().splitlines()
+    return None if result.ok else (lines[-1] if lines else f"exit {result.exit_code}")[:300]
