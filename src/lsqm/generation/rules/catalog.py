@@ -336,8 +336,11 @@ EXISTENCE: dict[str, tuple[str, str, dict[str, Any]]] = {
 }  # fmt: skip
 
 
-def service_of(resource_type: str) -> str:
-    """The test module a type's tests go to (its AWS service), ``other`` when unknown."""
+def module_name_for(resource_type: str) -> str:
+    """Where a type's tests go: ``test_<name>.py`` for the name returned (the type's AWS
+    service, ``other`` when unknown). Not :func:`lsqm.terraform.inventory.service_of`, which
+    names the service an architecture needs from the emulator. (Not ``test_module_of``: pytest
+    would collect a ``test_*`` function imported into a test module.)"""
     if resource_type in SPECS:
         return SPECS[resource_type].service
     if resource_type in EXISTENCE:

@@ -20,7 +20,7 @@ from typing import Any
 
 from lsqm.generation.architecture import Architecture, TfResource
 from lsqm.generation.interface import CoverageLevel, GeneratedApp, ResourceCoverage
-from lsqm.generation.rules.catalog import EXISTENCE, SPECS, Check, service_of
+from lsqm.generation.rules.catalog import EXISTENCE, SPECS, Check, module_name_for
 
 LINE = 88  # ruff's default, which is what a reader of an app will run
 MAX_LITERAL = 60  # longer strings are taken from the state, so lines stay short
@@ -77,7 +77,7 @@ class RulesGenerator:
         for resource in sorted(arch.resources, key=lambda r: r.address):
             tests: list[str] = []
             kinds: set[str] = set()
-            service = service_of(resource.type)
+            service = module_name_for(resource.type)
             for check in _checks_for(resource, declared_types):
                 test_name = _unique(_test_name(resource, check.slug), taken)
                 body, from_state = _render_test(test_name, resource, check)
@@ -163,14 +163,9 @@ def _not_inline(text: str) -> bool:
 
 
 def _render_test(name: str, resource: TfResource, check: Check) -> tuple[str, bool]:
-    spec = SPECS.get(resource.type)
-    var = spec.var if spec else "resource"
+    var = _loop_variable(resource)
     lines = [f"def {name}(state, aws):"]
     from_state = False
-    args = ["aws"]
-    if check.needs_state:
-        args.append("state")
-    args.append(var)
     if check.takes_declared:
         declared, from_state = _declared(resource, check)
         if declared:
@@ -179,6 +174,22 @@ def _render_test(name: str, resource: TfResource, check: Check) -> tuple[str, bo
             lines.append("    }")
         else:
             lines.append("    declared = {}")
+    where = [py(resource.address), *(["repeated=True"] if resource.repeated else [])]
+    lines += call(f"for {var} in state.instances", where, indent=4, end=":")
+    lines += call(f"checks.{check.call}", call_arguments(resource, check), indent=8)
+    return "\n".join(lines) + "\n", from_state
+
+
+def _loop_variable(resource: TfResource) -> str:
+    spec = SPECS.get(resource.type)
+    return spec.var if spec else "resource"
+
+
+def call_arguments(resource: TfResource, check: Check) -> list[str]:
+    """The arguments of the generated ``checks.<call>(...)``, as Python source: the names
+    ``aws``, ``state``, the loop variable and ``declared``, then keyword arguments."""
+    args = ["aws", *(["state"] if check.needs_state else []), _loop_variable(resource)]
+    if check.takes_declared:
         args.append("declared")
     if check.call == "exists":
         service, operation, params = EXISTENCE[resource.type]
@@ -186,11 +197,7 @@ def _render_test(name: str, resource: TfResource, check: Check) -> tuple[str, bo
         for param, key in params.items():
             value = f"[{py(key[0])}]" if isinstance(key, list) else py(key)
             args.append(f"{param}={value}")
-    args += [f"{k}={v}" for k, v in check.kwargs]
-    where = [py(resource.address), *(["repeated=True"] if resource.repeated else [])]
-    lines += call(f"for {var} in state.instances", where, indent=4, end=":")
-    lines += call(f"checks.{check.call}", args, indent=8)
-    return "\n".join(lines) + "\n", from_state
+    return args + [f"{k}={v}" for k, v in check.kwargs]
 
 
 SERVICE_TITLES = {
