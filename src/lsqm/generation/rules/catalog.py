@@ -210,7 +210,7 @@ SPECS: dict[str, Spec] = {
         Check("listed_on_rule", "fidelity", "events_target_as_configured"),
     )),
     "aws_sfn_state_machine": Spec("stepfunctions", "machine", (
-        Check("execution_succeeds", "behaviour", "sfn_execution_succeeds"),
+        Check("execution_as_defined", "behaviour", "sfn_execution_as_defined"),
         Check("as_configured", "fidelity", "sfn_machine_as_configured"),
     )),
     "aws_api_gateway_rest_api": Spec("apigateway", "api", (

@@ -1,0 +1,99 @@
+"""Generated checks never blame the emulator for correct behaviour: fixture architectures
+that once made a rules-generated test fail although LocalStack answered as AWS would go
+through ``lsqm validate``'s pipeline (real Terraform, a real LocalStack process, the
+generated tests) in one run, and every one of them must come out PASSED.
+
+Each fixture reproduces one defect class: an outcome the check invented (a Choice that
+falls through to Fail, a Task whose result nobody can know), or a client that misbehaves
+against an endpoint override (StartSyncExecution's ``sync-`` host prefix).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lsqm.config import Settings
+from lsqm.generation.rules.generator import RulesGenerator
+from lsqm.generation.run import generate_apps
+from lsqm.store import ArtifactStore
+from lsqm.toolchain.localstack import LocalStackInstall
+from lsqm.toolchain.terraform import TerraformToolchain
+from lsqm.validation.pool import execute, plan_run
+
+pytestmark = pytest.mark.e2e
+
+FIXTURES = Path(__file__).parent / "fixtures"
+HONEST = ("sfn_choice", "sfn_express")
+
+
+@dataclass
+class Validated:
+    result: dict[str, Any]
+    outcomes: dict[str, str]  # test name -> passed / failure / error / skipped
+
+    def explain(self) -> str:
+        return f"{self.result['status']}: {self.result['message']}; {self.outcomes}"
+
+
+def _outcomes(junit: Path) -> dict[str, str]:
+    out = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        kinds = {child.tag for child in case}
+        out[case.get("name", "")] = next(
+            (k for k in ("failure", "error", "skipped") if k in kinds), "passed"
+        )
+    return out
+
+
+@pytest.fixture(scope="module")
+def validated(
+    cache_dir: Path,
+    toolchain: TerraformToolchain,
+    localstack: LocalStackInstall,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, Validated]]:
+    """One validate run over every fixture (two workers), as ``lsqm validate`` runs it."""
+    tmp = tmp_path_factory.mktemp("honest")
+    settings = Settings(
+        artifacts_dir=tmp / "artifacts", cache_dir=cache_dir, runtime="host", timeout=120,
+        parallel=2,
+    )  # fmt: skip
+    store = ArtifactStore(settings.artifacts_dir)
+    hashes = {name: store.add_architecture(FIXTURES / name, {"name": name}) for name in HONEST}
+    generated = generate_apps(store, RulesGenerator(), list(hashes.values()))
+    assert [o.status for o in generated] == ["generated"] * len(hashes)
+    plan = plan_run(store, run_id=None, arch=list(hashes.values()), shard=None)
+    execute(settings, store, plan, on_result=lambda _r: None, toolchain=toolchain)
+    results = store.results(plan.run_id)
+    yield {
+        name: Validated(results[h], _outcomes(store.logs_dir(plan.run_id, h) / "junit.xml"))
+        for name, h in hashes.items()
+    }
+
+
+def test_step_functions_outcomes_follow_the_definition(
+    validated: dict[str, Validated],
+) -> None:
+    """The router reaches Succeed for an input built from its Choice rules; the machine
+    that always fails is expected to fail with its error; the Task's outcome is unknown."""
+    run = validated["sfn_choice"]
+    assert run.result["status"] == "PASSED", run.explain()
+    for machine in ("router", "refuses", "calls_lambda"):
+        name = f"test_sfn_state_machine_{machine}_execution_as_defined"
+        assert run.outcomes[name] == "passed", run.explain()
+
+
+def test_express_machines_run_synchronously_through_the_endpoint(
+    validated: dict[str, Validated],
+) -> None:
+    run = validated["sfn_express"]
+    assert run.result["status"] == "PASSED", run.explain()
+    for machine in ("shaper", "gate"):
+        name = f"test_sfn_state_machine_{machine}_execution_as_defined"
+        assert run.outcomes[name] == "passed", run.explain()
