@@ -120,7 +120,7 @@ SPECS: dict[str, Spec] = {
     )),
     "aws_s3_bucket_notification": Spec("s3", "notification", (
         Check("reaches_queue", "behaviour", "s3_notification_reaches_queue",
-              when=_has_block("queue")),
+              needs_state=True, when=_has_block("queue")),
     )),
     "aws_s3_bucket_object": Spec("s3", "obj", (
         Check("content_as_uploaded", "behaviour", "s3_object_as_uploaded",
@@ -131,7 +131,7 @@ SPECS: dict[str, Spec] = {
               declare=("content", "content_type")),
     )),
     "aws_sqs_queue": Spec("sqs", "queue", (
-        Check("send_receive_delete", "behaviour", "sqs_send_receive_delete"),
+        Check("send_receive_delete", "behaviour", "sqs_send_receive_delete", needs_state=True),
         Check("attributes_as_configured", "fidelity", "sqs_attributes_as_configured",
               declare=("visibility_timeout_seconds", "message_retention_seconds",
                        "delay_seconds", "max_message_size", "receive_wait_time_seconds",
@@ -146,7 +146,8 @@ SPECS: dict[str, Spec] = {
               declare=("display_name", "fifo_topic")),
     )),
     "aws_sns_topic_subscription": Spec("sns", "subscription", (
-        Check("delivers_to_queue", "behaviour", "sns_delivers_to_queue", when=_sns_to_sqs),
+        Check("delivers_to_queue", "behaviour", "sns_delivers_to_queue", needs_state=True,
+              when=_sns_to_sqs),
         Check("as_configured", "fidelity", "sns_subscription_as_configured"),
     )),
     "aws_dynamodb_table": Spec("dynamodb", "table", (

@@ -277,19 +277,54 @@ def s3_bucket_policy_as_configured(aws: Aws, policy: Resource) -> None:
     )
 
 
-def s3_notification_reaches_queue(aws: Aws, notification: Resource) -> None:
-    """Creating an object that matches each queue notification puts an event on the queue."""
-    state = values(notification)
-    configs = state.get("queue") or []
+def s3_notification_reaches_queue(aws: Aws, state: Any, notification: Resource) -> None:
+    """An object created (or deleted) to match a queue notification's filter and events
+    puts an event on the queue, where AWS would deliver it."""
+    bucket = values(notification)["bucket"]
+    configs = values(notification).get("queue") or []
     assert configs, f"{notification['address']} has no queue notification in the state"
     s3 = aws("s3", notification)
+    reasons = []
     for config in configs:
-        key = f"{config.get('filter_prefix') or ''}{marker()}{config.get('filter_suffix') or ''}"
-        s3.put_object(Bucket=state["bucket"], Key=key, Body=b"lsqm")
+        action = _s3_trigger(config.get("events") or [])
+        blocker = delivery_blocker(
+            state, config["queue_arn"], "s3.amazonaws.com", f"arn:aws:s3:::{bucket}"
+        )
+        prefix = config.get("filter_prefix") or ""
+        suffix = config.get("filter_suffix") or ""
+        if action is None:
+            blocker = f"no event the check can cause in {config.get('events')}"
+        elif not S3_PLAIN_KEY.fullmatch(prefix + suffix):
+            # S3 matches filters against the URL-encoded key: which keys fit is uncertain
+            blocker = f"the filter {prefix!r}/{suffix!r} holds characters S3 encodes"
+        if blocker:
+            reasons.append(blocker)
+            continue
+        # S3 URL-encodes the key in the event: look for the marker alone
+        text = marker()
+        key = f"{prefix}{text}{suffix}"
+        version = s3.put_object(Bucket=bucket, Key=key, Body=b"lsqm").get("VersionId")
+        by_version = {"VersionId": version} if version else {}
         try:
-            sqs_find_message(aws, config["queue_arn"], key)
+            if action == "remove":  # a version deleted for good: ObjectRemoved:Delete
+                s3.delete_object(Bucket=bucket, Key=key, **by_version)
+            sqs_find_message(aws, config["queue_arn"], text)
         finally:
-            s3.delete_object(Bucket=state["bucket"], Key=key)
+            s3.delete_object(Bucket=bucket, Key=key, **by_version)
+    if len(reasons) == len(configs):
+        pytest.skip("; ".join(reasons))
+
+
+S3_PLAIN_KEY = re.compile(r"[A-Za-z0-9/._~-]*")  # what S3 leaves as is in event keys
+
+
+def _s3_trigger(events: list[str]) -> str | None:
+    """What the check does to cause one of ``events``: create or remove an object."""
+    if {"s3:ObjectCreated:*", "s3:ObjectCreated:Put"} & set(events):
+        return "create"
+    if {"s3:ObjectRemoved:*", "s3:ObjectRemoved:Delete"} & set(events):
+        return "remove"
+    return None
 
 
 def s3_website_as_configured(aws: Aws, resource: Resource) -> None:
@@ -338,9 +373,31 @@ def sqs_find_message(
     )
 
 
-def sqs_send_receive_delete(aws: Aws, queue: Resource) -> None:
-    """Send a message, receive it back, delete it: the queue delivers what it is given."""
+def sqs_no_message(
+    aws: Aws, queue_arn: str, text: str, why: str, wait: float = 5.0
+) -> None:
+    """Nothing containing ``text`` arrives on the queue within ``wait`` seconds."""
+    sqs = aws("sqs", {"values": {"arn": queue_arn}})
+    url = queue_url(aws, queue_arn)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        got = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        )
+        for message in got.get("Messages", []):
+            if text in message["Body"]:
+                pytest.fail(
+                    f"a message containing {text!r} arrived on {queue_arn}: {why}"
+                )
+
+
+def sqs_send_receive_delete(aws: Aws, tf_state: Any, queue: Resource) -> None:
+    """Send a message, receive it back, delete it: the queue delivers what it is given
+    (unless the configuration gives its messages to another reader first)."""
     state = values(queue)
+    consumer = queue_consumer(tf_state, state["arn"])
+    if consumer:
+        pytest.skip(f"{consumer} reads this queue; the check would race it")
     sqs = aws("sqs", queue)
     url = state.get("url") or state["id"]
     body = marker()
@@ -350,6 +407,147 @@ def sqs_send_receive_delete(aws: Aws, queue: Resource) -> None:
     sqs.send_message(QueueUrl=url, MessageBody=body, **extra)
     delay = float(state.get("delay_seconds") or 0)
     sqs_find_message(aws, state["arn"], body, timeout=WAIT_S + delay)
+
+
+# -- who may deliver to a queue --------------------------------------------------------
+# SNS, EventBridge and S3 deliver to a queue only where its policy lets the service send
+# for that source, its key lets the service encrypt, and nothing else in the configuration
+# reads the message first. LocalStack does not evaluate queue policies by default: a check
+# expecting delivery regardless would expect what AWS refuses.
+def state_resources(state: Any, resource_type: str) -> list[Resource]:
+    return [
+        r for r in getattr(state, "resources", []) if r.get("type") == resource_type
+    ]
+
+
+def queue_consumer(state: Any, queue_arn: str) -> str | None:
+    """The resource that reads the queue's messages (a Lambda mapping, a pipe), if any."""
+    for kind, key in (
+        ("aws_lambda_event_source_mapping", "event_source_arn"),
+        ("aws_pipes_pipe", "source"),
+    ):
+        for resource in state_resources(state, kind):
+            if values(resource).get(key) == queue_arn:
+                return str(resource["address"])
+    return None
+
+
+def delivery_blocker(
+    state: Any, queue_arn: str, service: str, source_arn: str
+) -> str | None:
+    """Why AWS would not deliver ``service``'s message from ``source_arn`` to the queue,
+    or why the configuration does not tell; None when AWS would deliver it."""
+    consumer = queue_consumer(state, queue_arn)
+    if consumer:
+        return f"{consumer} reads the queue's messages before the check could"
+    queues = [
+        q
+        for q in state_resources(state, "aws_sqs_queue")
+        if values(q).get("arn") == queue_arn
+    ]
+    if not queues:
+        return f"{queue_arn} is not in this configuration: its policy is unknown"
+    queue = values(queues[0])
+    if queue.get("kms_master_key_id") == "alias/aws/sqs":
+        return f"the queue's key is AWS managed: {service} may not use it"
+    url = queue.get("url") or queue.get("id")
+    attached = [
+        values(p).get("policy")
+        for p in state_resources(state, "aws_sqs_queue_policy")
+        if values(p).get("queue_url") == url
+    ]
+    document = (attached or [queue.get("policy")])[-1]
+    if not document:
+        return f"no queue policy lets {service} send: AWS would not deliver"
+    account = queue_arn.split(":")[4]
+    context = {"aws:sourcearn": source_arn, "aws:sourceaccount": account}
+    verdict = policy_verdict(document, service, "sqs:SendMessage", queue_arn, context)
+    if verdict == "allow":
+        return None
+    if verdict == "deny":
+        return f"the queue policy does not let {service} send for {source_arn}"
+    return f"the queue policy's conditions decide whether {service} may send"
+
+
+def policy_verdict(
+    document: Any, service: str, action: str, resource: str, context: dict[str, str]
+) -> str:
+    """``allow``, ``deny`` or ``unknown`` for a request by a service principal, from the
+    statements this check can evaluate (an unknown condition never counts as allowing)."""
+    try:
+        statements = normalize_policy(document).get("Statement") or []
+    except (ValueError, AttributeError):
+        return "unknown"
+    allowed = unknown = False
+    for statement in statements if isinstance(statements, list) else [statements]:
+        applies = _statement_applies(statement, service, action, resource, context)
+        if statement.get("Effect") == "Deny" and applies is not False:
+            return "deny" if applies else "unknown"
+        if statement.get("Effect") == "Allow":
+            allowed = allowed or applies is True
+            unknown = unknown or applies is None
+    return "allow" if allowed else ("unknown" if unknown else "deny")
+
+
+def _wildcards(pattern: str) -> re.Pattern[str]:
+    parts = re.split(r"([*?])", pattern)
+    return re.compile(
+        "".join({"*": ".*", "?": "."}.get(p, re.escape(p)) for p in parts)
+    )
+
+
+def _matches(patterns: Any, value: str, ignore_case: bool = False) -> bool:
+    listed = patterns if isinstance(patterns, list) else [patterns]
+    subject = value.lower() if ignore_case else value
+    return any(
+        isinstance(p, str)
+        and _wildcards(p.lower() if ignore_case else p).fullmatch(subject) is not None
+        for p in listed
+    )
+
+
+def _statement_applies(
+    statement: dict[str, Any],
+    service: str,
+    action: str,
+    resource: str,
+    context: dict[str, str],
+) -> bool | None:
+    if {"NotAction", "NotPrincipal", "NotResource"} & set(statement):
+        return None
+    principal = statement.get("Principal")
+    if isinstance(principal, dict):  # {"AWS": "*"} is anyone; else the named services
+        anyone = principal.get("AWS") == "*"
+        principal = "*" if anyone else principal.get("Service", [])
+    if not (principal == "*" or _matches(principal, service)):
+        return False
+    if not _matches(statement.get("Action"), action, ignore_case=True):
+        return False
+    if not _matches(statement.get("Resource", "*"), resource):
+        return False
+    return _conditions_hold(statement.get("Condition") or {}, context)
+
+
+def _conditions_hold(
+    conditions: dict[str, Any], context: dict[str, str]
+) -> bool | None:
+    """Arn/String Equals/Like on the keys a service request carries; None otherwise."""
+    for operator, pairs in conditions.items():
+        base = operator.removesuffix("IfExists")
+        if base not in ("ArnEquals", "ArnLike", "StringEquals", "StringLike"):
+            return None
+        for key, wanted in (pairs or {}).items():
+            actual = context.get(key.lower())
+            if actual is None:
+                return None
+            listed = wanted if isinstance(wanted, list) else [wanted]
+            if base.endswith("Like"):
+                hit = _matches(listed, actual)
+            else:
+                hit = actual in listed
+            if not hit:
+                return False
+    return True
 
 
 SQS_ATTRIBUTES = {
@@ -435,11 +633,18 @@ def sns_topic_as_configured(
         assert str(got.get("FifoTopic", "false")).lower() == wanted
 
 
-def sns_delivers_to_queue(aws: Aws, subscription: Resource) -> None:
-    """A message published to the topic arrives on the subscribed SQS queue."""
+def sns_delivers_to_queue(aws: Aws, tf_state: Any, subscription: Resource) -> None:
+    """A message published to the topic arrives on the subscribed SQS queue, where AWS
+    would deliver it (the queue's policy lets the topic send)."""
     state = values(subscription)
     if state.get("filter_policy"):
         pytest.skip("a filter policy decides delivery; delivery is not exercised")
+    topic_arn = state["topic_arn"]
+    blocker = delivery_blocker(
+        tf_state, state["endpoint"], "sns.amazonaws.com", topic_arn
+    )
+    if blocker:
+        pytest.skip(blocker)
     text = marker()
     topic = {"values": {"arn": state["topic_arn"]}}
     extra = {}
@@ -787,8 +992,10 @@ def _event_field(spec: Any, text: str) -> Any:
     first = spec[0]
     if isinstance(first, str | int | float | bool):
         return first
-    if isinstance(first, dict) and "prefix" in first:
+    if isinstance(first, dict) and isinstance(first.get("prefix"), str):
         return f"{first['prefix']}{text}"
+    if isinstance(first, dict) and isinstance(first.get("suffix"), str):
+        return f"{text}{first['suffix']}"
     if isinstance(first, dict) and first.get("exists") is True:
         return text
     return None
@@ -811,17 +1018,88 @@ def event_matching(pattern: dict[str, Any], text: str) -> dict[str, Any] | None:
 
 
 def events_reach_queue(aws: Aws, state: Any, target: Resource) -> None:
-    """An event matching the rule's pattern, put on its bus, arrives on the target queue."""
-    rule = state.find("aws_cloudwatch_event_rule", name=values(target)["rule"])
-    pattern = json.loads(values(rule).get("event_pattern") or "{}")
+    """An event matching the rule's pattern, put on its bus, arrives on the target queue
+    where AWS would deliver it; through a disabled or a scheduled rule, AWS matches no event,
+    and none may arrive."""
+    wanted = values(target)
+    bus = wanted.get("event_bus_name") or "default"
+    rule = _event_rule(state, wanted["rule"], bus)
+    pattern = json.loads(values(rule).get("event_pattern") or "null")
     text = marker()
-    entry = event_matching(pattern, text)
+    entry = event_matching(pattern or {}, text)
     if entry is None:
         pytest.skip(f"cannot build an event matching {pattern}")
-    entry["EventBusName"] = values(rule).get("event_bus_name") or "default"
-    got = aws("events", rule).put_events(Entries=[entry])
+    if entry["Source"].startswith("aws."):
+        pytest.skip(
+            f"AWS refuses events with source {entry['Source']} put by an account"
+        )
+    if wanted.get("input_path") not in (None, "", "$", "$.detail"):
+        pytest.skip(
+            f"the target passes on {wanted['input_path']}, not the marked event"
+        )
+    silent = _rule_silence(values(rule), pattern)
+    if silent and _other_rules_deliver(state, rule, wanted["arn"], bus):
+        pytest.skip(f"the rule is {silent}, but another rule sends to the same queue")
+    blocker = delivery_blocker(
+        state, wanted["arn"], "events.amazonaws.com", values(rule)["arn"]
+    )
+    if blocker and not silent:
+        pytest.skip(blocker)
+    got = aws("events", rule).put_events(Entries=[{**entry, "EventBusName": bus}])
     assert got["FailedEntryCount"] == 0, f"put_events failed: {got['Entries']}"
-    sqs_find_message(aws, values(target)["arn"], text)
+    if silent:
+        why = f"the rule is {silent}: AWS matches no event against it"
+        sqs_no_message(aws, wanted["arn"], text, why)
+    else:
+        sqs_find_message(aws, wanted["arn"], text)
+
+
+def _event_rule(state: Any, name: str, bus: str) -> Resource:
+    rules = [
+        r
+        for r in state_resources(state, "aws_cloudwatch_event_rule")
+        if values(r).get("name") == name
+        and (values(r).get("event_bus_name") or "default") in (bus, _bus_name(bus))
+    ]
+    if not rules:
+        pytest.skip(
+            f"the rule {name} is not in this configuration: its pattern is unknown"
+        )
+    return rules[0]
+
+
+def _bus_name(bus: str) -> str:
+    return bus.split("/")[-1] if bus.startswith("arn:") else bus
+
+
+def _rule_silence(rule: dict[str, Any], pattern: Any) -> str | None:
+    """Why the rule matches no event at all (disabled, or only a schedule), if it does not."""
+    if rule.get("is_enabled") is False or rule.get("state") == "DISABLED":
+        return "disabled"
+    if pattern is None and rule.get("schedule_expression"):
+        return f"scheduled ({rule['schedule_expression']})"
+    return None
+
+
+def _other_rules_deliver(state: Any, rule: Resource, queue_arn: str, bus: str) -> bool:
+    """Another rule on the bus that targets the same queue and might match."""
+    for target in state_resources(state, "aws_cloudwatch_event_target"):
+        other = values(target)
+        if other.get("arn") != queue_arn or other.get("rule") == values(rule)["name"]:
+            continue
+        if (other.get("event_bus_name") or "default") not in (bus, _bus_name(bus)):
+            continue
+        found = [
+            values(r)
+            for r in state_resources(state, "aws_cloudwatch_event_rule")
+            if values(r).get("name") == other.get("rule")
+        ]
+        if not found:
+            return True
+        pattern = json.loads(found[0].get("event_pattern") or "null")
+        if _rule_silence(found[0], pattern) is None:
+            return True
+    return False
 
 
 def events_rule_as_configured(
