@@ -29,7 +29,7 @@ from lsqm.validation.pool import execute, plan_run
 pytestmark = pytest.mark.e2e
 
 FIXTURES = Path(__file__).parent / "fixtures"
-HONEST = ("sfn_choice", "sfn_express", "deliveries", "events_disabled_rule")
+HONEST = ("sfn_choice", "sfn_express", "deliveries", "events_disabled_rule", "apigateway_backends")
 
 
 @dataclass
@@ -127,3 +127,16 @@ def test_a_disabled_rule_that_still_delivers_is_reported_as_the_emulators(
     assert run.result["category"] == "emulator_behaviour", run.explain()
     assert failing in run.result["signature"], run.explain()
     assert {n for n, o in run.outcomes.items() if o != "passed"} == {failing}, run.explain()
+
+
+def test_an_api_is_expected_to_answer_as_its_mock_integrations_select(
+    validated: dict[str, Validated],
+) -> None:
+    """MOCK methods answer with the status their template and integration responses
+    select; an HTTP proxy to a backend outside the emulator is not asserted."""
+    run = validated["apigateway_backends"]
+    assert run.result["status"] == "PASSED", run.explain()
+    outcomes = run.outcomes
+    assert outcomes["test_api_gateway_method_create_answers_through_stage"] == "passed"
+    assert outcomes["test_api_gateway_method_retired_answers_through_stage"] == "passed"
+    assert outcomes["test_api_gateway_method_upstream_answers_through_stage"] == "skipped"

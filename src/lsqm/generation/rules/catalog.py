@@ -219,7 +219,7 @@ SPECS: dict[str, Spec] = {
     )),
     "aws_api_gateway_method": Spec("apigateway", "method", (
         Check("answers_through_stage", "behaviour", "apigateway_method_answers",
-              when=_open_method,
+              needs_state=True, when=_open_method,
               needs_any=("aws_api_gateway_deployment", "aws_api_gateway_stage")),
         Check("as_configured", "fidelity", "apigateway_method_as_configured"),
     )),
