@@ -29,7 +29,15 @@ from lsqm.validation.pool import execute, plan_run
 pytestmark = pytest.mark.e2e
 
 FIXTURES = Path(__file__).parent / "fixtures"
-HONEST = ("sfn_choice", "sfn_express", "deliveries", "events_disabled_rule", "apigateway_backends")
+HONEST = (
+    "sfn_choice",
+    "sfn_express",
+    "deliveries",
+    "events_disabled_rule",
+    "apigateway_backends",
+    "keys_and_roles",
+    "unset_attributes",
+)
 
 
 @dataclass
@@ -140,3 +148,28 @@ def test_an_api_is_expected_to_answer_as_its_mock_integrations_select(
     assert outcomes["test_api_gateway_method_create_answers_through_stage"] == "passed"
     assert outcomes["test_api_gateway_method_retired_answers_through_stage"] == "passed"
     assert outcomes["test_api_gateway_method_upstream_answers_through_stage"] == "skipped"
+
+
+def test_keys_and_roles_are_expected_to_behave_as_configured(
+    validated: dict[str, Validated],
+) -> None:
+    """A disabled key refuses to encrypt (by its id and by its alias); a role is assumed
+    only where its trust policy admits the caller (with the external id it asks for)."""
+    run = validated["keys_and_roles"]
+    assert run.result["status"] == "PASSED", run.explain()
+    outcomes = run.outcomes
+    assert outcomes["test_kms_key_retired_encrypts_and_decrypts"] == "passed"
+    assert outcomes["test_kms_alias_retired_encrypts_and_decrypts"] == "passed"
+    assert outcomes["test_iam_role_operator_can_be_assumed"] == "passed"
+    assert outcomes["test_iam_role_ec2_can_be_assumed"] == "skipped"
+
+
+def test_attributes_left_unset_are_not_expected_to_be_empty(
+    validated: dict[str, Validated],
+) -> None:
+    """An anomaly band alarm has no metric name or static threshold to compare; an object
+    uploaded from a file is compared by its ETag, not with an empty content."""
+    run = validated["unset_attributes"]
+    assert run.result["status"] == "PASSED", run.explain()
+    assert run.outcomes["test_cloudwatch_metric_alarm_band_as_configured"] == "passed"
+    assert run.outcomes["test_s3_bucket_object_index_content_as_uploaded"] == "passed"

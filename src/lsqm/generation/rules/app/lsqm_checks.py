@@ -52,9 +52,14 @@ def values(resource: Resource) -> dict[str, Any]:
 
 
 def expected(resource: Resource, declared: dict[str, Any], key: str) -> Any:
-    """What the configuration asked for ``key``: the HCL literal, else the recorded value."""
+    """What the configuration asked for ``key``: the HCL literal, else the recorded value;
+    None where the HCL leaves the attribute unset and the provider recorded its empty
+    placeholder (the API reports nothing for it, and nothing was asked)."""
     value = declared.get(key, FROM_STATE)
-    return values(resource).get(key) if value == FROM_STATE else value
+    if value != FROM_STATE:
+        return value
+    recorded = values(resource).get(key)
+    return None if key not in declared and recorded == "" else recorded
 
 
 def marker() -> str:
@@ -122,16 +127,8 @@ def wait_for(what: str, probe: Callable[[], Any], timeout: float = WAIT_S) -> An
 def exists(
     aws: Aws, resource: Resource, service: str, operation: str, **params: Any
 ) -> None:
-    """Call a read API with identifiers from the state; it must answer without an error.
-
-    ``params`` map an API parameter to a state attribute name (a list wraps the value)."""
-    state = values(resource)
-    args = {}
-    for param, key in params.items():
-        if isinstance(key, list):
-            args[param] = [state.get(k) for k in key]
-        else:
-            args[param] = state.get(key)
+    """Call a read API with identifiers from the state; it must answer without an error."""
+    args = read_arguments(values(resource), params)
     missing = [p for p, v in args.items() if v in (None, "", [None])]
     assert not missing, f"{resource['address']}: the state has no value for {missing}"
     client = aws(service, resource)
@@ -141,6 +138,22 @@ def exists(
         pytest.fail(
             f"{service}.{operation}({args}) for {resource['address']} failed: {exc}"
         )
+
+
+def read_arguments(state: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """API arguments from state attributes: ``params`` map a parameter to an attribute
+    name (a list wraps the value; a name ending in ``?`` is passed only when the state has
+    a value, e.g. a Lambda qualifier)."""
+    args: dict[str, Any] = {}
+    for param, key in params.items():
+        if isinstance(key, list):
+            args[param] = [state.get(k) for k in key]
+        elif key.endswith("?"):
+            if state.get(key[:-1]) not in (None, ""):
+                args[param] = state[key[:-1]]
+        else:
+            args[param] = state.get(key)
+    return args
 
 
 # -- S3 --------------------------------------------------------------------------------
@@ -755,13 +768,58 @@ def dynamodb_item_as_configured(aws: Aws, item: Resource) -> None:
 
 # -- IAM -------------------------------------------------------------------------------
 def iam_role_can_be_assumed(aws: Aws, role: Resource) -> None:
-    """STS issues credentials for the role, naming it in the assumed-role ARN."""
+    """STS issues credentials for the role, naming it in the assumed-role ARN, where its
+    trust policy lets the test's caller assume it (as AWS would check)."""
     state = values(role)
-    got = aws("sts").assume_role(RoleArn=state["arn"], RoleSessionName="lsqm")
+    caller = aws("sts").get_caller_identity()
+    external_id = trust_admits(
+        state["assume_role_policy"], caller["Arn"], caller["Account"]
+    )
+    if external_id is False:
+        pytest.skip(
+            f"the trust policy of {state['name']} does not admit {caller['Arn']}"
+        )
+    extra = {"ExternalId": external_id} if isinstance(external_id, str) else {}
+    got = aws("sts").assume_role(RoleArn=state["arn"], RoleSessionName="lsqm", **extra)
     assert state["name"] in got["AssumedRoleUser"]["Arn"], (
         f"assumed {got['AssumedRoleUser']}"
     )
     assert got["Credentials"]["AccessKeyId"], "assume_role returned no credentials"
+
+
+def trust_admits(document: Any, caller: str, account: str) -> bool | str:
+    """Whether a trust policy lets ``caller`` (of ``account``) assume the role: True, an
+    external id the call must carry, or False (also when the policy's conditions or deny
+    statements are beyond this check)."""
+    try:
+        statements = normalize_policy(document).get("Statement") or []
+    except (ValueError, AttributeError):
+        return False
+    admitted: bool | str = False
+    for statement in statements:
+        if {"NotAction", "NotPrincipal"} & set(statement):
+            return False
+        if not _matches(statement.get("Action"), "sts:AssumeRole", ignore_case=True):
+            continue
+        principal = statement.get("Principal")
+        aws_principals = (
+            principal.get("AWS", []) if isinstance(principal, dict) else principal
+        )
+        listed = (
+            aws_principals if isinstance(aws_principals, list) else [aws_principals]
+        )
+        names = {"*", account, f"arn:aws:iam::{account}:root", caller}
+        if not names & set(listed):
+            continue
+        if statement.get("Effect") == "Deny":
+            return False
+        condition = statement.get("Condition") or {}
+        external = _external_id_only(condition)
+        if not condition:
+            admitted = True
+        elif external is not None and admitted is False:
+            admitted = external
+    return admitted
 
 
 def iam_role_as_configured(aws: Aws, role: Resource) -> None:
@@ -831,23 +889,53 @@ def iam_policy_as_configured(aws: Aws, policy: Resource) -> None:
 def kms_encrypt_decrypt(
     aws: Aws, key: Resource, key_id_attribute: str = "key_id"
 ) -> None:
-    """Encrypting then decrypting with the key (or alias) returns the plaintext."""
+    """Encrypting then decrypting with the key (or alias) returns the plaintext; a disabled
+    key refuses to encrypt, as AWS's does."""
     state = values(key)
-    spec = state.get("customer_master_key_spec") or "SYMMETRIC_DEFAULT"
+    kms = aws("kms", key)
+    key_id = state[key_id_attribute]
+    meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    spec = (
+        meta.get("KeySpec") or meta.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
+    )
     if (
-        state.get("key_usage", "ENCRYPT_DECRYPT") != "ENCRYPT_DECRYPT"
+        meta.get("KeyUsage", "ENCRYPT_DECRYPT") != "ENCRYPT_DECRYPT"
         or spec != "SYMMETRIC_DEFAULT"
     ):
-        pytest.skip(f"key usage {state.get('key_usage')} / {spec} does not encrypt")
-    kms = aws("kms", key)
+        pytest.skip(f"key usage {meta.get('KeyUsage')} / {spec} does not encrypt")
     plaintext = marker().encode()
-    blob = kms.encrypt(KeyId=state[key_id_attribute], Plaintext=plaintext)[
-        "CiphertextBlob"
-    ]
+    refusal = KMS_REFUSALS.get(meta.get("KeyState", "Enabled"))
+    if refusal:
+        with pytest.raises(ClientError) as refused:
+            kms.encrypt(KeyId=key_id, Plaintext=plaintext)
+        code = refused.value.response["Error"]["Code"]
+        assert code == refusal, (
+            f"encrypting with a {meta['KeyState']} key failed with {code}, not {refusal}"
+        )
+        return
+    blob = kms.encrypt(KeyId=key_id, Plaintext=plaintext)["CiphertextBlob"]
     assert blob != plaintext, "ciphertext equals the plaintext"
     assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == plaintext, (
         "decrypt lost the text"
     )
+
+
+def _external_id_only(condition: dict[str, Any]) -> str | None:
+    """The external id a condition asks for, when that is all it asks."""
+    equals = condition.get("StringEquals")
+    if list(condition) != ["StringEquals"] or list(equals or {}) != ["sts:ExternalId"]:
+        return None
+    wanted = equals["sts:ExternalId"]
+    return wanted if isinstance(wanted, str) else None
+
+
+# What AWS KMS answers an Encrypt with a key in these states.
+KMS_REFUSALS = {
+    "Disabled": "DisabledException",
+    "PendingDeletion": "KMSInvalidStateException",
+    "PendingImport": "KMSInvalidStateException",
+    "Unavailable": "KMSInvalidStateException",
+}
 
 
 def kms_key_as_configured(aws: Aws, key: Resource, declared: dict[str, Any]) -> None:
@@ -868,8 +956,8 @@ def kms_key_as_configured(aws: Aws, key: Resource, declared: dict[str, Any]) -> 
 def kms_alias_as_configured(aws: Aws, alias: Resource) -> None:
     """The alias points at the configured key."""
     state = values(alias)
-    aliases = aws("kms", alias).list_aliases()["Aliases"]
-    found = [a for a in aliases if a["AliasName"] == state["name"]]
+    pages = aws("kms", alias).get_paginator("list_aliases").paginate()
+    found = [a for p in pages for a in p["Aliases"] if a["AliasName"] == state["name"]]
     assert found, f"alias {state['name']} is not listed"
     target = state["target_key_id"]
     assert found[0].get("TargetKeyId") and target.endswith(found[0]["TargetKeyId"]), (
@@ -2019,10 +2107,16 @@ def apigateway_rest_api_as_configured(aws: Aws, rest_api: Resource) -> None:
 
 # -- Lambda ----------------------------------------------------------------------------
 def lambda_invoke(aws: Aws, function: Resource) -> None:
-    """Invoking the function returns 200 without a function error."""
+    """Invoking the active function is answered with 200. Whether its code raises for an
+    empty event is the code's business (AWS then answers 200 with a FunctionError and the
+    error as JSON), not a promise of the configuration."""
     state = values(function)
     client = aws("lambda", function)
     name = state["function_name"]
+    if state.get("reserved_concurrent_executions") == 0:
+        pytest.skip(
+            f"{name} has reserved concurrency 0: AWS throttles every invocation"
+        )
 
     def settled() -> dict[str, Any] | None:
         config = client.get_function_configuration(FunctionName=name)
@@ -2037,9 +2131,21 @@ def lambda_invoke(aws: Aws, function: Resource) -> None:
     got = client.invoke(FunctionName=name, Payload=b"{}")
     payload = got["Payload"].read()
     assert got["StatusCode"] == 200, f"invoke returned {got['StatusCode']}"
-    assert not got.get("FunctionError"), (
-        f"{got.get('FunctionError')}: {payload[:300]!r}"
-    )
+    if got.get("FunctionError"):
+        problem = invoke_error_problem(payload)
+        assert problem is None, f"{got['FunctionError']} error of {name}: {problem}"
+
+
+def invoke_error_problem(payload: bytes) -> str | None:
+    """What is wrong with a function error's payload, if anything: AWS reports the error
+    as a JSON object with an ``errorMessage``."""
+    try:
+        error = json.loads(payload or b"null")
+    except ValueError:
+        return f"the error is not JSON: {payload[:200]!r}"
+    if not isinstance(error, dict) or "errorMessage" not in error:
+        return f"the error has no errorMessage: {payload[:200]!r}"
+    return None
 
 
 def lambda_function_as_configured(
@@ -2115,7 +2221,13 @@ def alarm_as_configured(aws: Aws, alarm: Resource, declared: dict[str, Any]) -> 
         wanted = expected(alarm, declared, key)
         if wanted is not None:
             assert found[0].get(field) == wanted, f"{field} is {found[0].get(field)!r}"
-    assert float(found[0]["Threshold"]) == float(expected(alarm, declared, "threshold"))
+    threshold = expected(alarm, declared, "threshold")
+    if "threshold" in declared:  # an anomaly band alarm has a threshold metric instead
+        assert float(found[0]["Threshold"]) == float(threshold), (
+            f"threshold is {found[0].get('Threshold')}"
+        )
+    if state.get("threshold_metric_id"):
+        assert found[0].get("ThresholdMetricId") == state["threshold_metric_id"]
 
 
 def alarm_state_can_be_set(aws: Aws, alarm: Resource) -> None:
