@@ -138,12 +138,15 @@ def _unique(name: str, taken: set[str]) -> str:
 
 
 def _declared(resource: TfResource, check: Check) -> tuple[dict[str, str], bool]:
-    """HCL values the check verifies, as Python source; FROM_STATE when HCL computes them."""
+    """HCL values the check verifies, as Python source; FROM_STATE when HCL computes them.
+    Attributes in ``lifecycle { ignore_changes }`` are left out: the configuration says
+    something else manages them (an autoscaler, an operator), so they are no promise."""
     out: dict[str, str] = {}
     from_state = False
+    ignored = ignored_changes(resource)
     for key in check.declare:
         attr = resource.block.attributes.get(key)
-        if attr is None:
+        if attr is None or key in ignored or "all" in ignored:
             continue
         value = attr.value
         if value is None or (isinstance(value, str) and _not_inline(value)):
@@ -151,9 +154,26 @@ def _declared(resource: TfResource, check: Check) -> tuple[dict[str, str], bool]
             from_state = True
         else:
             out[key] = py(value)
-    if check.nested is not None:
+    blocks_ignored = "all" in ignored or any(resource.block.children(n) for n in ignored)
+    if check.nested is not None and not blocks_ignored:
         out.update({k: py(v) for k, v in check.nested(resource).items()})
     return out, from_state
+
+
+def ignored_changes(resource: TfResource) -> set[str]:
+    """The top-level attribute names ``lifecycle { ignore_changes = [...] }`` lists
+    (``all`` for everything)."""
+    names: set[str] = set()
+    for lifecycle in resource.block.children("lifecycle"):
+        attr = lifecycle.attributes.get("ignore_changes")
+        if attr is not None:
+            text = attr.text.strip()
+            items = text[1:-1].split(",") if text.startswith("[") else [text]
+            for item in items:
+                found = re.match(r'\s*"?([A-Za-z_][\w-]*)', item)
+                if found:
+                    names.add(found.group(1))
+    return names
 
 
 def _not_inline(text: str) -> bool:
