@@ -37,6 +37,7 @@ HONEST = (
     "apigateway_backends",
     "keys_and_roles",
     "unset_attributes",
+    "dynamodb_items",
 )
 
 
@@ -173,3 +174,10 @@ def test_attributes_left_unset_are_not_expected_to_be_empty(
     assert run.result["status"] == "PASSED", run.explain()
     assert run.outcomes["test_cloudwatch_metric_alarm_band_as_configured"] == "passed"
     assert run.outcomes["test_s3_bucket_object_index_content_as_uploaded"] == "passed"
+
+
+def test_an_item_is_compared_as_dynamodb_keeps_it(validated: dict[str, Validated]) -> None:
+    """Numbers by value, sets in any order, binaries as bytes."""
+    run = validated["dynamodb_items"]
+    assert run.result["status"] == "PASSED", run.explain()
+    assert run.outcomes["test_dynamodb_table_item_first_readable_by_key"] == "passed"

@@ -18,6 +18,7 @@ import base64
 import copy
 import dataclasses
 import datetime
+import decimal
 import json
 import os
 import re
@@ -78,8 +79,10 @@ def name_from_arn(arn: str) -> str:
 
 
 def normalize_policy(document: Any) -> Any:
-    """An IAM policy in one canonical shape (AWS and Terraform spell the same policy in
-    several ways: a single statement or a list, a string or a one-element list)."""
+    """An IAM policy in one canonical shape. AWS and Terraform spell the same policy in
+    several ways: a single statement or a list, a string or a one-element list, an empty
+    Sid or none, a condition value as a JSON boolean or a string, an account as its id or
+    as its root ARN (which AWS writes back for S3, SQS and trust policies)."""
     if isinstance(document, str):
         text = document.strip()
         text = urllib.parse.unquote(text) if text.startswith("%") else text
@@ -87,21 +90,39 @@ def normalize_policy(document: Any) -> Any:
     return _canonical(document)
 
 
-def _canonical(node: Any) -> Any:
+_ACCOUNT_ID = re.compile(r"\d{12}")
+
+
+def _context_of(key: str, outer: str) -> str:
+    """Where a value sits, as far as its spelling matters: an AWS principal, a condition."""
+    if key in ("Principal", "Condition"):
+        return key
+    if outer == "Principal":
+        return "AWS" if key == "AWS" else "Service"
+    return outer
+
+
+def _canonical(node: Any, context: str = "") -> Any:
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
             if key == "Statement" and isinstance(value, dict):
                 value = [value]
-            out[key] = _canonical(value)
+            if key == "Sid" and value == "":
+                continue
+            out[key] = _canonical(value, _context_of(key, context))
         return out
     if isinstance(node, list):
-        items = [_canonical(v) for v in node]
+        items = [_canonical(v, context) for v in node]
         if len(items) == 1 and not isinstance(items[0], dict):
             return items[0]
         if all(isinstance(i, str) for i in items):
             return sorted(items)
         return items
+    if context == "AWS" and isinstance(node, str) and _ACCOUNT_ID.fullmatch(node):
+        return f"arn:aws:iam::{node}:root"
+    if context == "Condition" and isinstance(node, bool | int | float):
+        return json.dumps(node)
     return node
 
 
@@ -752,18 +773,46 @@ def dynamodb_table_as_configured(
 
 
 def dynamodb_item_as_configured(aws: Aws, item: Resource) -> None:
-    """The item Terraform wrote can be read back by its key, with the configured attributes."""
+    """The item Terraform wrote can be read back by its key, with the configured attributes
+    (as DynamoDB keeps them: numbers by value, sets in any order, binaries as bytes)."""
     state = values(item)
-    wanted = json.loads(state["item"])
-    key = {state["hash_key"]: wanted[state["hash_key"]]}
+    wanted = {k: dynamodb_value(v) for k, v in json.loads(state["item"]).items()}
+    key = {state["hash_key"]: _wire(wanted[state["hash_key"]])}
     if state.get("range_key"):
-        key[state["range_key"]] = wanted[state["range_key"]]
+        key[state["range_key"]] = _wire(wanted[state["range_key"]])
     got = aws("dynamodb", item).get_item(
         TableName=state["table_name"], Key=key, ConsistentRead=True
     )
-    assert got.get("Item") == wanted, (
-        f"item {key} in {state['table_name']} is {got.get('Item')}"
-    )
+    found = {k: dynamodb_value(v) for k, v in (got.get("Item") or {}).items()}
+    assert found == wanted, f"item {key} in {state['table_name']} is {got.get('Item')}"
+
+
+def dynamodb_value(value: dict[str, Any]) -> Any:
+    """An attribute value, canonical: as a (type, value) pair comparable across spellings
+    (the item's JSON has base64 text for binaries, boto3 gives bytes)."""
+    kind, raw = next(iter(value.items()))
+
+    def binary(v: Any) -> bytes:
+        return v if isinstance(v, bytes) else base64.b64decode(v)
+
+    if kind == "N":
+        return kind, decimal.Decimal(raw)
+    if kind == "B":
+        return kind, binary(raw)
+    if kind in ("SS", "NS", "BS"):
+        convert = {"SS": str, "NS": decimal.Decimal, "BS": binary}[kind]
+        return kind, frozenset(convert(v) for v in raw)
+    if kind == "L":
+        return kind, tuple(dynamodb_value(v) for v in raw)
+    if kind == "M":
+        return kind, tuple(sorted((k, dynamodb_value(v)) for k, v in raw.items()))
+    return kind, raw
+
+
+def _wire(canonical: Any) -> dict[str, Any]:
+    """A key attribute back in boto3's shape (keys are S, N or B)."""
+    kind, value = canonical
+    return {kind: str(value) if kind == "N" else value}
 
 
 # -- IAM -------------------------------------------------------------------------------
