@@ -126,3 +126,54 @@ def test_filters_s3_encodes_in_event_keys_are_not_guessed() -> None:
     assert checks.S3_PLAIN_KEY.fullmatch("uploads/2026/images-.jpg")
     assert not checks.S3_PLAIN_KEY.fullmatch("year=2026/")
     assert not checks.S3_PLAIN_KEY.fullmatch("my files/")
+
+
+DENY_INSECURE = {"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                 "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+                 "Condition": {"Bool": {"aws:SecureTransport": False}}}  # fmt: skip
+
+
+def deny_put(condition: dict[str, Any] | None) -> dict[str, Any]:
+    statement = {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+                 "Resource": "arn:aws:s3:::b/*"}  # fmt: skip
+    return {**statement, **({"Condition": condition} if condition else {})}
+
+
+def bucket_policy(*statements: dict[str, Any]) -> SimpleNamespace:
+    document = json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+    return state(("aws_s3_bucket_policy", {"bucket": "b", "policy": document}))
+
+
+@pytest.mark.parametrize(
+    ("statements", "terms"),
+    [
+        ([], {}),
+        ([DENY_INSECURE], {}),  # an AWS client uses HTTPS
+        ([deny_put({"NumericLessThan": {"s3:TlsVersion": 1.2}})], {}),
+        ([DENY_INSECURE,
+          deny_put({"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}),
+          deny_put({"Null": {"s3:x-amz-server-side-encryption": True}})],
+         {"ServerSideEncryption": "aws:kms"}),
+        ([deny_put({"Null": {"s3:x-amz-server-side-encryption": "true"}})],
+         {"ServerSideEncryption": "AES256"}),
+        ([deny_put({"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms",
+                                        "s3:x-amz-server-side-encryption-aws-kms-key-id": "k"}})],
+         {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "k"}),
+    ],
+)  # fmt: skip
+def test_a_put_carries_what_the_bucket_policy_demands(
+    statements: list[dict[str, Any]], terms: dict[str, str]
+) -> None:
+    assert checks.s3_put_terms(bucket_policy(*statements), "b", "k") == terms
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        deny_put(None),  # no put at all
+        deny_put({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),  # beyond this check
+        {**deny_put(None), "NotPrincipal": {"AWS": "arn:aws:iam::1:role/ci"}},
+    ],
+)
+def test_a_put_the_bucket_policy_would_deny_is_not_expected(statement: dict[str, Any]) -> None:
+    assert isinstance(checks.s3_put_terms(bucket_policy(statement), "b", "k"), str)

@@ -93,7 +93,8 @@ def _open_method(r: TfResource) -> bool:
 
 SPECS: dict[str, Spec] = {
     "aws_s3_bucket": Spec("s3", "bucket", (
-        Check("stores_put_get_list_delete", "behaviour", "s3_object_roundtrip"),
+        Check("stores_put_get_list_delete", "behaviour", "s3_object_roundtrip",
+              needs_state=True),
         Check("versioning_as_configured", "fidelity", "s3_versioning_as_configured",
               nested=_versioning, when=_has_block("versioning")),
         Check("encryption_as_configured", "fidelity", "s3_encryption_as_configured",

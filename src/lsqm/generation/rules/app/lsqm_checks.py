@@ -178,13 +178,17 @@ def read_arguments(state: dict[str, Any], params: dict[str, Any]) -> dict[str, A
 
 
 # -- S3 --------------------------------------------------------------------------------
-def s3_object_roundtrip(aws: Aws, bucket: Resource) -> None:
-    """Put, get, list and delete an object: the bucket keeps exactly what it is given."""
+def s3_object_roundtrip(aws: Aws, state: Any, bucket: Resource) -> None:
+    """Put, get, list and delete an object: the bucket keeps exactly what it is given
+    (put with the encryption headers its policy demands, as an AWS client must)."""
     s3 = aws("s3", bucket)
     name = values(bucket)["bucket"]
     key = f"lsqm/{marker()}.txt"
+    terms = s3_put_terms(state, name, key)
+    if isinstance(terms, str):
+        pytest.skip(terms)
     body = f"written by lsqm to {name}".encode()
-    s3.put_object(Bucket=name, Key=key, Body=body)
+    s3.put_object(Bucket=name, Key=key, Body=body, **terms)
     try:
         got = s3.get_object(Bucket=name, Key=key)["Body"].read()
         assert got == body, f"s3://{name}/{key} returned {got!r}, not what was put"
@@ -194,6 +198,107 @@ def s3_object_roundtrip(aws: Aws, bucket: Resource) -> None:
         s3.delete_object(Bucket=name, Key=key)
     listed = s3.list_objects_v2(Bucket=name, Prefix=key).get("Contents", [])
     assert key not in [o["Key"] for o in listed], f"{key} is still listed after delete"
+
+
+def s3_put_terms(state: Any, bucket: str, key: str) -> dict[str, str] | str:
+    """PutObject arguments that the bucket's policy lets through on AWS (an HTTPS client:
+    transport and TLS conditions hold), or why no put would be allowed or is beyond this
+    check. Denying unencrypted or wrongly encrypted uploads is common; the check then
+    encrypts as demanded."""
+    denials = []
+    for document in _bucket_policies(state, bucket):
+        try:
+            statements = normalize_policy(document).get("Statement") or []
+        except (ValueError, AttributeError):
+            return "the bucket policy cannot be read"
+        for statement in statements:
+            applies = _denies_put(statement, f"arn:aws:s3:::{bucket}/{key}")
+            if applies is None:
+                return f"the bucket policy denies in ways this check does not follow: {statement}"
+            if applies:
+                denials.append(statement.get("Condition") or {})
+    terms: dict[str, str] = {}
+    for header, argument in S3_DEMANDED_HEADERS.items():
+        demanded = {
+            str(_single(v))
+            for c in denials
+            for op, pairs in c.items()
+            if op.startswith("StringNotEquals")
+            for k, v in (pairs or {}).items()
+            if k.lower() == header
+        }
+        if len(demanded) > 1:
+            return f"the bucket policy demands {header} be each of {sorted(demanded)}"
+        terms.update({argument: demanded.pop()} if demanded else {})
+    if any(not _escapes(c, terms) for c in denials):
+        return "the bucket policy denies this put on AWS"
+    return terms
+
+
+# Encryption headers a bucket policy may demand, and the PutObject argument that sends each.
+S3_DEMANDED_HEADERS = {
+    "s3:x-amz-server-side-encryption": "ServerSideEncryption",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id": "SSEKMSKeyId",
+}
+
+
+def _bucket_policies(state: Any, bucket: str) -> list[str]:
+    found = [
+        values(r).get("policy")
+        for kind in ("aws_s3_bucket_policy", "aws_s3_bucket")
+        for r in state_resources(state, kind)
+        if values(r).get("bucket") == bucket
+    ]
+    return [p for p in found if p]
+
+
+def _single(value: Any) -> Any:
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+def _denies_put(statement: dict[str, Any], object_arn: str) -> bool | None:
+    """Whether a statement denies anyone's PutObject on the object (None: cannot tell)."""
+    if statement.get("Effect") != "Deny":
+        return False
+    if {"NotAction", "NotPrincipal", "NotResource"} & set(statement):
+        return None
+    principal = statement.get("Principal")
+    anyone = principal == "*" or (
+        isinstance(principal, dict) and principal.get("AWS") == "*"
+    )
+    return (
+        anyone
+        and _matches(statement.get("Action"), "s3:PutObject", ignore_case=True)
+        and _matches(statement.get("Resource", "*"), object_arn)
+    )
+
+
+def _escapes(conditions: dict[str, Any], terms: dict[str, str]) -> bool:
+    """Whether some condition of a Deny statement is false for an HTTPS put sending
+    ``terms`` (a statement applies only when all its conditions hold). An unencrypted put
+    a statement forbids gets AES256, unless a demanded algorithm is already in ``terms``."""
+    for operator, pairs in conditions.items():
+        for key, wanted in (pairs or {}).items():
+            name, value = key.lower(), str(_single(wanted))
+            argument = S3_DEMANDED_HEADERS.get(name)
+            if (
+                name == "aws:securetransport"
+                and operator == "Bool"
+                and value == "false"
+            ):
+                return True
+            if name == "s3:tlsversion" and operator.startswith("NumericLessThan"):
+                return True  # AWS clients speak TLS 1.2 or newer
+            if argument and operator.startswith("StringNotEquals"):
+                if terms.get(argument) == value:
+                    return True
+            elif argument == "ServerSideEncryption" and (operator, value) == (
+                "Null",
+                "true",
+            ):
+                terms.setdefault(argument, "AES256")
+                return True
+    return False
 
 
 def s3_versioning_as_configured(
