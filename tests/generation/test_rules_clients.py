@@ -99,3 +99,12 @@ def test_an_api_that_redirects_answers_with_the_redirect(redirecting_server: str
     """API Gateway's answer is the 302 itself; following it leaves the emulator."""
     status, _ = lsqm_checks.http_call("GET", f"{redirecting_server}/dev/moved")
     assert status == 302
+
+
+def test_a_bucket_is_asked_in_its_own_region() -> None:
+    """An S3 ARN has no region; the bucket's ``region`` attribute says where it lives."""
+    bucket = {"values": {"arn": "arn:aws:s3:::b", "region": "eu-west-1"}}
+    assert lsqm_checks.region_of(bucket) == "eu-west-1"
+    queue = {"values": {"arn": "arn:aws:sqs:ap-south-1:000000000000:q", "region": "x"}}
+    assert lsqm_checks.region_of(queue) == "ap-south-1"
+    assert lsqm_checks.region_of({"values": {"arn": "arn:aws:iam::000000000000:role/r"}}) is None

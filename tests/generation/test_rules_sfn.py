@@ -207,3 +207,11 @@ def test_parts_of_a_rule_that_share_a_variable_are_satisfied_together() -> None:
     for want in (True, False):
         data = checks._with_values({}, checks._values_for(rule, want))
         assert checks.choice_rule_matches(rule, data) is want, data
+
+
+def test_a_state_in_jsonata_is_unpredictable_and_an_explicit_jsonpath_is_not() -> None:
+    explicit = {"QueryLanguage": "JSONPath", "StartAt": "S",
+                "States": {"S": {"Type": "Pass", "QueryLanguage": "JSONPath", "End": True}}}  # fmt: skip
+    assert plan(explicit).run.status == "SUCCEEDED"
+    explicit["States"]["S"]["QueryLanguage"] = "JSONata"
+    assert plan(explicit).run.status is None

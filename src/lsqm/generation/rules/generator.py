@@ -4,7 +4,7 @@ Each test is one behaviour of one resource and reads like its name::
 
     def test_sqs_queue_orders_send_receive_delete(state, aws):
         for queue in state.instances("aws_sqs_queue.orders"):
-            checks.sqs_send_receive_delete(aws, queue)
+            checks.sqs_send_receive_delete(aws, state, queue)
 
 The checks themselves live in ``lsqm_checks.py`` (copied into the app) so the generated
 modules stay short; the same input always gives byte-identical output.

@@ -68,10 +68,15 @@ def marker() -> str:
 
 
 def region_of(resource: Resource | None) -> str | None:
-    """The region in the resource's ARN, so a stack deployed elsewhere is still found."""
+    """The region in the resource's ARN (else its ``region`` attribute, which an S3 bucket
+    has and its ARN lacks), so a stack deployed elsewhere is asked where it lives rather
+    than redirected there."""
     arn = str(values(resource).get("arn") or "") if resource else ""
     parts = arn.split(":")
-    return parts[3] if len(parts) > 3 and parts[3] else None
+    if len(parts) > 3 and parts[3]:
+        return parts[3]
+    region = values(resource).get("region") if resource else None
+    return region if isinstance(region, str) and region else None
 
 
 def name_from_arn(arn: str) -> str:
@@ -1395,7 +1400,15 @@ SFN_STATUSES = {
     "ABORTED",
     "PENDING_REDRIVE",
 }
-_SFN_FIELDS = {"Type", "Comment", "Next", "End", "InputPath", "OutputPath"}
+_SFN_FIELDS = {
+    "Type",
+    "Comment",
+    "Next",
+    "End",
+    "InputPath",
+    "OutputPath",
+    "QueryLanguage",
+}
 _SFN_STATE_FIELDS = {
     "Pass": {"Result", "ResultPath", "Parameters"},
     "Wait": {"Seconds", "Timestamp", "SecondsPath", "TimestampPath"},
@@ -1403,7 +1416,9 @@ _SFN_STATE_FIELDS = {
     "Succeed": set(),
     "Fail": {"Error", "Cause", "ErrorPath", "CausePath"},
 }
-_SFN_TOP_FIELDS = {"StartAt", "States", "Comment", "Version", "TimeoutSeconds"}
+_SFN_TOP_FIELDS = {
+    "StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage",
+}  # fmt: skip
 _CONTEXT_PATHS = {
     "$$.Execution.Id", "$$.Execution.Input", "$$.Execution.Name", "$$.Execution.RoleArn",
     "$$.Execution.StartTime", "$$.State.Name", "$$.State.EnteredTime",
@@ -1447,9 +1462,8 @@ class SfnRun:
     error: Any = None  # None: not asserted
     cause: Any = None
     reason: str = ""
-    choices: list[tuple[str, Any]] = dataclasses.field(
-        default_factory=list
-    )  # Choice, its input
+    # each Choice state passed, with its input
+    choices: list[tuple[str, Any]] = dataclasses.field(default_factory=list)
     waited: float = 0.0
 
 
@@ -1722,6 +1736,8 @@ def sfn_simulate(definition: Any, given: Any) -> SfnRun:
 def _run_states(definition: Any, data: Any, run: SfnRun) -> None:
     if not isinstance(definition, dict) or set(definition) - _SFN_TOP_FIELDS:
         raise Unpredictable("the definition uses fields this check does not model")
+    if definition.get("QueryLanguage", "JSONPath") != "JSONPath":
+        raise Unpredictable("a JSONata definition")
     states, name = definition.get("States"), definition.get("StartAt")
     if not isinstance(states, dict):
         raise Unpredictable("the definition has no States")
@@ -1736,8 +1752,8 @@ def _run_states(definition: Any, data: Any, run: SfnRun) -> None:
             raise Unpredictable(
                 f"{kind} state {name}: what it does is not in the definition"
             )
-        if extra:
-            raise Unpredictable(f"state {name} uses {sorted(extra)}")
+        if extra or state.get("QueryLanguage", "JSONPath") != "JSONPath":
+            raise Unpredictable(f"state {name} uses {sorted(extra) or 'JSONata'}")
         if kind == "Fail":
             run.status = "FAILED"
             run.error = _fail_field(state, data, "Error")
