@@ -155,8 +155,8 @@ def test_what_the_configuration_sets_is_what_is_expected(
     """A disabled key refuses to encrypt (by its id and by its alias); a role is assumed
     only where its trust policy admits the caller (with the external id it asks for); an
     anomaly band alarm has no metric name or static threshold to compare; a file upload is
-    compared by its ETag; an item as DynamoDB keeps it; puts carry the encryption the
-    bucket policy demands."""
+    compared by its ETag, its computed content type with what Terraform recorded; an item
+    as DynamoDB keeps it; puts carry the encryption the bucket policy demands."""
     run = validated["configured_values"]
     assert run.result["status"] == "PASSED", run.explain()
     assert run.outcomes["test_iam_role_ec2_can_be_assumed"] == "skipped"

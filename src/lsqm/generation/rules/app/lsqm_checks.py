@@ -407,7 +407,9 @@ def s3_object_as_uploaded(aws: Aws, obj: Resource, declared: dict[str, Any]) -> 
         assert etag == state["etag"], (
             f"s3://{bucket}/{key} etag {etag} != {state['etag']}"
         )
-    content_type = declared.get("content_type")
+    content_type = (
+        expected(obj, declared, "content_type") if "content_type" in declared else None
+    )
     if isinstance(content_type, str):
         assert got.get("ContentType") == content_type, f"content type of {key} differs"
 
