@@ -1426,9 +1426,9 @@ _CONTEXT_PATHS = {
     "$$.Execution.StartTime", "$$.State.Name", "$$.State.EnteredTime",
     "$$.State.RetryCount", "$$.StateMachine.Id", "$$.StateMachine.Name",
 }  # fmt: skip
-_TIMESTAMP = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})"
-)
+# The form AWS documents for Choice rules (UTC, whole seconds, "Z"): how offsets and
+# fractions compare is not assumed (LocalStack 2026.3.0 fails on both).
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 _PATH_STEP = re.compile(r"\.([^.\[\]*@?()'\"\s]+)|\['([^'\]]+)'\]|\[(\d+)\]")
 _MISSING = object()  # "no value at this path" in a built input
 
@@ -1795,7 +1795,9 @@ def _next_of_choice(state: dict[str, Any], data: Any, run: SfnRun) -> str | None
             return rule.get("Next")
     if "Default" in state:
         return state["Default"]
-    run.status, run.error = "FAILED", "States.NoChoiceMatched"
+    # AWS documents the error as States.NoChoiceMatched; which name an execution reports
+    # is not asserted (LocalStack 2026.3.0 says States.Runtime)
+    run.status, run.reason = "FAILED", f"no choice of {run.path[-1]} matched"
     return None
 
 
