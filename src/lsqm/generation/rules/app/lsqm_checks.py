@@ -15,6 +15,7 @@ It needs only the standard library, pytest and boto3.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import dataclasses
 import datetime
@@ -2078,8 +2079,9 @@ def _sfn_starts(sfn: Client, arn: str, given: str, express: bool) -> None:
         return  # express executions are not described; starting is what is known
     got = sfn.describe_execution(executionArn=started["executionArn"])
     assert got["status"] in SFN_STATUSES, f"execution status {got['status']}"
-    if got["status"] == "RUNNING":
-        sfn.stop_execution(executionArn=started["executionArn"], cause="lsqm: started")
+    if got["status"] == "RUNNING":  # clean up; it may have ended meanwhile
+        with contextlib.suppress(ClientError):
+            sfn.stop_execution(executionArn=started["executionArn"], cause="lsqm")
 
 
 def _sfn_ended_as_planned(
