@@ -159,3 +159,22 @@ resource "aws_api_gateway_method" "get" {
     (tmp_path / "main.tf").write_text(method + stage)
     files = RulesGenerator().generate(read_architecture(tmp_path, "h", {})).files
     assert "test_api_gateway_method_get_answers_through_stage" in files["test_apigateway.py"]
+
+
+def test_attributes_whose_changes_are_ignored_are_no_promise(tmp_path: Path) -> None:
+    """``ignore_changes`` says something else manages the attribute (an autoscaler sets the
+    capacity): the configured value is not what the API must report."""
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_dynamodb_table" "t" {\n'
+        '  name           = "t"\n  hash_key       = "id"\n'
+        "  read_capacity  = 5\n  write_capacity = 5\n"
+        '  attribute {\n    name = "id"\n    type = "S"\n  }\n'
+        "  lifecycle {\n    ignore_changes = [read_capacity, write_capacity]\n  }\n}\n"
+        'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n'
+        "  versioning {\n    enabled = true\n  }\n"
+        "  lifecycle {\n    ignore_changes = [versioning]\n  }\n}\n"
+    )
+    files = RulesGenerator().generate(read_architecture(tmp_path, "h", {})).files
+    assert '"hash_key": "id",' in files["test_dynamodb.py"]
+    assert "read_capacity" not in files["test_dynamodb.py"]
+    assert '"enabled": True' not in files["test_s3.py"]

@@ -93,7 +93,8 @@ def _open_method(r: TfResource) -> bool:
 
 SPECS: dict[str, Spec] = {
     "aws_s3_bucket": Spec("s3", "bucket", (
-        Check("stores_put_get_list_delete", "behaviour", "s3_object_roundtrip"),
+        Check("stores_put_get_list_delete", "behaviour", "s3_object_roundtrip",
+              needs_state=True),
         Check("versioning_as_configured", "fidelity", "s3_versioning_as_configured",
               nested=_versioning, when=_has_block("versioning")),
         Check("encryption_as_configured", "fidelity", "s3_encryption_as_configured",
@@ -120,7 +121,7 @@ SPECS: dict[str, Spec] = {
     )),
     "aws_s3_bucket_notification": Spec("s3", "notification", (
         Check("reaches_queue", "behaviour", "s3_notification_reaches_queue",
-              when=_has_block("queue")),
+              needs_state=True, when=_has_block("queue")),
     )),
     "aws_s3_bucket_object": Spec("s3", "obj", (
         Check("content_as_uploaded", "behaviour", "s3_object_as_uploaded",
@@ -131,7 +132,7 @@ SPECS: dict[str, Spec] = {
               declare=("content", "content_type")),
     )),
     "aws_sqs_queue": Spec("sqs", "queue", (
-        Check("send_receive_delete", "behaviour", "sqs_send_receive_delete"),
+        Check("send_receive_delete", "behaviour", "sqs_send_receive_delete", needs_state=True),
         Check("attributes_as_configured", "fidelity", "sqs_attributes_as_configured",
               declare=("visibility_timeout_seconds", "message_retention_seconds",
                        "delay_seconds", "max_message_size", "receive_wait_time_seconds",
@@ -146,7 +147,8 @@ SPECS: dict[str, Spec] = {
               declare=("display_name", "fifo_topic")),
     )),
     "aws_sns_topic_subscription": Spec("sns", "subscription", (
-        Check("delivers_to_queue", "behaviour", "sns_delivers_to_queue", when=_sns_to_sqs),
+        Check("delivers_to_queue", "behaviour", "sns_delivers_to_queue", needs_state=True,
+              when=_sns_to_sqs),
         Check("as_configured", "fidelity", "sns_subscription_as_configured"),
     )),
     "aws_dynamodb_table": Spec("dynamodb", "table", (
@@ -210,7 +212,7 @@ SPECS: dict[str, Spec] = {
         Check("listed_on_rule", "fidelity", "events_target_as_configured"),
     )),
     "aws_sfn_state_machine": Spec("stepfunctions", "machine", (
-        Check("execution_succeeds", "behaviour", "sfn_execution_succeeds"),
+        Check("execution_as_defined", "behaviour", "sfn_execution_as_defined"),
         Check("as_configured", "fidelity", "sfn_machine_as_configured"),
     )),
     "aws_api_gateway_rest_api": Spec("apigateway", "api", (
@@ -218,12 +220,12 @@ SPECS: dict[str, Spec] = {
     )),
     "aws_api_gateway_method": Spec("apigateway", "method", (
         Check("answers_through_stage", "behaviour", "apigateway_method_answers",
-              when=_open_method,
+              needs_state=True, when=_open_method,
               needs_any=("aws_api_gateway_deployment", "aws_api_gateway_stage")),
         Check("as_configured", "fidelity", "apigateway_method_as_configured"),
     )),
     "aws_lambda_function": Spec("lambda", "function", (
-        Check("invoke_succeeds", "behaviour", "lambda_invoke"),
+        Check("invoke_answers", "behaviour", "lambda_invoke"),
         Check("as_configured", "fidelity", "lambda_function_as_configured",
               declare=("runtime", "handler", "memory_size", "timeout")),
     )),
@@ -249,7 +251,7 @@ EXISTENCE: dict[str, tuple[str, str, dict[str, Any]]] = {
     "aws_s3_bucket_cors_configuration": ("s3", "get_bucket_cors", {"Bucket": "bucket"}),
     "aws_s3_bucket_ownership_controls": ("s3", "get_bucket_ownership_controls", {"Bucket": "bucket"}),
     "aws_sns_topic_policy": ("sns", "get_topic_attributes", {"TopicArn": "arn"}),
-    "aws_dynamodb_table_replica": ("dynamodb", "describe_table", {"TableName": "id"}),
+    "aws_dynamodb_table_replica": ("dynamodb", "describe_table", {"TableName": "arn"}),  # id: "name:region"
     "aws_iam_user": ("iam", "get_user", {"UserName": "name"}),
     "aws_iam_group": ("iam", "get_group", {"GroupName": "name"}),
     "aws_iam_instance_profile": ("iam", "get_instance_profile", {"InstanceProfileName": "name"}),
@@ -265,9 +267,9 @@ EXISTENCE: dict[str, tuple[str, str, dict[str, Any]]] = {
     "aws_sfn_activity": ("stepfunctions", "describe_activity", {"activityArn": "id"}),
     "aws_kinesis_stream_consumer": ("kinesis", "describe_stream_consumer", {"ConsumerARN": "arn"}),
     "aws_kinesis_firehose_delivery_stream": ("firehose", "describe_delivery_stream", {"DeliveryStreamName": "name"}),
-    "aws_lambda_permission": ("lambda", "get_policy", {"FunctionName": "function_name"}),
+    "aws_lambda_permission": ("lambda", "get_policy", {"FunctionName": "function_name", "Qualifier": "qualifier?"}),
     "aws_lambda_event_source_mapping": ("lambda", "get_event_source_mapping", {"UUID": "uuid"}),
-    "aws_lambda_function_url": ("lambda", "get_function_url_config", {"FunctionName": "function_name"}),
+    "aws_lambda_function_url": ("lambda", "get_function_url_config", {"FunctionName": "function_name", "Qualifier": "qualifier?"}),
     "aws_lambda_alias": ("lambda", "get_alias", {"FunctionName": "function_name", "Name": "name"}),
     "aws_lambda_layer_version": ("lambda", "get_layer_version_by_arn", {"Arn": "arn"}),
     "aws_api_gateway_resource": ("apigateway", "get_resource", {"restApiId": "rest_api_id", "resourceId": "id"}),
@@ -336,8 +338,11 @@ EXISTENCE: dict[str, tuple[str, str, dict[str, Any]]] = {
 }  # fmt: skip
 
 
-def service_of(resource_type: str) -> str:
-    """The test module a type's tests go to (its AWS service), ``other`` when unknown."""
+def module_name_for(resource_type: str) -> str:
+    """Where a type's tests go: ``test_<name>.py`` for the name returned (the type's AWS
+    service, ``other`` when unknown). Not :func:`lsqm.terraform.inventory.service_of`, which
+    names the service an architecture needs from the emulator. (Not ``test_module_of``: pytest
+    would collect a ``test_*`` function imported into a test module.)"""
     if resource_type in SPECS:
         return SPECS[resource_type].service
     if resource_type in EXISTENCE:

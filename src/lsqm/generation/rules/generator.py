@@ -4,7 +4,7 @@ Each test is one behaviour of one resource and reads like its name::
 
     def test_sqs_queue_orders_send_receive_delete(state, aws):
         for queue in state.instances("aws_sqs_queue.orders"):
-            checks.sqs_send_receive_delete(aws, queue)
+            checks.sqs_send_receive_delete(aws, state, queue)
 
 The checks themselves live in ``lsqm_checks.py`` (copied into the app) so the generated
 modules stay short; the same input always gives byte-identical output.
@@ -20,7 +20,7 @@ from typing import Any
 
 from lsqm.generation.architecture import Architecture, TfResource
 from lsqm.generation.interface import CoverageLevel, GeneratedApp, ResourceCoverage
-from lsqm.generation.rules.catalog import EXISTENCE, SPECS, Check, service_of
+from lsqm.generation.rules.catalog import EXISTENCE, SPECS, Check, module_name_for
 
 LINE = 88  # ruff's default, which is what a reader of an app will run
 MAX_LITERAL = 60  # longer strings are taken from the state, so lines stay short
@@ -77,7 +77,7 @@ class RulesGenerator:
         for resource in sorted(arch.resources, key=lambda r: r.address):
             tests: list[str] = []
             kinds: set[str] = set()
-            service = service_of(resource.type)
+            service = module_name_for(resource.type)
             for check in _checks_for(resource, declared_types):
                 test_name = _unique(_test_name(resource, check.slug), taken)
                 body, from_state = _render_test(test_name, resource, check)
@@ -138,12 +138,15 @@ def _unique(name: str, taken: set[str]) -> str:
 
 
 def _declared(resource: TfResource, check: Check) -> tuple[dict[str, str], bool]:
-    """HCL values the check verifies, as Python source; FROM_STATE when HCL computes them."""
+    """HCL values the check verifies, as Python source; FROM_STATE when HCL computes them.
+    Attributes in ``lifecycle { ignore_changes }`` are left out: the configuration says
+    something else manages them (an autoscaler, an operator), so they are no promise."""
     out: dict[str, str] = {}
     from_state = False
+    ignored = ignored_changes(resource)
     for key in check.declare:
         attr = resource.block.attributes.get(key)
-        if attr is None:
+        if attr is None or key in ignored or "all" in ignored:
             continue
         value = attr.value
         if value is None or (isinstance(value, str) and _not_inline(value)):
@@ -151,9 +154,26 @@ def _declared(resource: TfResource, check: Check) -> tuple[dict[str, str], bool]
             from_state = True
         else:
             out[key] = py(value)
-    if check.nested is not None:
+    blocks_ignored = "all" in ignored or any(resource.block.children(n) for n in ignored)
+    if check.nested is not None and not blocks_ignored:
         out.update({k: py(v) for k, v in check.nested(resource).items()})
     return out, from_state
+
+
+def ignored_changes(resource: TfResource) -> set[str]:
+    """The top-level attribute names ``lifecycle { ignore_changes = [...] }`` lists
+    (``all`` for everything)."""
+    names: set[str] = set()
+    for lifecycle in resource.block.children("lifecycle"):
+        attr = lifecycle.attributes.get("ignore_changes")
+        if attr is not None:
+            text = attr.text.strip()
+            items = text[1:-1].split(",") if text.startswith("[") else [text]
+            for item in items:
+                found = re.match(r'\s*"?([A-Za-z_][\w-]*)', item)
+                if found:
+                    names.add(found.group(1))
+    return names
 
 
 def _not_inline(text: str) -> bool:
@@ -163,14 +183,9 @@ def _not_inline(text: str) -> bool:
 
 
 def _render_test(name: str, resource: TfResource, check: Check) -> tuple[str, bool]:
-    spec = SPECS.get(resource.type)
-    var = spec.var if spec else "resource"
+    var = _loop_variable(resource)
     lines = [f"def {name}(state, aws):"]
     from_state = False
-    args = ["aws"]
-    if check.needs_state:
-        args.append("state")
-    args.append(var)
     if check.takes_declared:
         declared, from_state = _declared(resource, check)
         if declared:
@@ -179,6 +194,22 @@ def _render_test(name: str, resource: TfResource, check: Check) -> tuple[str, bo
             lines.append("    }")
         else:
             lines.append("    declared = {}")
+    where = [py(resource.address), *(["repeated=True"] if resource.repeated else [])]
+    lines += call(f"for {var} in state.instances", where, indent=4, end=":")
+    lines += call(f"checks.{check.call}", call_arguments(resource, check), indent=8)
+    return "\n".join(lines) + "\n", from_state
+
+
+def _loop_variable(resource: TfResource) -> str:
+    spec = SPECS.get(resource.type)
+    return spec.var if spec else "resource"
+
+
+def call_arguments(resource: TfResource, check: Check) -> list[str]:
+    """The arguments of the generated ``checks.<call>(...)``, as Python source: the names
+    ``aws``, ``state``, the loop variable and ``declared``, then keyword arguments."""
+    args = ["aws", *(["state"] if check.needs_state else []), _loop_variable(resource)]
+    if check.takes_declared:
         args.append("declared")
     if check.call == "exists":
         service, operation, params = EXISTENCE[resource.type]
@@ -186,11 +217,7 @@ def _render_test(name: str, resource: TfResource, check: Check) -> tuple[str, bo
         for param, key in params.items():
             value = f"[{py(key[0])}]" if isinstance(key, list) else py(key)
             args.append(f"{param}={value}")
-    args += [f"{k}={v}" for k, v in check.kwargs]
-    where = [py(resource.address), *(["repeated=True"] if resource.repeated else [])]
-    lines += call(f"for {var} in state.instances", where, indent=4, end=":")
-    lines += call(f"checks.{check.call}", args, indent=8)
-    return "\n".join(lines) + "\n", from_state
+    return args + [f"{k}={v}" for k, v in check.kwargs]
 
 
 SERVICE_TITLES = {

@@ -76,7 +76,9 @@ def aws() -> lsqm_checks.Aws:
 
     @functools.cache
     def client(service: str, region: str | None) -> Any:
-        return boto3.client(service, region_name=region)
+        return boto3.client(
+            service, region_name=region, config=lsqm_checks.EMULATOR_CLIENT
+        )
 
     def for_resource(service: str, resource: dict[str, Any] | None = None) -> Any:
         return client(service, lsqm_checks.region_of(resource))
