@@ -21,10 +21,11 @@ import pytest
 from lsqm.config import Settings
 from lsqm.generation.rules.generator import RulesGenerator
 from lsqm.generation.run import generate_apps
+from lsqm.records import ArchitectureRecord
 from lsqm.store import ArtifactStore
-from lsqm.toolchain.localstack import LocalStackInstall
-from lsqm.toolchain.terraform import TerraformToolchain
-from lsqm.validation.pool import execute, plan_run
+from lsqm.toolchain.localstack_install import LocalStackInstall
+from lsqm.toolchain.terraform_install import TerraformToolchain
+from lsqm.validation.run import execute, plan_run
 
 pytestmark = pytest.mark.e2e
 
@@ -72,14 +73,19 @@ def validated(
         parallel=2,
     )  # fmt: skip
     store = ArtifactStore(settings.artifacts_dir)
-    hashes = {name: store.add_architecture(FIXTURES / name, {"name": name}) for name in HONEST}
+    hashes = {
+        name: store.add_architecture(FIXTURES / name, ArchitectureRecord(name=name))
+        for name in HONEST
+    }
     generated = generate_apps(store, RulesGenerator(), list(hashes.values()))
     assert [o.status for o in generated] == ["generated"] * len(hashes)
     plan = plan_run(store, run_id=None, arch=list(hashes.values()), shard=None)
     execute(settings, store, plan, on_result=lambda _r: None, toolchain=toolchain)
     results = store.results(plan.run_id)
     yield {
-        name: Validated(results[h], _outcomes(store.logs_dir(plan.run_id, h) / "junit.xml"))
+        name: Validated(
+            results[h].to_json(), _outcomes(store.logs_dir(plan.run_id, h) / "junit.xml")
+        )
         for name, h in hashes.items()
     }
 

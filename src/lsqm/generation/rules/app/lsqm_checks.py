@@ -913,7 +913,10 @@ def dynamodb_value(value: dict[str, Any]) -> Any:
     if kind == "B":
         return kind, binary(raw)
     if kind in ("SS", "NS", "BS"):
-        convert = {"SS": str, "NS": decimal.Decimal, "BS": binary}[kind]
+        converters: dict[str, Callable[[Any], Any]] = {
+            "SS": str, "NS": decimal.Decimal, "BS": binary
+        }  # fmt: skip
+        convert = converters[kind]
         return kind, frozenset(convert(v) for v in raw)
     if kind == "L":
         return kind, tuple(dynamodb_value(v) for v in raw)
@@ -1085,7 +1088,9 @@ def kms_encrypt_decrypt(
 def _external_id_only(condition: dict[str, Any]) -> str | None:
     """The external id a condition asks for, when that is all it asks."""
     equals = condition.get("StringEquals")
-    if list(condition) != ["StringEquals"] or list(equals or {}) != ["sts:ExternalId"]:
+    if not isinstance(equals, dict) or list(condition) != ["StringEquals"]:
+        return None
+    if list(equals) != ["sts:ExternalId"]:
         return None
     wanted = equals["sts:ExternalId"]
     return wanted if isinstance(wanted, str) else None
@@ -1524,9 +1529,9 @@ def _get(data: Any, path: Any) -> Any:
             raise Unpredictable(
                 f"{path} reads into a value the definition does not fix"
             )
-        if (isinstance(step, int) and isinstance(node, list) and step < len(node)) or (
-            isinstance(step, str) and isinstance(node, dict) and step in node
-        ):
+        if isinstance(step, int) and isinstance(node, list) and step < len(node):  # noqa: SIM114 (mypy narrows each branch)
+            node = node[step]
+        elif isinstance(step, str) and isinstance(node, dict) and step in node:
             node = node[step]
         else:
             raise Absent(f"{path} is not in the state's input")
@@ -1746,11 +1751,11 @@ def _run_states(definition: Any, data: Any, run: SfnRun) -> None:
         raise Unpredictable("the definition has no States")
     for _ in range(SFN_MAX_STEPS):
         state = states.get(name) if isinstance(name, str) else None
-        if not isinstance(state, dict):
+        if not isinstance(state, dict) or not isinstance(name, str):
             raise Unpredictable(f"no state {name!r}")
         run.path.append(name)
         kind = state.get("Type")
-        extra = set(state) - _SFN_FIELDS - _SFN_STATE_FIELDS.get(kind, set())
+        extra = set(state) - _SFN_FIELDS - _SFN_STATE_FIELDS.get(str(kind), set())
         if kind not in _SFN_STATE_FIELDS:
             raise Unpredictable(
                 f"{kind} state {name}: what it does is not in the definition"
@@ -1779,7 +1784,9 @@ def _run_states(definition: Any, data: Any, run: SfnRun) -> None:
             run.waited += _wait_seconds(state, effective)
             limit = definition.get("TimeoutSeconds")
             if run.waited > SFN_WAIT_LIMIT_S or (
-                _number(limit) and run.waited >= limit - 1
+                isinstance(limit, int | float)
+                and _number(limit)
+                and run.waited >= limit - 1
             ):
                 raise Unpredictable(f"the execution waits {run.waited:.0f}s")
         data = _select(state, effective, "OutputPath")
@@ -1981,7 +1988,7 @@ def _alternatives(definition: dict[str, Any], given: Any, run: SfnRun) -> list[A
 
 def _seed(definition: dict[str, Any], text: str) -> Any:
     """The first input: every path the definition reads, waits that need not wait."""
-    pairs = []
+    pairs: list[tuple[Any, Any]] = []
     for state in (definition.get("States") or {}).values():
         if isinstance(state, dict) and state.get("Type") == "Wait":
             if isinstance(state.get("SecondsPath"), str):
@@ -2003,7 +2010,8 @@ def sfn_plan(text: str) -> SfnPlan:
         return SfnPlan({}, SfnRun(reason="the definition is not JSON"))
     if not isinstance(definition, dict):
         return SfnPlan({}, SfnRun(reason="the definition is not a JSON object"))
-    queue, seen = [_seed(definition, text)], set()
+    queue = [_seed(definition, text)]
+    seen: set[str] = set()
     first: SfnPlan | None = None
     failing: SfnPlan | None = None
     while queue and len(seen) < SFN_TRIES:
