@@ -349,3 +349,34 @@ def _with_failure(text: str) -> JUnitCounts:
     counts = _counts(passed=1, failed=1)
     counts.failures = [("t::test_x", text)]
     return counts
+
+
+# Captured from the shared corpus (apigatewayv2-lambda-proxy): two resources fail at once.
+GAP_BESIDE_LAMBDA = """aws_apigatewayv2_api.example: Creating...
+aws_lambda_function.lambda: Creating...
+
+Error: error creating API Gateway v2 API: InternalFailure: 
+	status code: 501, request id: 2806d1cc-1a91-454d-b54f-fc7ff4b14a8f
+
+  with aws_apigatewayv2_api.example,
+  on main.tf line 3, in resource "aws_apigatewayv2_api" "example":
+   3: resource "aws_apigatewayv2_api" "example" {
+
+
+Error: error waiting for Lambda Function (mylambda) creation: InternalError: Error while creating lambda: Installation of lambda-runtime v0.1.41-pre failed.
+
+  with aws_lambda_function.lambda,
+  on main.tf line 24, in resource "aws_lambda_function" "lambda":
+  24: resource "aws_lambda_function" "lambda" {
+"""
+
+
+def test_an_emulator_gap_beside_an_environment_limit_is_the_gap() -> None:
+    """Docker would let the function deploy, but the API would still be missing: the gap is
+    what this architecture shows about the emulator, and the limit is named beside it."""
+    failure = classify_terraform("apply", GAP_BESIDE_LAMBDA)
+    assert failure.category == "emulator_unsupported"
+    assert failure.signature == "aws_apigatewayv2_api:InternalFailure:501"
+    assert "also: lambda cannot execute without Docker" in failure.message
+    lambda_only = GAP_BESIDE_LAMBDA[GAP_BESIDE_LAMBDA.index("Error: error waiting") :]
+    assert classify_terraform("apply", lambda_only).category == "environment"

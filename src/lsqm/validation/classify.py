@@ -153,7 +153,29 @@ _PANIC_FRAME = re.compile(r"goroutine \d+ \[running\]:\n[^\n(]*\.(\w+)\(")
 
 
 def classify_terraform(stage: str, output: str) -> Failure:
-    """Category and signature of a failed ``init``/``apply``/``destroy``."""
+    """Category and signature of a failed ``init``/``apply``/``destroy``.
+
+    Terraform reports every failed resource. An emulator gap (501, not implemented) in any of
+    them is reported even beside an environment limit: it does not depend on the environment
+    (with Docker for Lambda, the same API would still be missing)."""
+    primary = _classify_output(stage, output)
+    if primary.category in (Category.EMULATOR_UNSUPPORTED, Category.PROVIDER_CRASH):
+        return primary
+    for segment in _error_segments(output):
+        gap = _emulator_answer(stage, segment)
+        if gap is not None and gap.category is Category.EMULATOR_UNSUPPORTED:
+            also = f" (also: {primary.signature})" if primary.signature != gap.signature else ""
+            return Failure(gap.category, gap.signature, gap.message + also)
+    return primary
+
+
+def _error_segments(output: str) -> list[str]:
+    """Each ``Error:`` of terraform's output with the lines after it (its ``with`` line)."""
+    parts = re.split(r"(?m)^(?=[│\s]*Error: )", output)
+    return [p for p in parts if p.lstrip("│ \t").startswith("Error: ")]
+
+
+def _classify_output(stage: str, output: str) -> Failure:
     # Terraform wraps its messages at 78 columns: match on the text with whitespace folded.
     flat = " ".join(output.split())
     error = " ".join(first_error(output).split())
@@ -176,26 +198,46 @@ def classify_terraform(stage: str, output: str) -> Failure:
                 template.format(detail.strip().rstrip(".")) if "{0}" in template else template
             )
             return Failure(Category.ENVIRONMENT, signature, error or signature)
+    if _STATUS.search(flat) is None and _UNAVAILABLE.search(flat):
+        return Failure(Category.EMULATOR_UNAVAILABLE, f"{stage}: emulator unreachable", error)
+    answer = _emulator_answer(stage, output)
+    if answer is not None:
+        return answer
+    label = resource or stage
+    if stage == "apply" and re.search(r"timeout while waiting for state|unexpected state", error):
+        return Failure(Category.EMULATOR_ERROR, _signature(label, error), error)
+    # No answer from the emulator is in evidence: terraform or the provider refused the
+    # configuration before any call, so the emulator is not to blame.
+    return Failure(Category.TERRAFORM_CONFIG, _signature(label, error), error)
+
+
+def _emulator_answer(stage: str, output: str) -> Failure | None:
+    """The failure the emulator's own answer explains (an HTTP status or an AWS error code
+    in the first error of ``output``), else None."""
+    flat = " ".join(output.split())
+    error = " ".join(first_error(output).split())
+    where = _RESOURCE.search(output)
+    resource = where.group(2) if where else ""
     status_match = _STATUS.search(flat)
     status = int(status_match.group(1)) if status_match else None
     code_match = _API_CODE.search(error)
     code = code_match.group(1) if code_match else ""
-    if status is None and _UNAVAILABLE.search(flat):
-        return Failure(Category.EMULATOR_UNAVAILABLE, f"{stage}: emulator unreachable", error)
+    if status is None and not code:
+        return None
+    if status == 501 or _UNSUPPORTED.search(error):
+        category = Category.EMULATOR_UNSUPPORTED
+    elif status is not None and status >= 500:
+        category = Category.EMULATOR_ERROR
+    else:
+        category = Category.EMULATOR_REJECTED
     label = ":".join(x for x in (resource or stage, code, str(status) if status else "") if x)
-    if status is not None or code:
-        if status == 501 or _UNSUPPORTED.search(error):
-            category = Category.EMULATOR_UNSUPPORTED
-        elif status is not None and status >= 500:
-            category = Category.EMULATOR_ERROR
-        else:
-            category = Category.EMULATOR_REJECTED
-        return Failure(category, f"{label}: {normalise(_after_code(error, code))}", error)
-    if stage == "apply" and re.search(r"timeout while waiting for state|unexpected state", error):
-        return Failure(Category.EMULATOR_ERROR, f"{label}: {normalise(error)}", error)
-    # No answer from the emulator is in evidence: terraform or the provider refused the
-    # configuration before any call, so the emulator is not to blame.
-    return Failure(Category.TERRAFORM_CONFIG, f"{label}: {normalise(error)}", error)
+    return Failure(category, _signature(label, _after_code(error, code)), error)
+
+
+def _signature(label: str, message: str) -> str:
+    """``label: normalised message``; just the label when the message says nothing more."""
+    text = normalise(message)
+    return f"{label}: {text}" if text else label
 
 
 def _after_code(error: str, code: str) -> str:
