@@ -355,7 +355,7 @@ def _with_failure(text: str) -> JUnitCounts:
 GAP_BESIDE_LAMBDA = """aws_apigatewayv2_api.example: Creating...
 aws_lambda_function.lambda: Creating...
 
-Error: error creating API Gateway v2 API: InternalFailure: 
+Error: error creating API Gateway v2 API: InternalFailure:\x20
 	status code: 501, request id: 2806d1cc-1a91-454d-b54f-fc7ff4b14a8f
 
   with aws_apigatewayv2_api.example,
