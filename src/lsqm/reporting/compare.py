@@ -8,9 +8,9 @@ Every architecture in either run lands in exactly one bucket, checked in this or
                       its verdict change): never a regression
     environment       either side is ``environment``: says nothing about the emulator
     regressions       PASSED -> not PASSED, and the new category blames the emulator
-    not_emulator      PASSED -> not PASSED for a reason that does not (harness, configuration,
-                      no tests): worth a look, not the emulator's regression
-    fixes             not PASSED -> PASSED
+    fixes             not PASSED -> PASSED, and the old category blamed the emulator
+    not_emulator      to or from PASSED for a reason that is not the emulator (harness,
+                      configuration, no tests): worth a look, neither a regression nor a fix
     changed           not PASSED on both sides, with another status, category or signature
 
 Two runs on different LocalStack versions compare exactly like two runs in time; the
@@ -27,6 +27,10 @@ from lsqm.reporting.history import RunView
 from lsqm.versions import version_key
 
 BUCKETS = ("regressions", "fixes", "flaky", "environment", "not_emulator", "changed")
+
+
+def _blames(row: ResultRow) -> bool:
+    return row.category is not None and row.category.blames_emulator
 
 
 @dataclass(frozen=True)
@@ -171,10 +175,9 @@ def _bucket_of(base: ResultRow, head: ResultRow) -> str:
     if Category.ENVIRONMENT in (base.category, head.category):
         return "environment"
     if base.status is Status.PASSED:
-        emulator = head.category is not None and head.category.blames_emulator
-        return "regressions" if emulator else "not_emulator"
+        return "regressions" if _blames(head) else "not_emulator"
     if head.status is Status.PASSED:
-        return "fixes"
+        return "fixes" if _blames(base) else "not_emulator"
     return "changed"
 
 

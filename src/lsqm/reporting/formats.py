@@ -16,10 +16,10 @@ from lsqm.reporting.render import environment, pct, pts
 # Section titles, in the order a reader acts on them.
 TITLES = {
     "regressions": "Regressions (PASSED before, now failing on the emulator)",
-    "fixes": "Fixes",
+    "fixes": "Fixes (failing on the emulator before, PASSED now)",
     "flaky": "Flaky flips (a flaky verdict on either side: not regressions)",
     "environment": "Environment-only changes (say nothing about the emulator)",
-    "not_emulator": "Passed before, now failing for a reason that is not the emulator",
+    "not_emulator": "To or from PASSED for a reason that is not the emulator",
     "changed": "Changed (not passing in either run)",
     "added": "New architectures",
     "removed": "Removed architectures",
@@ -59,7 +59,7 @@ def counts_line(comparison: Comparison) -> str:
             _plural(c["fixes"], "fix", "fixes"),
             _plural(c["flaky"], "flaky flip", "flaky flips"),
             _plural(c["environment"], "environment-only change", "environment-only changes"),
-            f"{c['not_emulator']} not the emulator",
+            f"{c['not_emulator']} not blamed on the emulator",
             f"{c['changed']} changed",
             f"{c['added']} new",
             f"{c['removed']} removed",

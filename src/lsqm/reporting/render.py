@@ -8,11 +8,14 @@ import math
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from lsqm.records import Status
+from lsqm.redact import REDACTED, redact, secret_values
 
 
 def environment(overrides: Path | None = None) -> Environment:
+    """Every value a template prints is redacted on its way out (:class:`Redactor`)."""
     loaders: list[FileSystemLoader | PackageLoader] = [PackageLoader("lsqm.reporting", "templates")]
     if overrides is not None:
         loaders.insert(0, FileSystemLoader(overrides))
@@ -23,6 +26,7 @@ def environment(overrides: Path | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=Redactor(),
     )
     env.filters.update(
         pct=pct,
@@ -34,6 +38,28 @@ def environment(overrides: Path | None = None) -> Environment:
         short=short,
     )
     return env
+
+
+class Redactor:
+    """:func:`lsqm.redact.redact` for every printed value, the environment's secret values
+    read once (not once per value: a report prints hundreds of thousands)."""
+
+    def __init__(self) -> None:
+        self.values = secret_values()
+
+    def __call__(self, value: object) -> object:
+        if isinstance(value, Markup):
+            return Markup(self.text(str(value)))  # [REDACTED] is no markup: still safe
+        if isinstance(value, str):
+            return self.text(value)
+        return value
+
+    def text(self, text: str) -> str:
+        if len(text) < 6:  # shorter than any secret value or token pattern
+            return text
+        for secret in self.values:
+            text = text.replace(secret, REDACTED)
+        return redact(text, environ={})
 
 
 def _autoescape(name: str | None) -> bool:

@@ -59,6 +59,8 @@ STATUS_RUNS = 26  # runs in the status distribution chart
 MATRIX_RUNS = 12  # runs in the service-by-run matrix
 RECENT_RUNS = 12  # runs listed on the index
 INDEX_GAPS = 15
+# The table's status order: what most needs a maintainer first.
+SEVERITY = (Status.FAILED, Status.PARTIAL, Status.TIMEOUT, Status.ERROR, Status.PASSED)
 
 Say = Callable[[str], None]
 
@@ -399,6 +401,7 @@ class _Builder:
         return {
             "run_id": self.view.run_id,
             "statuses": statuses,
+            "severity": [s.value for s in SEVERITY],
             "categories": categories,
             "services": services,
             "changes": changes,

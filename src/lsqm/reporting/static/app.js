@@ -15,6 +15,7 @@
     return (r[C.name] + " " + r[C.hash] + " " + r[C.signature]).toLowerCase();
   });
   var order = rows.map(function (_, i) { return i; });
+  var rank = data.statuses.map(function (s) { return data.severity.indexOf(s); });
 
   var el = function (id) { return document.getElementById(id); };
   var body = el("rows");
@@ -36,7 +37,8 @@
   fill(fChange, data.changes, data.changes.map(function (c) { return data.change_titles[c]; }));
 
   var sorters = {
-    status: function (a, b) { return rows[a][C.status] - rows[b][C.status]; },
+    // most severe first: FAILED, PARTIAL, TIMEOUT, ERROR (not the emulator), PASSED
+    status: function (a, b) { return rank[rows[a][C.status]] - rank[rows[b][C.status]]; },
     name: function (a, b) {
       var x = rows[a][C.name].toLowerCase(), y = rows[b][C.name].toLowerCase();
       return x < y ? -1 : x > y ? 1 : 0;
