@@ -244,8 +244,15 @@ def report(
 ) -> SiteReport:
     """Write the static report of ``run_id`` (default: the latest run) to ``output``."""
     chosen = resolve_run(store, run_id) if run_id else require_runs(store)[-1]
-    schemas = settings.cache_dir / "provider-schemas"
-    return build_site(store, output, chosen, templates=templates, schemas=schemas, say=say)
+    return build_site(
+        store,
+        output,
+        chosen,
+        templates=templates,
+        schemas=settings.cache_dir / "provider-schemas",
+        code_cache=settings.cache_dir / "report-code",
+        say=say,
+    )
 
 
 def run_report(store: ArtifactStore, run_id: str | None = None) -> RunReport:

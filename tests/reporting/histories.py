@@ -174,8 +174,13 @@ EMULATOR_LOG = """2026-11-09T04:01:02.100  INFO --- [   asgi_gw_0] localstack.re
 """
 
 
-def write_logs(store: ArtifactStore, run_id: str, arch_hash: str, apply: str = APPLY_LOG,
-               emulator: str = EMULATOR_LOG) -> Path:  # fmt: skip
+def write_logs(
+    store: ArtifactStore,
+    run_id: str,
+    arch_hash: str,
+    apply: str = APPLY_LOG,
+    emulator: str = EMULATOR_LOG,
+) -> Path:
     """The logs validate keeps for one architecture: stage logs and the emulator's window."""
     folder = store.logs_dir(run_id, arch_hash)
     (folder / "init.log").write_text("Terraform has been successfully initialized!\n")

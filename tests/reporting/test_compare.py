@@ -81,51 +81,100 @@ def test_json_is_only_json_and_exact(two_runs: History, capsys: pytest.CaptureFi
             "run_id": R1,
             "emulator_version": "4.14.0",
             "pass_rate": 5 / 9,
-            "summary": {"PASSED": 5, "PARTIAL": 0, "FAILED": 4, "TIMEOUT": 0, "ERROR": 0, "total": 9},
+            "summary": {
+                "PASSED": 5,
+                "PARTIAL": 0,
+                "FAILED": 4,
+                "TIMEOUT": 0,
+                "ERROR": 0,
+                "total": 9,
+            },
         },
         "head": {
             "run_id": R2,
             "emulator_version": "2026.3.0",
             "pass_rate": 3 / 9,
-            "summary": {"PASSED": 3, "PARTIAL": 1, "FAILED": 3, "TIMEOUT": 0, "ERROR": 2, "total": 9},
+            "summary": {
+                "PASSED": 3,
+                "PARTIAL": 1,
+                "FAILED": 3,
+                "TIMEOUT": 0,
+                "ERROR": 2,
+                "total": 9,
+            },
         },
         "version_change": {"from": "4.14.0", "to": "2026.3.0", "direction": "upgrade"},
         "pass_rate_change": 3 / 9 - 5 / 9,
         "common": {"architectures": 8, "base_passed": 5, "head_passed": 2},
         "regressions": [
-            {"arch_hash": h["s3_site"], "name": "s3_site", "base": passed,
-             "head": _verdict("FAILED", "emulator_error", "aws_s3_bucket:500: InternalError")},
+            {
+                "arch_hash": h["s3_site"],
+                "name": "s3_site",
+                "base": passed,
+                "head": _verdict("FAILED", "emulator_error", "aws_s3_bucket:500: InternalError"),
+            },
         ],
         "fixes": [
-            {"arch_hash": h["sqs_fixed"], "name": "sqs_fixed",
-             "base": _verdict("FAILED", "emulator_unsupported", "aws_sqs_queue:501: nope"), "head": passed},
+            {
+                "arch_hash": h["sqs_fixed"],
+                "name": "sqs_fixed",
+                "base": _verdict("FAILED", "emulator_unsupported", "aws_sqs_queue:501: nope"),
+                "head": passed,
+            },
         ],
         "flaky": [
-            {"arch_hash": h["sns_flaky"], "name": "sns_flaky", "base": passed,
-             "head": _verdict("PARTIAL", "emulator_behaviour", "test_two: assert", flaky=True)},
+            {
+                "arch_hash": h["sns_flaky"],
+                "name": "sns_flaky",
+                "base": passed,
+                "head": _verdict("PARTIAL", "emulator_behaviour", "test_two: assert", flaky=True),
+            },
         ],
         "environment": [
-            {"arch_hash": h["lambda_env"], "name": "lambda_env", "base": passed,
-             "head": _verdict("ERROR", "environment", "lambda cannot execute without Docker")},
+            {
+                "arch_hash": h["lambda_env"],
+                "name": "lambda_env",
+                "base": passed,
+                "head": _verdict("ERROR", "environment", "lambda cannot execute without Docker"),
+            },
         ],
         "not_emulator": [
-            {"arch_hash": h["iam_harness"], "name": "iam_harness", "base": passed,
-             "head": _verdict("ERROR", "harness", "conftest import error")},
+            {
+                "arch_hash": h["iam_harness"],
+                "name": "iam_harness",
+                "base": passed,
+                "head": _verdict("ERROR", "harness", "conftest import error"),
+            },
         ],
         "changed": [
-            {"arch_hash": h["ddb_sig"], "name": "ddb_sig",
-             "base": _verdict("FAILED", "emulator_error", "aws_dynamodb_table:500: boom A"),
-             "head": _verdict("FAILED", "emulator_error", "aws_dynamodb_table:500: boom B")},
+            {
+                "arch_hash": h["ddb_sig"],
+                "name": "ddb_sig",
+                "base": _verdict("FAILED", "emulator_error", "aws_dynamodb_table:500: boom A"),
+                "head": _verdict("FAILED", "emulator_error", "aws_dynamodb_table:500: boom B"),
+            },
         ],
         "added": [{"arch_hash": h["new_arch"], "name": "new_arch", **passed}],
         "removed": [
-            {"arch_hash": h["old_arch"], "name": "old_arch",
-             **_verdict("FAILED", "emulator_error", "aws_sns_topic:500: gone")},
+            {
+                "arch_hash": h["old_arch"],
+                "name": "old_arch",
+                **_verdict("FAILED", "emulator_error", "aws_sns_topic:500: gone"),
+            },
         ],
         "unchanged": 2,
-        "counts": {"regressions": 1, "fixes": 1, "flaky": 1, "environment": 1, "not_emulator": 1,
-                   "changed": 1, "added": 1, "removed": 1, "unchanged": 2},
-    }  # fmt: skip
+        "counts": {
+            "regressions": 1,
+            "fixes": 1,
+            "flaky": 1,
+            "environment": 1,
+            "not_emulator": 1,
+            "changed": 1,
+            "added": 1,
+            "removed": 1,
+            "unchanged": 2,
+        },
+    }
 
 
 def test_markdown_is_tables_a_step_summary_can_show(
@@ -164,11 +213,26 @@ def test_flaky_flips_and_environment_changes_alone_exit_0(
     h = History(ArtifactStore(tmp_path / "store"))
     for name in ("flaky_down", "flaky_up", "env", "same"):
         h.arch(name)
-    h.run(R1, "4.14.0", {"flaky_down": PASSED, "flaky_up": failed(Category.EMULATOR_ERROR, "x", flaky=True),
-                         "env": PASSED, "same": PASSED})  # fmt: skip
-    h.run(R2, "4.14.0", {"flaky_down": failed(Category.EMULATOR_ERROR, "500", flaky=True),
-                         "flaky_up": PASSED, "env": failed(Category.ENVIRONMENT, "no docker"),
-                         "same": PASSED})  # fmt: skip
+    h.run(
+        R1,
+        "4.14.0",
+        {
+            "flaky_down": PASSED,
+            "flaky_up": failed(Category.EMULATOR_ERROR, "x", flaky=True),
+            "env": PASSED,
+            "same": PASSED,
+        },
+    )
+    h.run(
+        R2,
+        "4.14.0",
+        {
+            "flaky_down": failed(Category.EMULATOR_ERROR, "500", flaky=True),
+            "flaky_up": PASSED,
+            "env": failed(Category.ENVIRONMENT, "no docker"),
+            "same": PASSED,
+        },
+    )
     code, out, _ = cli(h.store, capsys, "compare", "--format", "json")
     data = json.loads(out)
     assert code == 0
@@ -187,10 +251,24 @@ def test_environment_on_either_side_is_never_a_regression_or_fix(
     for name in ("env_to_pass", "env_to_fail", "fail_to_env"):
         h.arch(name)
     env = failed(Category.ENVIRONMENT, "provider hashicorp/random not installable offline")
-    h.run(R1, "4.14.0", {"env_to_pass": env, "env_to_fail": env,
-                         "fail_to_env": failed(Category.EMULATOR_ERROR, "500")})  # fmt: skip
-    h.run(R2, "4.14.0", {"env_to_pass": PASSED, "env_to_fail": failed(Category.EMULATOR_ERROR, "500"),
-                         "fail_to_env": env})  # fmt: skip
+    h.run(
+        R1,
+        "4.14.0",
+        {
+            "env_to_pass": env,
+            "env_to_fail": env,
+            "fail_to_env": failed(Category.EMULATOR_ERROR, "500"),
+        },
+    )
+    h.run(
+        R2,
+        "4.14.0",
+        {
+            "env_to_pass": PASSED,
+            "env_to_fail": failed(Category.EMULATOR_ERROR, "500"),
+            "fail_to_env": env,
+        },
+    )
     code, out, _ = cli(h.store, capsys, "compare", "--format", "json")
     data = json.loads(out)
     assert code == 0

@@ -68,8 +68,11 @@ def test_versions_sort_semver_and_calver_in_release_order(tmp_path: Path) -> Non
     versions = pass_rate_by_version(Loaded.load(h.store))
     assert [v.version for v in versions] == ["4.9.0", "4.14.0", "2026.3.0", "2026.10.0"]
     assert [(v.latest.run_id, v.latest.rate) for v in versions] == [
-        (R3, 0.0), (R2, 1.0), (R1, 0.5), (R4, 1.0),
-    ]  # fmt: skip
+        (R3, 0.0),
+        (R2, 1.0),
+        (R1, 0.5),
+        (R4, 1.0),
+    ]
 
 
 def test_top_gaps_cluster_by_signature_with_impact(tmp_path: Path) -> None:
@@ -83,17 +86,29 @@ def test_top_gaps_cluster_by_signature_with_impact(tmp_path: Path) -> None:
     h.arch("env", ("lambda",), ("aws_lambda_function",))
     h.arch("fine")
     sqs = "test_x: AssertionError: assert <*> == <*>"
-    h.run(R1, "4.14.0", {"pool_a": failed(Category.EMULATOR_UNSUPPORTED, cognito), "fine": PASSED,
-                         "twin_1": PASSED, "twin_2": PASSED})  # fmt: skip
-    h.run(R2, "2026.3.0", {
-        "pool_a": failed(Category.EMULATOR_UNSUPPORTED, cognito),
-        "pool_b": failed(Category.EMULATOR_UNSUPPORTED, cognito),
-        "famous": failed(Category.EMULATOR_UNSUPPORTED, UNSUPPORTED),
-        "twin_1": failed(Category.EMULATOR_BEHAVIOUR, sqs),
-        "twin_2": failed(Category.EMULATOR_BEHAVIOUR, sqs),
-        "env": failed(Category.ENVIRONMENT, "lambda cannot execute without Docker"),
-        "fine": PASSED,
-    })  # fmt: skip
+    h.run(
+        R1,
+        "4.14.0",
+        {
+            "pool_a": failed(Category.EMULATOR_UNSUPPORTED, cognito),
+            "fine": PASSED,
+            "twin_1": PASSED,
+            "twin_2": PASSED,
+        },
+    )
+    h.run(
+        R2,
+        "2026.3.0",
+        {
+            "pool_a": failed(Category.EMULATOR_UNSUPPORTED, cognito),
+            "pool_b": failed(Category.EMULATOR_UNSUPPORTED, cognito),
+            "famous": failed(Category.EMULATOR_UNSUPPORTED, UNSUPPORTED),
+            "twin_1": failed(Category.EMULATOR_BEHAVIOUR, sqs),
+            "twin_2": failed(Category.EMULATOR_BEHAVIOUR, sqs),
+            "env": failed(Category.ENVIRONMENT, "lambda cannot execute without Docker"),
+            "fine": PASSED,
+        },
+    )
     loaded = Loaded.load(h.store)
     gaps = top_gaps(loaded)
     # One famous architecture (log10(10000) = 4, so weight 5) outweighs two plain ones (2).

@@ -33,8 +33,11 @@ def test_built_from_results_and_kept_for_a_finished_run(tmp_path: Path) -> None:
     }
     row = index.results[h.hashes["b"]]
     assert (row.status, row.category, row.flaky, row.failing_stage) == (
-        Status.FAILED, Category.EMULATOR_ERROR, True, "apply",
-    )  # fmt: skip
+        Status.FAILED,
+        Category.EMULATOR_ERROR,
+        True,
+        "apply",
+    )
     # Read from the index now: a result file that goes bad afterwards is not parsed.
     (h.store.run_dir(R1) / "results" / f"{h.hashes['a']}.json").write_text("{")
     assert h.store.run_index(R1) == index

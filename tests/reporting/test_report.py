@@ -27,8 +27,9 @@ def cli(
 
 
 def embedded_data(index: Path) -> dict[str, object]:
-    match = re.search(r'<script type="application/json" id="lsqm-data">(.*?)</script>',
-                      index.read_text(), re.S)  # fmt: skip
+    match = re.search(
+        r'<script type="application/json" id="lsqm-data">(.*?)</script>', index.read_text(), re.S
+    )
     assert match is not None
     data: dict[str, object] = json.loads(match.group(1))
     return data
@@ -76,8 +77,13 @@ def test_everything_embedded_is_escaped_and_redacted(
     h.arch(evil)
     token = "ghp_" + "Z" * 36
     h.run(R1, "4.14.0", {evil: failed(Category.EMULATOR_ERROR, f"</script><b>boom</b> {token}")})
-    write_logs(h.store, R1, h.hashes[evil], apply=f"Error: denied s3cr3t-value-from-env {token}\n",
-               emulator=f"<script>alert(2)</script> {token}\n")  # fmt: skip
+    write_logs(
+        h.store,
+        R1,
+        h.hashes[evil],
+        apply=f"Error: denied s3cr3t-value-from-env {token}\n",
+        emulator=f"<script>alert(2)</script> {token}\n",
+    )
     site = tmp_path / "site"
     assert cli(h.store, capsys, "report", "--output", str(site))[0] == 0
     text = "".join(p.read_text() for p in site.rglob("*.html"))

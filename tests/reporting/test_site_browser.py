@@ -22,9 +22,13 @@ from .histories import R1, R2, V, write_logs
 
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 BULK = 120  # more rows than one page of the table (100)
 
 
@@ -32,8 +36,10 @@ BULK = 120  # more rows than one page of the table (100)
 def browser() -> Iterator[Browser]:
     chromium = shutil.which("chromium")
     if chromium is None:
-        pytest.fail("Debian's chromium is not installed: scripts/test.sh installs it "
-                    "(apt-get install -y chromium)")  # fmt: skip
+        pytest.fail(
+            "Debian's chromium is not installed: scripts/test.sh installs it "
+            "(apt-get install -y chromium)"
+        )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser

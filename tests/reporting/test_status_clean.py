@@ -113,10 +113,16 @@ def test_status_counts_apps_by_generator(
     from lsqm.records import AppRecord
 
     store = two_runs.store
-    store.write_app(two_runs.hashes["steady"], {"test_a.py": "def test_a():\n    assert True\n"},
-                    AppRecord(generator="rules"))  # fmt: skip
-    store.write_app(two_runs.hashes["kinesis"], {"test_a.py": "def test_a():\n    pass\n"},
-                    AppRecord(generator="hand-written"))  # fmt: skip
+    store.write_app(
+        two_runs.hashes["steady"],
+        {"test_a.py": "def test_a():\n    assert True\n"},
+        AppRecord(generator="rules"),
+    )
+    store.write_app(
+        two_runs.hashes["kinesis"],
+        {"test_a.py": "def test_a():\n    pass\n"},
+        AppRecord(generator="hand-written"),
+    )
     data = json.loads(cli(store, capsys, "status", "--format", "json")[1])
     assert data["apps_by_generator"] == {"hand-written": 1, "rules": 1} and data["apps"] == 2
     assert len(data["without_tests"]) == 8

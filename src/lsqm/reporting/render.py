@@ -40,26 +40,42 @@ def environment(overrides: Path | None = None) -> Environment:
     return env
 
 
+class Redacted(str):
+    """Text that went through a :class:`Redactor` already (printed as it is)."""
+
+    __slots__ = ()
+
+
+class RedactedMarkup(Markup):
+    """Markup made from redacted text (highlighted code): printed as it is."""
+
+    __slots__ = ()
+
+
 class Redactor:
     """:func:`lsqm.redact.redact` for every printed value, the environment's secret values
-    read once (not once per value: a report prints hundreds of thousands)."""
+    read once (not once per value: a report prints hundreds of thousands). Values already
+    redacted on the way in (:class:`Redacted`, :class:`RedactedMarkup`) are not scanned
+    twice."""
 
     def __init__(self) -> None:
         self.values = secret_values()
 
     def __call__(self, value: object) -> object:
+        if isinstance(value, Redacted | RedactedMarkup):
+            return value
         if isinstance(value, Markup):
             return Markup(self.text(str(value)))  # [REDACTED] is no markup: still safe
         if isinstance(value, str):
             return self.text(value)
         return value
 
-    def text(self, text: str) -> str:
-        if len(text) < 6:  # shorter than any secret value or token pattern
-            return text
-        for secret in self.values:
-            text = text.replace(secret, REDACTED)
-        return redact(text, environ={})
+    def text(self, text: str) -> Redacted:
+        if len(text) >= 6:  # shorter than any secret value or token pattern
+            for secret in self.values:
+                text = text.replace(secret, REDACTED)
+            text = redact(text, environ={})
+        return Redacted(text)
 
 
 def _autoescape(name: str | None) -> bool:

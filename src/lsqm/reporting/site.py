@@ -16,11 +16,14 @@ half a report and pages of architectures that left the run do not linger. An exi
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import secrets
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from itertools import pairwise
@@ -31,11 +34,19 @@ from jinja2 import Environment
 
 from lsqm.errors import StoreError, UsageError
 from lsqm.files import read_json, utcnow
-from lsqm.records import CATEGORY_MEANING, AppRecord, Category, Result, Source, Status
+from lsqm.records import (
+    CATEGORY_MEANING,
+    AppRecord,
+    ArchitectureRecord,
+    Category,
+    Result,
+    Status,
+)
 from lsqm.redact import redact
 from lsqm.reporting import charts
+from lsqm.reporting.code import CodeShelf, Source, pygments_css
 from lsqm.reporting.compare import BUCKETS, Comparison, compare
-from lsqm.reporting.details import load_details, pygments_css
+from lsqm.reporting.details import load_details, shared_page, terraform_sources, test_sources
 from lsqm.reporting.formats import TITLES, verdict
 from lsqm.reporting.gaps import blockers, top_gaps
 from lsqm.reporting.history import (
@@ -46,7 +57,7 @@ from lsqm.reporting.history import (
     service_matrix,
     status_history,
 )
-from lsqm.reporting.render import environment, pct, pts, seconds
+from lsqm.reporting.render import Redactor, environment, pct, pts, seconds
 from lsqm.store import ArtifactStore
 from lsqm.terraform.provider_schema import ProviderCapabilities
 from lsqm.terraform.workspace import render_provider
@@ -59,6 +70,7 @@ STATUS_RUNS = 26  # runs in the status distribution chart
 MATRIX_RUNS = 12  # runs in the service-by-run matrix
 RECENT_RUNS = 12  # runs listed on the index
 INDEX_GAPS = 15
+PARALLEL_PAGES = 400  # architecture pages worth forking writers for
 # The table's status order: what most needs a maintainer first.
 SEVERITY = (Status.FAILED, Status.PARTIAL, Status.TIMEOUT, Status.ERROR, Status.PASSED)
 
@@ -85,6 +97,7 @@ class SiteReport:
     run_id: str
     pages: int
     index_bytes: int
+    highlighted: int  # files Pygments had to highlight (the rest came from the cache)
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -94,6 +107,7 @@ class SiteReport:
             "run_id": self.run_id,
             "pages": self.pages,
             "index_bytes": self.index_bytes,
+            "highlighted": self.highlighted,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -109,12 +123,16 @@ def build_site(
     *,
     templates: Path | None = None,
     schemas: Path | None = None,
+    code_cache: Path | None = None,
+    workers: int | None = None,
     say: Say = _quiet,
 ) -> SiteReport:
     """Write the report of ``run_id`` (default: the latest run) to ``output``.
 
     ``templates``: a folder whose templates replace the bundled ones, file by file;
-    ``schemas``: validate's provider schema cache, for the override the pages link to.
+    ``schemas``: validate's provider schema cache, for the override the pages link to;
+    ``code_cache``: where highlighted files are kept across reports (None: not kept);
+    ``workers``: processes for highlighting and pages (default: the machine's cores).
     """
     output = output.resolve()
     _check_output(store, output)
@@ -125,7 +143,10 @@ def build_site(
     env = environment(templates)
     staging = output.with_name(f".{output.name}.building-{secrets.token_hex(3)}")
     try:
-        builder = _Builder(store, env, history, view, staging, output, schemas, say)
+        cores = workers or os.cpu_count() or 1
+        builder = _Builder(
+            store, env, history, view, staging, output, schemas, code_cache, cores, say
+        )
         builder.write_assets()
         builder.write_index()
         clock.lap("index")
@@ -138,7 +159,12 @@ def build_site(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return SiteReport(
-        output, view.run_id, builder.pages, (output / "index.html").stat().st_size, clock.laps
+        output,
+        view.run_id,
+        builder.pages,
+        (output / "index.html").stat().st_size,
+        builder.highlighted,
+        clock.laps,
     )
 
 
@@ -185,11 +211,18 @@ class _Builder:
     root: Path  # where pages are written now
     output: Path  # where they will be
     schemas: Path | None
+    code_cache: Path | None
+    workers: int
     say: Say
     pages: int = 0
     override: str | None = None  # the provider override's path in the site
+    highlighted: int = 0  # files Pygments highlighted (not found in the cache)
 
     def __post_init__(self) -> None:
+        self.redactor = Redactor()
+        self.shelf = CodeShelf(self.redactor, self.code_cache)
+        self.shared: set[str] = set()
+        self.results: dict[str, Result] = {}
         previous = self.history.previous
         self.comparison: Comparison | None = compare(previous, self.view) if previous else None
         self.change: dict[str, str] = {}
@@ -204,7 +237,7 @@ class _Builder:
         self.generated_at = utcnow()
 
     # -- writing ---------------------------------------------------------------------------
-    def _write(self, rel: str, template: str, **context: Any) -> None:
+    def _write(self, rel: str, template: str, count: bool = True, **context: Any) -> None:
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         depth = rel.count("/")
@@ -212,7 +245,7 @@ class _Builder:
             root="../" * depth, generated_at=self.generated_at, view=self.view, **context
         )
         path.write_text(html, encoding="utf-8")
-        self.pages += 1
+        self.pages += count
 
     def write_assets(self) -> None:
         assets = self.root / "assets"
@@ -257,36 +290,78 @@ class _Builder:
         )
 
     def write_architectures(self) -> None:
-        results = self.store.results(self.view.run_id)
-        for count, (arch_hash, result) in enumerate(sorted(results.items()), 1):
-            details = load_details(
-                self.store, _redacted(result), self.history.architectures[arch_hash]
-            )
-            strip = status_history(self.history, arch_hash)
+        """One page per architecture of the run. Files many architectures hold alike (a
+        generated app's support module) get one page of their own, linked from each; the
+        rest is highlighted up front (cached by content), then pages are written, by
+        several processes when there are many."""
+        hashes = sorted(self.view.rows)
+        sources: list[Source] = []
+        holders: Counter[str] = Counter()
+        for arch_hash in hashes:
+            mine = terraform_sources(self.store, arch_hash, self.shelf)
+            mine += test_sources(self.store, arch_hash, self.shelf)
+            sources += mine
+            holders.update({s.digest for s in mine})
+        self.shared = {digest for digest, count in holders.items() if count > 1}
+        self.highlighted = self.shelf.prepare(sources, self.workers)
+        for source in {s.digest: s for s in sources if s.digest in self.shared}.values():
             self._write(
-                f"arch/{arch_hash}.html",
-                "architecture.html",
-                d=details,
-                r=details.result,
-                a=details.architecture,
-                strip=strip,
-                since=_since(strip),
-                change=self.change.get(arch_hash),
-                gap_rank=self.gap_rank.get(arch_hash),
-                meaning=CATEGORY_MEANING,
-                reproduce=reproduce(
-                    self.store,
-                    result,
-                    self.view,
-                    details.app,
-                    str(self.output / self.override) if self.override else None,
-                ),
-                override=self.override,
-                run_date=charts.run_date,
-                titles=TITLES,
+                shared_page(source),
+                "code.html",
+                name=source.name,
+                html=self.shelf.html(source),
+                holders=holders[source.digest],
             )
+        self.results = self.store.results(self.view.run_id)
+        if self.workers > 1 and len(hashes) >= PARALLEL_PAGES and _can_fork():
+            chunks = [hashes[i :: self.workers] for i in range(self.workers)]
+            global _BUILDER
+            _BUILDER = self
+            try:
+                context = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
+                    self.pages += sum(pool.map(_write_chunk, chunks))
+            finally:
+                _BUILDER = None
+        else:
+            self.pages += self.write_chunk(hashes)
+
+    def write_chunk(self, hashes: list[str]) -> int:
+        for count, arch_hash in enumerate(hashes, 1):
+            self.write_architecture(arch_hash)
             if count % 1000 == 0:
-                self.say(f"report: {count}/{len(results)} architecture pages")
+                self.say(f"report: {count}/{len(hashes)} architecture pages")
+        return len(hashes)
+
+    def write_architecture(self, arch_hash: str) -> None:
+        result = _redacted(self.results[arch_hash], self.redactor)
+        architecture = self.history.architectures[arch_hash]
+        details = load_details(self.store, result, architecture, self.shelf, self.shared)
+        strip = status_history(self.history, arch_hash)
+        self._write(
+            f"arch/{arch_hash}.html",
+            "architecture.html",
+            count=False,
+            d=details,
+            r=result,
+            a=architecture,
+            strip=strip,
+            since=_since(strip),
+            change=self.change.get(arch_hash),
+            gap_rank=self.gap_rank.get(arch_hash),
+            meaning=CATEGORY_MEANING,
+            reproduce=reproduce(
+                self.store,
+                result,
+                architecture,
+                self.view,
+                details.app,
+                str(self.output / self.override) if self.override else None,
+            ),
+            override=self.override,
+            run_date=charts.run_date,
+            titles=TITLES,
+        )
 
     def write_comparisons(self) -> None:
         runs = self.history.runs
@@ -436,15 +511,29 @@ class JsonBlock:
         return self.text
 
 
-def _redacted(result: Result) -> Result:
-    cases = [c.model_copy(update={"message": redact(c.message)}) for c in result.test_cases]
+def _redacted(result: Result, redactor: Redactor) -> Result:
+    text = redactor.text
+    cases = [c.model_copy(update={"message": text(c.message)}) for c in result.test_cases]
     return result.model_copy(
         update={
-            "message": redact(result.message),
-            "signature": redact(result.signature),
+            "message": text(result.message),
+            "signature": text(result.signature),
             "test_cases": cases,
         }
     )
+
+
+# The builder forked workers write pages for (set only while they run).
+_BUILDER: _Builder | None = None
+
+
+def _write_chunk(hashes: list[str]) -> int:
+    assert _BUILDER is not None
+    return _BUILDER.write_chunk(hashes)
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def _since(strip: list[tuple[str, Any]]) -> str | None:
@@ -481,7 +570,12 @@ def override_text(schemas: Path | None, version: str, endpoint: str, region: str
 
 
 def reproduce(
-    store: ArtifactStore, result: Result, view: RunView, app: AppRecord | None, override: str | None
+    store: ArtifactStore,
+    result: Result,
+    architecture: ArchitectureRecord,
+    view: RunView,
+    app: AppRecord | None,
+    override: str | None,
 ) -> dict[str, list[str]]:
     """Commands that reproduce this verdict: through lsqm, and with plain terraform
     (``override``: the site's path of the provider override, when there is one)."""
@@ -492,8 +586,8 @@ def reproduce(
         f"lsqm --artifacts {store.root} validate --arch {result.arch_hash}"
         + (f" --localstack-version {version}" if version != "unknown" else "")
     ]
-    source = self_source(store, result.arch_hash)
-    if source is not None and source.kind == "local" and source.path:
+    source = architecture.source
+    if source.kind == "local" and source.path:
         tests = f" --tests {app.source}" if app is not None and app.source else ""
         name = result.name or result.arch_hash
         lsqm.insert(0, f"lsqm --artifacts {store.root} add {source.path}{tests} --name {name}")
@@ -514,13 +608,6 @@ def reproduce(
         "terraform destroy -auto-approve",
     ]
     return {"lsqm": lsqm, "terraform": terraform}
-
-
-def self_source(store: ArtifactStore, arch_hash: str) -> Source | None:
-    try:
-        return store.architecture(arch_hash).source
-    except UsageError:
-        return None
 
 
 __all__ = ["SiteReport", "build_site", "compare_page", "reproduce"]
