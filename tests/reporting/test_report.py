@@ -177,3 +177,12 @@ def test_report_json_agrees_with_status(
     assert report["top_gaps"][:5] == status["top_gaps"]
     assert [t["run_id"] for t in report["trend"]] == [R1, R2]
     assert [v["version"] for v in report["by_version"]] == ["4.14.0", "2026.3.0"]
+
+
+def test_dry_run_writes_nothing(
+    two_runs: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = tmp_path / "site"
+    code, out, _ = cli(two_runs.store, capsys, "--dry-run", "report", "--output", str(site))
+    assert code == 0 and out == f"would write the report of run {R2} to {site}\n"
+    assert not site.exists()

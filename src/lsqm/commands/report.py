@@ -56,10 +56,15 @@ def report(
             click.echo(junit_xml(summary.view, services), nl=False)
         return
     if fmt == "json":
-        data = pipeline.run_report(store, run_id).to_json()
-        if output is not None:
-            data["site"] = _site(app, output, run_id, templates).to_json()
+        summary = pipeline.run_report(store, run_id)
+        data = summary.to_json()
+        if output is not None and not app.dry_run:
+            data["site"] = _site(app, output, summary.view.run_id, templates).to_json()
         print_json(data)
+        return
+    if app.dry_run:
+        chosen = pipeline.run_report(store, run_id).view.run_id
+        click.echo(f"would write the report of run {chosen} to {output or DEFAULT_OUTPUT}")
         return
     site = _site(app, output or DEFAULT_OUTPUT, run_id, templates)
     app.info(f"report of run {site.run_id}: {site.pages} page(s) in {site.output}")
@@ -67,8 +72,6 @@ def report(
 
 
 def _site(app: App, output: Path, run_id: str | None, templates: Path | None) -> SiteReport:
-    if app.dry_run:
-        raise UsageError("report writes only its own folder; --dry-run has nothing to show")
     return pipeline.report(
         app.settings, app.store, output, run_id, templates=templates, say=app.info
     )
