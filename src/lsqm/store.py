@@ -196,7 +196,7 @@ class ArtifactStore:
         names exactly the stored results), else built from the result files — and kept when
         the run is no longer running, so the next reader gets it cheaply."""
         path = self._index_path(run_id)
-        hashes = self.result_hashes(run_id)
+        hashes = self._result_names(run_id)
         if path.is_file():
             try:
                 index = _load(RunIndex, path)
@@ -218,6 +218,18 @@ class ArtifactStore:
     def _build_index(self, run_id: str) -> RunIndex:
         rows = {h: ResultRow.of(r) for h, r in self.results(run_id).items()}
         return RunIndex(run_id=run_id, results=rows)
+
+    def _result_names(self, run_id: str) -> list[str]:
+        """:meth:`result_hashes` without a Path per file (a run may hold thousands)."""
+        try:
+            with os.scandir(self.run_dir(run_id) / "results") as entries:
+                return sorted(
+                    e.name[:-5]
+                    for e in entries
+                    if e.name.endswith(".json") and not e.name.startswith(".")
+                )
+        except FileNotFoundError:
+            return []
 
     def _index_path(self, run_id: str) -> Path:
         return self.run_dir(run_id) / "index.json"

@@ -137,13 +137,15 @@ class CodeShelf:
         """The highlighted file (computed now if :meth:`prepare` did not see it): made from
         redacted text, under the digest of that text."""
         html = self._html.get(source.digest)
-        if html is None:
-            path = self._path(source.digest)
-            if path is not None and path.is_file():
+        path = self._path(source.digest)
+        if html is None and path is not None:
+            try:
                 html = path.read_text(encoding="utf-8")
-            else:
-                html = _highlight(source.text, source.lexer)
-                self._keep(source.digest, html)
+            except FileNotFoundError:
+                html = None
+        if html is None:
+            html = _highlight(source.text, source.lexer)
+            self._keep(source.digest, html)
         return RedactedMarkup(html)
 
     def facts(self, source: Source) -> tuple[list[str], list[tuple[str, str]]]:

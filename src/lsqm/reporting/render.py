@@ -5,6 +5,7 @@ autoescaped, Markdown not (it has its own escaping filters), and the filters the
 from __future__ import annotations
 
 import math
+from enum import Enum
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
@@ -60,9 +61,13 @@ class Redactor:
 
     def __init__(self) -> None:
         self.values = secret_values()
+        self._seen: dict[str, Redacted] = {}  # short texts recur: names, run ids, categories
 
     def __call__(self, value: object) -> object:
-        if isinstance(value, Redacted | RedactedMarkup):
+        kind = type(value)
+        if kind is Redacted or kind is RedactedMarkup or kind is int or kind is float:
+            return value  # the common cases first: a report prints hundreds of thousands
+        if isinstance(value, Redacted | RedactedMarkup | Enum):  # an Enum: fixed vocabulary
             return value
         if isinstance(value, Markup):
             return Markup(self.text(str(value)))  # [REDACTED] is no markup: still safe
@@ -71,11 +76,18 @@ class Redactor:
         return value
 
     def text(self, text: str) -> Redacted:
-        if len(text) >= 6:  # shorter than any secret value or token pattern
-            for secret in self.values:
-                text = text.replace(secret, REDACTED)
-            text = redact(text, environ={})
-        return Redacted(text)
+        if len(text) < 6:  # shorter than any secret value or token pattern
+            return Redacted(text)
+        short = len(text) <= 200
+        if short and text in self._seen:
+            return self._seen[text]
+        clean = text
+        for secret in self.values:
+            clean = clean.replace(secret, REDACTED)
+        done = Redacted(redact(clean, environ={}))
+        if short:
+            self._seen[text] = done
+        return done
 
 
 def _autoescape(name: str | None) -> bool:

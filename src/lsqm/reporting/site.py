@@ -40,6 +40,7 @@ from lsqm.records import (
     ArchitectureRecord,
     Category,
     Result,
+    ResultRow,
     Status,
 )
 from lsqm.redact import redact
@@ -57,7 +58,7 @@ from lsqm.reporting.history import (
     service_matrix,
     status_history,
 )
-from lsqm.reporting.render import Redactor, environment, pct, pts, seconds
+from lsqm.reporting.render import Redacted, Redactor, environment, pct, pts, seconds, status_class
 from lsqm.store import ArtifactStore
 from lsqm.terraform.provider_schema import ProviderCapabilities
 from lsqm.terraform.workspace import render_provider
@@ -338,6 +339,7 @@ class _Builder:
         architecture = self.history.architectures[arch_hash]
         details = load_details(self.store, result, architecture, self.shelf, self.shared)
         strip = status_history(self.history, arch_hash)
+        cells = [self._cell(run_id, row) for run_id, row in strip]
         self._write(
             f"arch/{arch_hash}.html",
             "architecture.html",
@@ -345,7 +347,7 @@ class _Builder:
             d=details,
             r=result,
             a=architecture,
-            strip=strip,
+            strip=cells,
             since=_since(strip),
             change=self.change.get(arch_hash),
             gap_rank=self.gap_rank.get(arch_hash),
@@ -362,6 +364,18 @@ class _Builder:
             run_date=charts.run_date,
             titles=TITLES,
         )
+
+    def _cell(self, run_id: str, row: ResultRow | None) -> tuple[str, Redacted]:
+        """One run in an architecture's status history: its CSS class and title."""
+        if row is None:
+            return "st-none", self.redactor.text(f"{run_id}: not in this run")
+        title = f"{run_id}: {row.status.value}"
+        if row.category:
+            title += f" {row.category.value}"
+        if row.flaky:
+            title += " (flaky)"
+        css = f"{status_class(row.status)}{' flaky' if row.flaky else ''}"
+        return css, self.redactor.text(title)
 
     def write_comparisons(self) -> None:
         runs = self.history.runs
