@@ -66,6 +66,8 @@ def test_site_pages_data_and_no_outside_reference(
         f"lsqm --artifacts {two_runs.store.root} validate --arch {two_runs.hashes['s3_site']}"
         in page
     )
+    flaky = (site / "arch" / f"{two_runs.hashes['sns_flaky']}.html").read_text()
+    assert "Attempts in this run" in flaky and 'class="flag">flaky' in flaky
 
 
 def test_everything_embedded_is_escaped_and_redacted(

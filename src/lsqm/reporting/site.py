@@ -605,6 +605,10 @@ def reproduce(
         tests = f" --tests {app.source}" if app is not None and app.source else ""
         name = result.name or result.arch_hash
         lsqm.insert(0, f"lsqm --artifacts {store.root} add {source.path}{tests} --name {name}")
+    elif source.url:
+        where = f"{source.url}{f' at {source.commit}' if source.commit else ''}"
+        folder = f", folder {source.path}" if source.path else ""
+        lsqm.insert(0, f"# mined from {where}{folder}; the store keeps the copy validated")
     work = f"/tmp/lsqm-{result.arch_hash}"
     env = (
         f"AWS_ENDPOINT_URL={ENDPOINT} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
