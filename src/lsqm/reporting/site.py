@@ -622,7 +622,7 @@ def reproduce(
         else '# add a provider "aws" override pointing every endpoint at ' + ENDPOINT,
         "terraform init && terraform apply -auto-approve",
         "terraform output -json > outputs.json && terraform show -json > state.json",
-        f"(cd {app_dir} && {env} python -m pytest -q)",
+        *([f"(cd {app_dir} && {env} python -m pytest -q)"] if app is not None else []),
         "terraform destroy -auto-approve",
     ]
     return {"lsqm": lsqm, "terraform": terraform}
