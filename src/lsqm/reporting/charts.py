@@ -92,13 +92,15 @@ def _x_positions(count: int, plot_width: float) -> list[float]:
     return [LEFT + i * step for i in range(count)]
 
 
-def _x_ticks(xs: list[float], run_ids: list[str], most: int = 7) -> list[Tick]:
+def _x_ticks(xs: list[float], run_ids: list[str], most: int = 5) -> list[Tick]:
+    """At most ``most`` dates, far enough apart that their labels never overlap; the first
+    and the last run always carry one."""
     if not xs:
         return []
     every = max(1, -(-len(xs) // most))
     picked = list(range(0, len(xs), every))
     if picked[-1] != len(xs) - 1:
-        if len(xs) - 1 - picked[-1] < every / 2:
+        if len(picked) > 1 and len(xs) - 1 - picked[-1] < every:
             picked.pop()
         picked.append(len(xs) - 1)
     last = len(xs) - 1

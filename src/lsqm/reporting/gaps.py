@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from lsqm.records import Category, ResultRow, Status
 from lsqm.reporting.history import History, RunView
+from lsqm.terraform.inventory import service_of
 
 # A signature that names the failing resource starts with its type: "aws_cognito_user_pool: ..."
 _RESOURCE_PREFIX = re.compile(r"^(aws_[a-z0-9_]+)\b")
@@ -30,8 +31,8 @@ class Gap:
     category: Category | None
     architectures: list[str]  # hashes, by name
     names: list[str]
-    services: list[str]
-    resource_types: list[str]
+    services: list[str]  # those the signature names, then the most common first
+    resource_types: list[str]  # those the signature names, else the most common first
     first_seen: str  # run id
     last_seen: str  # run id (the run the gaps were taken from, unless it is older history)
     weight: float
@@ -95,14 +96,17 @@ def _gap(history: History, view: RunView, key: str, hashes: list[str], runs: lis
     hashes = sorted(hashes, key=lambda h: (view.rows[h].name, h))
     categories = Counter(r.category for r in rows)
     named = sorted({m.group(1) for r in rows if (m := _RESOURCE_PREFIX.match(r.signature))})
-    resource_types = named or sorted({t for h in hashes for t in history.resource_types(h)})
+    resource_types = named or _by_frequency(history.resource_types(h) for h in hashes)
     popularity = sum(history.architectures[h].popularity for h in hashes)
     return Gap(
         signature=key,
         category=categories.most_common(1)[0][0],
         architectures=hashes,
         names=[view.rows[h].name or h for h in hashes],
-        services=sorted({s for h in hashes for s in history.services(h)}),
+        services=_named_first(
+            [s for t in named if (s := service_of(t))],
+            _by_frequency(history.services(h) for h in hashes),
+        ),
         resource_types=resource_types,
         first_seen=runs[0] if runs else view.run_id,
         last_seen=runs[-1] if runs else view.run_id,
@@ -110,6 +114,17 @@ def _gap(history: History, view: RunView, key: str, hashes: list[str], runs: lis
         popularity=popularity,
         statuses=dict(sorted(Counter(r.status.value for r in rows).items())),
     )
+
+
+def _by_frequency(groups: Iterable[list[str]]) -> list[str]:
+    """Every name, the most common among the affected architectures first."""
+    counts = Counter(name for group in groups for name in group)
+    return sorted(counts, key=lambda name: (-counts[name], name))
+
+
+def _named_first(named: list[str], others: list[str]) -> list[str]:
+    """The services the signature names (where the gap is), then the others."""
+    return list(dict.fromkeys([*named, *others]))
 
 
 def top_gaps(history: History, view: RunView | None = None, limit: int | None = None) -> list[Gap]:
