@@ -364,6 +364,9 @@ def first_render(index: Path) -> dict[str, float]:
             page.goto(index.as_uri())
             page.wait_for_function("performance.getEntriesByName('lsqm-table-rendered').length")
             figures[f"{attempt}_wall_s"] = time.perf_counter() - start
+            page.wait_for_function(
+                "performance.getEntriesByName('first-contentful-paint').length", timeout=5000
+            )
             marks = page.evaluate(
                 """() => ({
                   table: performance.getEntriesByName('lsqm-table-rendered')[0].startTime,
