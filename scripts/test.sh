@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # README command 2: the whole test suite, end-to-end tests included (real LocalStack,
-# real Terraform), after ruff and mypy (strict on src/). Provisions the toolchain first so
-# the tests measure lsqm, not downloads. Tests that need ../shared/corpus skip without it.
+# real Terraform, the report in a real Chromium), after ruff and mypy (strict on src/).
+# Provisions the toolchain first so the tests measure lsqm, not downloads. Tests that need
+# ../shared/corpus skip without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/system-packages.sh bwrap:bubblewrap
+bash scripts/system-packages.sh bwrap:bubblewrap chromium:chromium
 VENV=$(bash scripts/bootstrap.sh)
 "$VENV/bin/lsqm" setup
 "$VENV/bin/ruff" check src tests benchmarks scripts

@@ -23,9 +23,17 @@ from lsqm.emulator import resolve_runtime
 from lsqm.emulator.probe import capability_line, probe_localstack, probe_notes
 from lsqm.errors import Interrupted, ToolMissing, UsageError
 from lsqm.generation.interface import Generator
+from lsqm.generation.metrics import quality_summary
 from lsqm.generation.run import Outcome, generate_apps
 from lsqm.ingest import add_bundled_examples
 from lsqm.records import Result, Run
+from lsqm.reporting.clean import CleanPlan, plan_clean
+from lsqm.reporting.clean import clean as remove_runs
+from lsqm.reporting.compare import Comparison, compare
+from lsqm.reporting.formats import RunReport
+from lsqm.reporting.history import History, load_run, require_runs, resolve_run
+from lsqm.reporting.overview import overview
+from lsqm.reporting.site import SiteReport, build_site
 from lsqm.store import ArtifactStore, new_run_id
 from lsqm.toolchain.localstack_install import (
     available_versions,
@@ -362,6 +370,67 @@ def bisect_versions(
     return found, workspace.root
 
 
+# -- status, compare, clean ------------------------------------------------------------------
+def status(store: ArtifactStore) -> dict[str, Any]:
+    """The store at a glance, with the quality of its tests (``lsqm status``)."""
+    apps = {h: store.app(h) for h in store.architecture_hashes()}
+    data = overview(store, apps)
+    data["quality"] = quality_summary([a for a in apps.values() if a])
+    return data
+
+
+def compare_runs(store: ArtifactStore, base: str | None, head: str | None) -> Comparison:
+    """``base`` -> ``head`` (full ids or unique prefixes); default the previous run -> the
+    latest, and with only ``base`` given, ``base`` -> the latest."""
+    ids = require_runs(store)
+    if base is None:
+        if len(ids) < 2:
+            raise UsageError(
+                f"compare needs two runs and {store.runs_dir} has {len(ids)}; "
+                "name them or validate again"
+            )
+        base, head = ids[-2], ids[-1]
+    base = resolve_run(store, base)
+    head = resolve_run(store, head) if head is not None else ids[-1]
+    return compare(load_run(store, base), load_run(store, head))
+
+
+def report(
+    settings: Settings,
+    store: ArtifactStore,
+    output: Path,
+    run_id: str | None = None,
+    *,
+    templates: Path | None = None,
+    say: Say = _quiet,
+) -> SiteReport:
+    """Write the static report of ``run_id`` (default: the latest run) to ``output``."""
+    chosen = resolve_run(store, run_id) if run_id else require_runs(store)[-1]
+    return build_site(
+        store,
+        output,
+        chosen,
+        templates=templates,
+        schemas=settings.cache_dir / "provider-schemas",
+        code_cache=settings.cache_dir / "report-code",
+        say=say,
+    )
+
+
+def run_report(store: ArtifactStore, run_id: str | None = None) -> RunReport:
+    """A run with what changed since the run before it and its gaps (markdown, JSON)."""
+    chosen = resolve_run(store, run_id) if run_id else require_runs(store)[-1]
+    return RunReport.of(History.load(store, upto=chosen))
+
+
+def clean(store: ArtifactStore, keep: int, *, dry_run: bool = False) -> CleanPlan:
+    """Keep the newest ``keep`` runs, delete the older runs' folders (not with ``dry_run``)."""
+    plan = plan_clean(store, keep)
+    if not dry_run:
+        remove_runs(store, plan)
+    return plan
+
+
 # -- run -----------------------------------------------------------------------------------
 @dataclass
 class StageLog:
@@ -420,14 +489,19 @@ __all__ = [
     "GenerateReport",
     "Target",
     "bisect_versions",
+    "clean",
+    "compare_runs",
     "generate",
     "list_versions",
     "make_generator",
     "mine",
     "plan_validation",
     "provision",
+    "report",
     "resolve_architecture",
     "run_all",
+    "run_report",
+    "status",
     "targets",
     "validate",
 ]

@@ -7,6 +7,7 @@ Layout (DESIGN.md):
     apps/<hash>/test_*.py     + app.json            AppRecord
     runs/<run_id>/run.json                          Run
     runs/<run_id>/results/<hash>.json               Result
+    runs/<run_id>/index.json                        RunIndex (a row per result; a cache)
     runs/<run_id>/logs/<hash>/...                   terraform, pytest and emulator logs
 
 The store imports no stage (terraform, discovery, generation, validation): it knows files
@@ -28,7 +29,16 @@ from pydantic import ValidationError
 from lsqm.content import content_files, content_hash
 from lsqm.errors import StoreError, UsageError
 from lsqm.files import atomic_write_json, atomic_write_text, read_json, utcnow
-from lsqm.records import AppRecord, ArchitectureRecord, Record, Result, Run
+from lsqm.records import (
+    AppRecord,
+    ArchitectureRecord,
+    Record,
+    Result,
+    ResultRow,
+    Run,
+    RunIndex,
+    RunStatus,
+)
 
 R = TypeVar("R", bound=Record)
 
@@ -178,6 +188,53 @@ class ArtifactStore:
     def write_result(self, result: Result) -> None:
         path = self.run_dir(result.run_id) / "results" / f"{result.arch_hash}.json"
         _save(path, result)
+        # After the write: a reader between the two sees the old index only until this.
+        self._index_path(result.run_id).unlink(missing_ok=True)
+
+    def run_index(self, run_id: str) -> RunIndex:
+        """A row per result of ``run_id``: read from the run's index when it is current (it
+        names exactly the stored results), else built from the result files — and kept when
+        the run is no longer running, so the next reader gets it cheaply."""
+        path = self._index_path(run_id)
+        hashes = self._result_names(run_id)
+        if path.is_file():
+            try:
+                index = _load(RunIndex, path)
+            except StoreError:
+                index = None  # a cache: rebuilt below, never an error
+            if index is not None and index.run_id == run_id and sorted(index.results) == hashes:
+                return index
+        index = self._build_index(run_id)
+        if self.run(run_id).status is not RunStatus.RUNNING:
+            _save(path, index)
+        return index
+
+    def write_run_index(self, run_id: str, results: dict[str, Result] | None = None) -> RunIndex:
+        """Write ``runs/<run_id>/index.json`` when a run finishes, from ``results`` (the
+        run's results, already read) or the result files."""
+        index = self._build_index(run_id, results)
+        _save(self._index_path(run_id), index)
+        return index
+
+    def _build_index(self, run_id: str, results: dict[str, Result] | None = None) -> RunIndex:
+        found = self.results(run_id) if results is None else results
+        rows = {h: ResultRow.of(r) for h, r in found.items()}
+        return RunIndex(run_id=run_id, results=rows)
+
+    def _result_names(self, run_id: str) -> list[str]:
+        """:meth:`result_hashes` without a Path per file (a run may hold thousands)."""
+        try:
+            with os.scandir(self.run_dir(run_id) / "results") as entries:
+                return sorted(
+                    e.name[:-5]
+                    for e in entries
+                    if e.name.endswith(".json") and not e.name.startswith(".")
+                )
+        except FileNotFoundError:
+            return []
+
+    def _index_path(self, run_id: str) -> Path:
+        return self.run_dir(run_id) / "index.json"
 
     def logs_dir(self, run_id: str, arch_hash: str) -> Path:
         path = self.run_dir(run_id) / "logs" / arch_hash

@@ -7,11 +7,26 @@ import click
 
 from lsqm.commands.add import add
 from lsqm.commands.bisect import bisect
+from lsqm.commands.clean import clean
+from lsqm.commands.compare import compare
 from lsqm.commands.generate import generate
 from lsqm.commands.mine import mine
+from lsqm.commands.report import report
 from lsqm.commands.run import run
 from lsqm.commands.setup import setup
 from lsqm.commands.status import status
 from lsqm.commands.validate import validate
 
-COMMANDS: list[click.Command] = [setup, add, mine, generate, validate, bisect, status, run]
+COMMANDS: list[click.Command] = [
+    setup,
+    add,
+    mine,
+    generate,
+    validate,
+    bisect,
+    status,
+    compare,
+    report,
+    clean,
+    run,
+]

@@ -1,4 +1,4 @@
-"""``lsqm status``: what the store holds and how the latest run went."""
+"""``lsqm status``: what the store holds, how the latest run went, and the top gaps."""
 
 from __future__ import annotations
 
@@ -6,56 +6,59 @@ from typing import Any
 
 import click
 
+from lsqm import pipeline
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
-from lsqm.generation.metrics import quality_summary
-from lsqm.store import ArtifactStore
-
-
-def store_status(store: ArtifactStore) -> dict[str, Any]:
-    hashes = store.architecture_hashes()
-    runs = store.run_ids()
-    latest = store.run(runs[-1]) if runs else None
-    apps = {h: store.app(h) for h in hashes}
-    return {
-        "artifacts_dir": str(store.root),
-        "architectures": len(hashes),
-        "apps": sum(1 for a in apps.values() if a),
-        "without_tests": [h for h, a in apps.items() if not a],
-        "quality": quality_summary([a for a in apps.values() if a]),
-        "runs": len(runs),
-        "latest_run": {
-            "run_id": latest.run_id,
-            "status": latest.status,
-            "summary": latest.summary.to_json(),
-            "emulator": latest.emulator.to_json() if latest.emulator else {},
-        }
-        if latest
-        else None,
-    }
+from lsqm.reporting.render import pct, pts
 
 
 @click.command("status")
 @format_option()
 @lsqm_command
 def status(app: App, fmt: str) -> None:
-    """Show the store's contents and the latest run's summary."""
-    data = store_status(app.store)
+    """Show the store's contents, the latest run with its change, and the top 5 gaps."""
+    data = pipeline.status(app.store)
     if fmt == "json":
         print_json(data)
         return
-    click.echo(f"store        {data['artifacts_dir']}")
-    click.echo(f"architectures {data['architectures']} ({data['apps']} with tests)")
+    for line in status_lines(data):
+        click.echo(line)
+
+
+def status_lines(data: dict[str, Any]) -> list[str]:
+    kinds = ", ".join(f"{k} {v}" for k, v in data["apps_by_generator"].items()) or "none"
+    lines = [
+        f"store          {data['artifacts_dir']}",
+        f"architectures  {data['architectures']} ({data['apps']} with tests: {kinds})",
+    ]
     q = data["quality"]
     if q["apps"]:
-        kinds = ", ".join(f"{k} {v}" for k, v in sorted(q["by_generator"].items()))
-        click.echo(
-            f"tests        {q['tests']} ({kinds}); {q['api_calls']} API calls, "
-            f"{q['assertions']} assertions; resources covered {q['resources_covered']}/"
-            f"{q['resources_total']} ({q['resources_behavioural']} behaviourally)"
+        lines.append(
+            f"tests          {q['tests']}; {q['api_calls']} API calls, {q['assertions']} "
+            f"assertions; resources covered {q['resources_covered']}/{q['resources_total']} "
+            f"({q['resources_behavioural']} behaviourally)"
         )
-    click.echo(f"runs         {data['runs']}")
+    lines.append(f"runs           {data['runs']}")
     latest = data["latest_run"]
     if latest:
         s = latest["summary"]
         counts = " ".join(f"{k}={v}" for k, v in s.items() if k != "total")
-        click.echo(f"latest run   {latest['run_id']} ({latest['status']}): {counts}")
+        version = latest["emulator"].get("version", "unknown")
+        lines.append(
+            f"latest run     {latest['run_id']} ({latest['status']}, LocalStack {version})"
+        )
+        change = ""
+        if data["previous_run"]:
+            change = f", {pts(data['pass_rate_change'])} since {data['previous_run']['run_id']}"
+        lines.append(
+            f"pass rate      {pct(latest['pass_rate'])} ({s['PASSED']}/{s['total']}){change}"
+        )
+        lines.append(f"verdicts       {counts}")
+    gaps = data["top_gaps"]
+    if gaps:
+        lines.append("top gaps")
+        for i, gap in enumerate(gaps, 1):
+            lines.append(
+                f"  {i}. {gap['signature']} [{gap['category']}] {gap['count']} architecture(s); "
+                f"{', '.join(gap['services']) or '-'}; since {gap['first_seen']}"
+            )
+    return lines

@@ -218,8 +218,10 @@ def _finish(store: ArtifactStore, run: Run, shared: _Shared) -> Run:
     run.terraform.providers.update(
         {k.split("/", 1)[-1]: v for k, v in shared.job.providers_seen.items()}
     )
-    run.summary = summarize(store.results(run.run_id).values())
+    results = store.results(run.run_id)
+    run.summary = summarize(results.values())
     store.write_run(run)
+    store.write_run_index(run.run_id, results)  # what history readers of many runs read
     return run
 
 

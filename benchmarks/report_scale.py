@@ -1,0 +1,542 @@
+"""Benchmark of the report at scale: a synthetic store of 5,000 architectures x 52 weekly
+runs (260,000 result files), then
+
+- report generation time (target < 20 s), cold (no run index yet: every result file is
+  read once and each run's index written) and warm (the indexes validate writes);
+- size of index.html with its embedded data (target < 5 MB);
+- time to first render of the index in Chromium: navigation start to the table's first
+  rows (the page's ``lsqm-table-rendered`` mark) and to first contentful paint (< 2 s);
+- compare of the last two runs (target < 1 s), in-process and as a ``lsqm`` command;
+- baselines: reading every result file of a run with pydantic versus its index, and the
+  whole history either way.
+
+The store is written directly in the artifact store's layout (plain writes, no fsync, made-up
+hashes): it is a fixture of the benchmark, not what ``lsqm add`` would do 5,000 times. Its
+Terraform and tests are the bundled examples' (real sizes), one per architecture; a third of
+the apps carry the rules generator's support files, the same in each. Highlighted code is
+cached by content (``report-code`` in the cache folder): the cold report starts with an empty
+cache, the warm one finds it filled, as a weekly report does.
+
+    python benchmarks/report_scale.py [--archs 5000] [--runs 52] [--store DIR] [--cold] [--json]
+
+``--store DIR`` keeps the synthetic store there and reuses it on the next call (writing it
+takes a minute or two).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from lsqm.config import Settings
+from lsqm.pipeline import compare_runs, report
+from lsqm.records import Category, Status
+from lsqm.reporting.history import History
+from lsqm.store import ArtifactStore
+
+T = TypeVar("T")
+
+SERVICES = [
+    "s3",
+    "sqs",
+    "sns",
+    "dynamodb",
+    "lambda",
+    "iam",
+    "kms",
+    "kinesis",
+    "events",
+    "logs",
+    "cloudwatch",
+    "ssm",
+    "secretsmanager",
+    "stepfunctions",
+    "apigateway",
+    "apigatewayv2",
+    "ec2",
+    "ecs",
+    "ecr",
+    "rds",
+    "elasticache",
+    "cognito-idp",
+    "route53",
+    "acm",
+    "firehose",
+    "glue",
+    "athena",
+    "sts",
+    "cloudfront",
+    "wafv2",
+    "elbv2",
+    "autoscaling",
+    "efs",
+    "backup",
+    "appsync",
+    "ses",
+    "opensearch",
+    "redshift",
+    "eks",
+    "scheduler",
+]
+# LocalStack releases over a year of weekly runs: SemVer, then CalVer (sorted together).
+VERSIONS = ["4.10.0"] * 8 + ["4.11.0"] * 8 + ["4.12.0"] * 8 + ["4.13.0"] * 6 + ["4.14.0"] * 6
+VERSIONS += ["2026.3.0"] * 6 + ["2026.4.0"] * 5 + ["2026.5.0"] * 5
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted(p for p in (REPO / "examples").iterdir() if (p / "tests").is_dir())
+RULES_APP = REPO / "src" / "lsqm" / "generation" / "rules" / "app"
+# What a rules-generated app carries besides its test module (the same in every such app).
+SUPPORT = {
+    "conftest.py": (RULES_APP / "conftest_app.py").read_text(),
+    "lsqm_checks.py": (RULES_APP / "lsqm_checks.py").read_text(),
+}
+
+
+def _example(i: int) -> tuple[str, str]:
+    """Terraform and a test module of bundled example ``i``, as templates: real sizes and
+    real syntax (about 1.4 kB of HCL and 3 kB of Python), made unique per architecture."""
+    folder = EXAMPLES[i % len(EXAMPLES)]
+    tf = "\n".join(p.read_text() for p in sorted(folder.glob("*.tf")))
+    test = next(iter(sorted((folder / "tests").glob("test_*.py")))).read_text()
+    return tf, test
+
+
+CPU: dict[str, float] = {}  # CPU seconds of each timed step, worker processes included
+
+
+def _cpu() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def timed(fn: Callable[[], T], name: str = "") -> tuple[T, float]:
+    """``fn()`` and its wall time; its CPU time (this process and its workers) goes to
+    :data:`CPU` under ``name`` (wall time depends on what else the machine runs)."""
+    start, cpu = time.perf_counter(), _cpu()
+    value = fn()
+    if name:
+        CPU[name] = _cpu() - cpu
+    return value, time.perf_counter() - start
+
+
+# -- the synthetic store -------------------------------------------------------------------
+def _signatures(rng: random.Random) -> list[tuple[Category, str]]:
+    kinds = [
+        (
+            Category.EMULATOR_UNSUPPORTED,
+            "aws_{t}:InternalFailure:501: The API for service {s} is "
+            "either not included in your current license plan or has not yet been emulated",
+        ),
+        (Category.EMULATOR_ERROR, "aws_{t}:InternalError:500: exception while calling {s}.{op}"),
+        (Category.EMULATOR_REJECTED, "aws_{t}:ValidationException:400: invalid parameter {op}"),
+        (Category.EMULATOR_BEHAVIOUR, "test_{s}_{op}: AssertionError: assert <*> == <*>"),
+        (Category.PROVIDER_CRASH, "aws_{t}: provider crashed reading {op}"),
+        (Category.ENVIRONMENT, "{s} cannot execute without Docker"),
+        (Category.TERRAFORM_CONFIG, "init: Unsupported argument {op}"),
+        (Category.NO_TESTS, "no tests collected"),
+    ]
+    out = []
+    for i in range(240):
+        category, text = kinds[i % len(kinds)]
+        svc = SERVICES[rng.randrange(len(SERVICES))]
+        out.append((category, text.format(t=f"{svc}_thing", s=svc, op=f"Operation{i}")))
+    return out
+
+
+def _result(
+    run_id: str,
+    arch_hash: str,
+    name: str,
+    status: Status,
+    cat: Category | None,
+    sig: str,
+    duration: float,
+    flaky: bool,
+) -> dict[str, Any]:
+    deployed = status in (Status.PASSED, Status.PARTIAL)
+    ok = status is Status.PASSED
+    stage = {"ok": True, "seconds": 1.2, "exit_code": 0, "timed_out": False}
+    stages = {"init": stage, "apply": {**stage, "ok": deployed, "exit_code": 0 if deployed else 1}}
+    if deployed:
+        stages |= {
+            "plan": stage,
+            "test": {**stage, "ok": ok, "exit_code": 0 if ok else 1},
+            "destroy": stage,
+        }
+    tests = (
+        {"total": 2, "passed": 2 if ok else 1, "failed": 0 if ok else 1, "errors": 0, "skipped": 0}
+        if deployed
+        else {"total": 0, "passed": 0, "failed": 0, "errors": 0, "skipped": 0}
+    )
+    return {
+        "arch_hash": arch_hash,
+        "name": name,
+        "run_id": run_id,
+        "status": status.value,
+        "category": cat.value if cat else None,
+        "signature": sig,
+        "message": sig,
+        "tests": tests,
+        "stages": stages,
+        "started_at": run_id,
+        "duration_s": duration,
+        "child_process_s": duration * 0.9,
+        "drift": False,
+        "flaky": flaky,
+        "provider": {
+            "source": "registry.terraform.io/hashicorp/aws",
+            "version": "3.39.0",
+            "process": "shared",
+        },
+        "emulator": {"runtime": "host", "restarts": 0},
+        "test_cases": [
+            {"name": "test_app::test_exists", "outcome": "passed", "seconds": 0.4, "message": ""},
+            {
+                "name": "test_app::test_role_exists",
+                "outcome": "passed" if ok else "failed",
+                "seconds": 0.3,
+                "message": "" if ok else sig,
+            },
+        ]
+        if deployed
+        else [],
+        "attempts": [{"status": "PASSED", "duration_s": duration}] if flaky else [],
+    }
+
+
+def build_store(root: Path, archs: int, runs: int, seed: int = 7) -> ArtifactStore:
+    rng = random.Random(seed)
+    store = ArtifactStore(root)
+    signatures = _signatures(rng)
+    weights = [1 / (i + 1) for i in range(len(signatures))]  # a few gaps hurt most
+    hashes = [f"{i:04x}{rng.getrandbits(48):012x}" for i in range(archs)]
+    templates = [_example(i) for i in range(len(EXAMPLES))]
+    names: dict[str, str] = {}
+    for i, arch_hash in enumerate(hashes):
+        services = sorted(set(rng.sample(SERVICES, rng.randint(1, 4))) | {"iam"})
+        svc = services[0]
+        name = f"{rng.choice(['acme', 'infra', 'tf', 'demo', 'prod'])}-{svc}-{i:04d}"
+        names[arch_hash] = name
+        folder = store.architecture_dir(arch_hash)
+        folder.mkdir(parents=True)
+        tf, test = templates[i % len(templates)]
+        (folder / "main.tf").write_text(f"# {name}\n{tf}")
+        record = {
+            "hash": arch_hash,
+            "name": name,
+            "services": services,
+            "resource_types": [f"aws_{s.replace('-', '_')}_thing" for s in services],
+            "source": {"kind": "github", "url": f"https://github.com/example/{name}"},
+            "origin": {"stars": int(rng.paretovariate(1.2)) - 1},
+        }
+        (folder / "architecture.json").write_text(json.dumps(record))
+        app = store.app_dir(arch_hash)
+        app.mkdir(parents=True)
+        (app / "test_app.py").write_text(f'"""Tests of {name}."""\n{test}')
+        generated = i % 3 == 0  # a third from the rules generator, with its support files
+        if generated:
+            for support, text in SUPPORT.items():
+                (app / support).write_text(text)
+        (app / "app.json").write_text(
+            json.dumps(
+                {
+                    "generator": "rules" if generated else "hand-written",
+                    "metrics": {"tests": 2, "api_calls": 2, "assertions": 2},
+                }
+            )
+        )
+    # Each architecture has a "quality" that improves over the year; its failure, when it
+    # fails, keeps its signature for a while (gaps persist), sometimes flakes.
+    quality = {h: rng.random() for h in hashes}
+    gap = {h: rng.choices(range(len(signatures)), weights)[0] for h in hashes}
+    start = datetime(2025, 12, 1, 4, 0, tzinfo=UTC)
+    for week in range(runs):
+        when = start + timedelta(weeks=week)
+        run_id = when.strftime("%Y%m%dT%H%M%SZ") + f"-{week:06x}"
+        folder = store.run_dir(run_id) / "results"
+        folder.mkdir(parents=True)
+        threshold = 0.6 - 0.3 * week / max(runs - 1, 1)
+        counts = dict.fromkeys((s.value for s in Status), 0)
+        present = hashes[: archs - (archs // 10) * (runs - 1 - week) // max(runs - 1, 1)]
+        for arch_hash in present:
+            if rng.random() < 0.02:
+                gap[arch_hash] = rng.choices(range(len(signatures)), weights)[0]
+            flaky = rng.random() < 0.01
+            if quality[arch_hash] > threshold and not (flaky and rng.random() < 0.5):
+                status, cat, sig = Status.PASSED, None, ""
+            else:
+                cat, sig = signatures[gap[arch_hash]]
+                status = {
+                    Category.EMULATOR_BEHAVIOUR: Status.PARTIAL,
+                    Category.ENVIRONMENT: Status.ERROR,
+                    Category.NO_TESTS: Status.ERROR,
+                    Category.TERRAFORM_CONFIG: Status.ERROR,
+                }.get(cat, Status.FAILED)
+            counts[status.value] += 1
+            data = _result(
+                run_id,
+                arch_hash,
+                names[arch_hash],
+                status,
+                cat,
+                sig,
+                round(rng.uniform(3, 90), 1),
+                flaky,
+            )
+            (folder / f"{arch_hash}.json").write_text(json.dumps(data, indent=2))
+            if week == runs - 1 and status is not Status.PASSED:
+                _logs(store.run_dir(run_id) / "logs" / arch_hash, sig)
+        run = {
+            "run_id": run_id,
+            "started_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "finished_at": (when + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "status": "complete",
+            "architectures": sorted(present),
+            "settings": {"parallel": 8},
+            "terraform": {"version": "1.11.4", "providers": {"hashicorp/aws": "3.39.0"}},
+            "emulator": {
+                "kind": "localstack",
+                "runtime": "host",
+                "version": VERSIONS[week % len(VERSIONS)],
+            },
+            "summary": {**counts, "total": len(present)},
+        }
+        (store.run_dir(run_id) / "run.json").write_text(json.dumps(run, indent=2))
+    return store
+
+
+def _logs(folder: Path, signature: str) -> None:
+    folder.mkdir(parents=True)
+    (folder / "init.log").write_text("Terraform has been successfully initialized!\n" * 3)
+    apply = (
+        "aws_thing.main: Creating...\n" * 10 + f"\nError: {signature}\n\n  with aws_thing.main\n"
+    )
+    (folder / "apply.log").write_text(apply)
+    lines = [
+        f"2026-11-30T04:01:{i:02d}.000  INFO --- [asgi_gw_{i % 4}] localstack.request.aws"
+        f"     : AWS sts.GetCallerIdentity => 200"
+        for i in range(30)
+    ]
+    lines.append(
+        "2026-11-30T04:01:59.000  INFO --- [asgi_gw_0] localstack.request.aws     : "
+        "AWS s3.CreateBucket => 500 (InternalError)"
+    )
+    (folder / "emulator.log").write_text("\n".join(lines) + "\n")
+
+
+# -- measurements --------------------------------------------------------------------------
+def drop_indexes(store: ArtifactStore) -> None:
+    for path in store.runs_dir.glob("*/index.json"):
+        path.unlink()
+
+
+def first_render(index: Path) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        return {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        figures: dict[str, float] = {}
+        for attempt in ("cold", "warm"):
+            page = browser.new_page(viewport={"width": 1360, "height": 900})
+            start = time.perf_counter()
+            page.goto(index.as_uri())
+            page.wait_for_function("performance.getEntriesByName('lsqm-table-rendered').length")
+            figures[f"{attempt}_wall_s"] = time.perf_counter() - start
+            page.wait_for_function(
+                "performance.getEntriesByName('first-contentful-paint').length", timeout=5000
+            )
+            marks = page.evaluate(
+                """() => ({
+                  table: performance.getEntriesByName('lsqm-table-rendered')[0].startTime,
+                  fcp: (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime,
+                  dom: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+                })"""
+            )
+            figures[f"{attempt}_table_s"] = marks["table"] / 1000
+            figures[f"{attempt}_fcp_s"] = (marks["fcp"] or 0) / 1000
+            figures[f"{attempt}_dom_s"] = marks["dom"] / 1000
+            if attempt == "warm":
+                page.screenshot(path=str(index.parent / "benchmark-index.png"))
+                start = time.perf_counter()
+                page.fill("#search", "s3")
+                page.wait_for_timeout(0)
+                page.select_option("#f-status", label="FAILED")
+                figures["filter_s"] = time.perf_counter() - start
+            page.close()
+        browser.close()
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--archs", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=52)
+    parser.add_argument("--store", type=Path, default=None, help="keep (and reuse) the store")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--cold", action="store_true", help="also time a report with no run index at all"
+    )
+    args = parser.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="lsqm-report-scale-"))
+    root = args.store or tmp / "store"
+    figures: dict[str, Any] = {"archs": args.archs, "runs": args.runs}
+    try:
+        if (root / "runs").is_dir():
+            store = ArtifactStore(root)
+            figures["store_reused"] = str(root)
+        else:
+            store, figures["write_store_s"] = timed(
+                lambda: build_store(root, args.archs, args.runs)
+            )
+        settings = Settings(artifacts_dir=root, cache_dir=tmp / "cache")
+        ids = store.run_ids()
+
+        # Baselines: one run, and the whole history, from the result files vs the index.
+        drop_indexes(store)
+        _, figures["read_run_results_s"] = timed(lambda: store.results(ids[-1]))
+        _, figures["compare_cold_s"] = timed(lambda: compare_runs(store, None, None))
+        _, figures["compare_warm_s"] = timed(
+            lambda: compare_runs(store, None, None), "compare_warm_s"
+        )
+        code_cache = settings.cache_dir / "report-code"
+        site = tmp / "site"
+        if args.cold:
+            drop_indexes(store)
+            shutil.rmtree(code_cache, ignore_errors=True)
+            cold, figures["report_cold_s"] = timed(
+                lambda: report(settings, store, site), "report_cold_s"
+            )
+            figures["report_cold_parts_s"] = cold.timings
+        drop_indexes(store)
+        _, figures["build_indexes_s"] = timed(
+            lambda: [store.run_index(i) for i in ids], "build_indexes_s"
+        )
+        shutil.rmtree(code_cache, ignore_errors=True)
+        fresh, figures["report_no_code_cache_s"] = timed(
+            lambda: report(settings, store, site), "report_no_code_cache_s"
+        )
+        figures["report_no_code_cache_parts_s"] = fresh.timings
+        figures["report_cold_highlighted"] = fresh.highlighted
+        _, figures["history_from_index_s"] = timed(lambda: History.load(store))
+        _, figures["read_run_index_s"] = timed(lambda: store.run_index(ids[-1]))
+        warm, figures["report_warm_s"] = timed(
+            lambda: report(settings, store, site), "report_warm_s"
+        )
+        figures["report_warm_parts_s"] = warm.timings
+        figures["report_warm_highlighted"] = warm.highlighted
+        figures["pages"] = warm.pages
+        figures["index_html_bytes"] = warm.index_bytes
+        figures["site_bytes"] = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+        cli, figures["compare_cli_s"] = timed(
+            lambda: subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "lsqm.cli",
+                    "--artifacts",
+                    str(root),
+                    "compare",
+                    "--format",
+                    "json",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        )
+        figures["compare_cli_exit"] = cli.returncode
+        figures["chromium"] = first_render(site / "index.html")
+        shot = site / "benchmark-index.png"
+        if shot.is_file():
+            figures["screenshot"] = str(shutil.copy(shot, Path.cwd() / "report-scale-index.png"))
+    finally:
+        if args.store is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    figures["cpu_s"] = dict(CPU)
+    figures["ratios"] = {
+        "compare_index_vs_result_files": figures["compare_cold_s"] / figures["compare_warm_s"],
+        "run_results_vs_run_index": figures["read_run_results_s"] / figures["read_run_index_s"],
+        "report_no_code_cache_vs_warm": figures["report_no_code_cache_s"]
+        / figures["report_warm_s"],
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2, default=str))
+    else:
+        _print(figures)
+    return 0
+
+
+def _print(f: dict[str, Any]) -> None:
+    def line(label: str, value: str, target: str = "") -> None:
+        print(f"{label:<48} {value:>12}  {target}")
+
+    print(f"store: {f['archs']:,} architectures x {f['runs']} runs")
+    if "write_store_s" in f:
+        line("writing the synthetic store", f"{f['write_store_s']:.1f} s")
+    cpu = f["cpu_s"]
+    line("report, warm (run indexes, code cache)", f"{f['report_warm_s']:.1f} s", "target < 20 s")
+    line("  CPU, workers included", f"{cpu['report_warm_s']:.1f} s")
+    for part, seconds in f["report_warm_parts_s"].items():
+        line(f"  {part}", f"{seconds:.2f} s")
+    line("report, run indexes but empty code cache", f"{f['report_no_code_cache_s']:.1f} s")
+    line("  CPU, workers included", f"{cpu['report_no_code_cache_s']:.1f} s")
+    for part, seconds in f["report_no_code_cache_parts_s"].items():
+        line(f"  {part}", f"{seconds:.2f} s")
+    if "report_cold_s" in f:
+        line("report, cold (no index, no code cache)", f"{f['report_cold_s']:.1f} s")
+    line("run indexes of every run from result files", f"{f['build_indexes_s']:.1f} s")
+    line(
+        "  files highlighted, empty cache / warm",
+        f"{f['report_cold_highlighted']:,} / {f['report_warm_highlighted']:,}",
+    )
+    line("pages written", f"{f['pages']:,}")
+    line("index.html with its data", f"{f['index_html_bytes'] / 1e6:.2f} MB", "target < 5 MB")
+    line("whole site", f"{f['site_bytes'] / 1e6:.0f} MB")
+    chromium = f["chromium"]
+    if chromium:
+        line(
+            "Chromium: table rendered (from navigation)",
+            f"{chromium['warm_table_s']:.2f} s",
+            "target < 2 s",
+        )
+        line("Chromium: first contentful paint", f"{chromium['warm_fcp_s']:.2f} s")
+        line("Chromium: first open, table rendered", f"{chromium['cold_table_s']:.2f} s")
+        line("Chromium: search + status filter", f"{chromium['filter_s'] * 1000:.0f} ms")
+    else:
+        line("Chromium", "not installed")
+    line("compare last two runs (indexes)", f"{f['compare_warm_s'] * 1000:.0f} ms", "target < 1 s")
+    line("compare last two runs (result files)", f"{f['compare_cold_s'] * 1000:.0f} ms")
+    line("lsqm compare --format json (process)", f"{f['compare_cli_s']:.2f} s")
+    line("history of every run from indexes", f"{f['history_from_index_s']:.2f} s")
+    line(
+        "one run: result files / its index",
+        f"{f['read_run_results_s']:.2f} s / {f['read_run_index_s'] * 1000:.0f} ms",
+    )
+    for name, ratio in f["ratios"].items():
+        line(f"ratio {name}", f"{ratio:.1f}x")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

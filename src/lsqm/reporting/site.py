@@ -1,0 +1,562 @@
+"""The report: a static site that works from ``file://`` and from GitHub Pages, every asset
+inside it (no CDN, no request leaving its folder).
+
+    index.html                 summary cards, trend and status charts, service-by-run matrix,
+                               top gaps, and the table of every architecture (rendered in the
+                               browser from a JSON blob embedded in the page)
+    arch/<hash>.html           one page per architecture of the run
+    compare/<base>..<head>.html  one page per pair of consecutive runs
+    assets/                    style.css, app.js, code.css
+
+The site is built in a folder beside ``output`` and swapped in whole, so a reader never sees
+half a report and pages of architectures that left the run do not linger. An existing
+``output`` is replaced only when it is an lsqm report (it holds ``.lsqm-report``) or empty.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import secrets
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from importlib import resources
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+
+from lsqm.errors import UsageError
+from lsqm.files import utcnow
+from lsqm.records import (
+    CATEGORY_MEANING,
+    Category,
+    Result,
+    ResultRow,
+    Status,
+)
+from lsqm.redact import redact
+from lsqm.reporting import charts
+from lsqm.reporting.code import CodeShelf, Source, pygments_css
+from lsqm.reporting.compare import BUCKETS, Comparison, compare
+from lsqm.reporting.details import load_details, shared_page, terraform_sources, test_sources
+from lsqm.reporting.formats import TITLES, verdict
+from lsqm.reporting.gaps import blockers, top_gaps
+from lsqm.reporting.history import (
+    History,
+    RunView,
+    pass_rate_by_run,
+    pass_rate_by_version,
+    service_matrix,
+    status_history,
+)
+from lsqm.reporting.render import Redacted, Redactor, environment, pct, pts, seconds, status_class
+from lsqm.reporting.reproduce import ENDPOINT, override_text, reproduce
+from lsqm.store import ArtifactStore
+
+MARKER = ".lsqm-report"
+OVERRIDE = "lsqm_override.tf"
+ASSETS = ("style.css", "app.js")
+STATUS_RUNS = 26  # runs in the status distribution chart
+MATRIX_RUNS = 12  # runs in the service-by-run matrix
+RECENT_RUNS = 12  # runs listed on the index
+INDEX_GAPS = 15
+PARALLEL_PAGES = 400  # architecture pages worth forking writers for
+# The table's status order: what most needs a maintainer first.
+SEVERITY = (Status.FAILED, Status.PARTIAL, Status.TIMEOUT, Status.ERROR, Status.PASSED)
+
+Say = Callable[[str], None]
+
+
+def _quiet(_message: str) -> None:
+    """Says nothing."""
+
+
+@dataclass(frozen=True)
+class Card:
+    label: str
+    value: str
+    detail: str = ""
+    tone: str = ""  # "good", "bad" or "" (CSS)
+
+
+@dataclass
+class SiteReport:
+    """What was written, and how long each part took (the benchmark prints these)."""
+
+    output: Path
+    run_id: str
+    pages: int
+    index_bytes: int
+    highlighted: int  # files Pygments had to highlight (the rest came from the cache)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "output": str(self.output),
+            "index": str(self.output / "index.html"),
+            "run_id": self.run_id,
+            "pages": self.pages,
+            "index_bytes": self.index_bytes,
+            "highlighted": self.highlighted,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def compare_page(base: str, head: str) -> str:
+    return f"compare/{base}..{head}.html"
+
+
+def build_site(
+    store: ArtifactStore,
+    output: Path,
+    run_id: str | None = None,
+    *,
+    templates: Path | None = None,
+    schemas: Path | None = None,
+    code_cache: Path | None = None,
+    workers: int | None = None,
+    say: Say = _quiet,
+) -> SiteReport:
+    """Write the report of ``run_id`` (default: the latest run) to ``output``.
+
+    ``templates``: a folder whose templates replace the bundled ones, file by file;
+    ``schemas``: validate's provider schema cache, for the override the pages link to;
+    ``code_cache``: where highlighted files are kept across reports (None: not kept);
+    ``workers``: processes for highlighting and pages (default: the machine's cores).
+    """
+    output = output.resolve()
+    _check_output(store, output)
+    clock = _Clock()
+    history = History.load(store, upto=run_id)
+    view = history.latest
+    clock.lap("history")
+    env = environment(templates)
+    staging = output.with_name(f".{output.name}.building-{secrets.token_hex(3)}")
+    try:
+        cores = workers or os.cpu_count() or 1
+        builder = _Builder(
+            store, env, history, view, staging, output, schemas, code_cache, cores, say
+        )
+        builder.write_assets()
+        builder.write_index()
+        clock.lap("index")
+        builder.write_architectures()
+        clock.lap("architectures")
+        builder.write_comparisons()
+        clock.lap("comparisons")
+        (staging / MARKER).write_text(f"lsqm report of run {view.run_id}\n", encoding="utf-8")
+        _swap(staging, output)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return SiteReport(
+        output,
+        view.run_id,
+        builder.pages,
+        (output / "index.html").stat().st_size,
+        builder.highlighted,
+        clock.laps,
+    )
+
+
+def _check_output(store: ArtifactStore, output: Path) -> None:
+    if output == store.root or store.root.is_relative_to(output):
+        raise UsageError(f"--output {output} would replace the artifact store; choose another")
+    if output.is_file():
+        raise UsageError(f"--output {output} is a file; give a folder")
+    if output.is_dir() and not (output / MARKER).is_file() and any(output.iterdir()):
+        raise UsageError(
+            f"--output {output} holds files that are not an lsqm report; "
+            "give an empty or new folder (the report replaces the folder's contents)"
+        )
+
+
+def _swap(staging: Path, output: Path) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if output.exists():
+        old = output.with_name(f".{output.name}.old-{secrets.token_hex(3)}")
+        os.replace(output, old)
+    os.replace(staging, output)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._last
+        self._last = now
+
+
+@dataclass
+class _Builder:
+    store: ArtifactStore
+    env: Environment
+    history: History
+    view: RunView
+    root: Path  # where pages are written now
+    output: Path  # where they will be
+    schemas: Path | None
+    code_cache: Path | None
+    workers: int
+    say: Say
+    pages: int = 0
+    override: str | None = None  # the provider override's path in the site
+    highlighted: int = 0  # files Pygments highlighted (not found in the cache)
+
+    def __post_init__(self) -> None:
+        self.redactor = Redactor()
+        self.shelf = CodeShelf(self.redactor, self.code_cache)
+        self.shared: set[str] = set()
+        self.results: dict[str, Result] = {}
+        previous = self.history.previous
+        self.comparison: Comparison | None = compare(previous, self.view) if previous else None
+        self.change: dict[str, str] = {}
+        if self.comparison is not None:
+            for name in BUCKETS:
+                for change in self.comparison.bucket(name):
+                    self.change[change.arch_hash] = name
+            for entry in self.comparison.added:
+                self.change[entry.arch_hash] = "added"
+        self.gaps = top_gaps(self.history, self.view)
+        self.gap_rank = {h: i for i, g in enumerate(self.gaps, 1) for h in g.architectures}
+        self.generated_at = utcnow()
+
+    # -- writing ---------------------------------------------------------------------------
+    def _write(self, rel: str, template: str, count: bool = True, **context: Any) -> None:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        depth = rel.count("/")
+        html = self.env.get_template(template).render(
+            root="../" * depth, generated_at=self.generated_at, view=self.view, **context
+        )
+        path.write_text(html, encoding="utf-8")
+        self.pages += count
+
+    def write_assets(self) -> None:
+        assets = self.root / "assets"
+        assets.mkdir(parents=True)
+        static = resources.files("lsqm.reporting") / "static"
+        for name in ASSETS:
+            (assets / name).write_bytes((static / name).read_bytes())
+        (assets / "code.css").write_text(pygments_css(), encoding="utf-8")
+        version = self.view.run.terraform.providers.get("hashicorp/aws", "")
+        text = override_text(self.schemas, version, ENDPOINT, self.view.run.settings.region)
+        if text is not None:
+            (assets / OVERRIDE).write_text(text, encoding="utf-8")
+            self.override = f"assets/{OVERRIDE}"
+
+    def write_index(self) -> None:
+        history, view = self.history, self.view
+        rates = pass_rate_by_run(history)
+        recent = history.runs[-STATUS_RUNS:]
+        self._write(
+            "index.html",
+            "index.html",
+            cards=self.cards(),
+            comparison=self.comparison,
+            compare_href=compare_page(self.comparison.base.run_id, view.run_id)
+            if self.comparison
+            else None,
+            trend=charts.trend_chart(rates),
+            status_chart=charts.status_chart(
+                [v.run_id for v in recent], [v.summary for v in recent]
+            ),
+            matrix=service_matrix(history, MATRIX_RUNS),
+            versions=pass_rate_by_version(history),
+            gaps=self.gaps[:INDEX_GAPS],
+            gap_total=len(self.gaps),
+            blockers=blockers(history, view, limit=10),
+            recent=self.recent_runs(),
+            table_data=JsonBlock(self.table_data()),
+            statuses=list(Status),
+            run_date=charts.run_date,
+            titles=TITLES,
+            buckets=BUCKETS,
+        )
+
+    def write_architectures(self) -> None:
+        """One page per architecture of the run. Files many architectures hold alike (a
+        generated app's support module) get one page of their own, linked from each; the
+        rest is highlighted up front (cached by content), then pages are written, by
+        several processes when there are many."""
+        hashes = sorted(self.view.rows)
+        sources: list[Source] = []
+        holders: Counter[str] = Counter()
+        for arch_hash in hashes:
+            mine = terraform_sources(self.store, arch_hash, self.shelf)
+            mine += test_sources(self.store, arch_hash, self.shelf)
+            sources += mine
+            holders.update({s.digest for s in mine})
+        self.shared = {digest for digest, count in holders.items() if count > 1}
+        self.highlighted = self.shelf.prepare(sources, self.workers)
+        for source in {s.digest: s for s in sources if s.digest in self.shared}.values():
+            self._write(
+                shared_page(source),
+                "code.html",
+                name=source.name,
+                html=self.shelf.html(source),
+                holders=holders[source.digest],
+            )
+        self.results = self.store.results(self.view.run_id)
+        if self.workers > 1 and len(hashes) >= PARALLEL_PAGES and _can_fork():
+            chunks = [hashes[i :: self.workers] for i in range(self.workers)]
+            global _BUILDER
+            _BUILDER = self
+            try:
+                context = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
+                    self.pages += sum(pool.map(_write_chunk, chunks))
+            finally:
+                _BUILDER = None
+        else:
+            self.pages += self.write_chunk(hashes)
+
+    def write_chunk(self, hashes: list[str]) -> int:
+        for count, arch_hash in enumerate(hashes, 1):
+            self.write_architecture(arch_hash)
+            if count % 1000 == 0:
+                self.say(f"report: {count}/{len(hashes)} architecture pages")
+        return len(hashes)
+
+    def write_architecture(self, arch_hash: str) -> None:
+        result = _redacted(self.results[arch_hash], self.redactor)
+        architecture = self.history.architectures[arch_hash]
+        details = load_details(self.store, result, architecture, self.shelf, self.shared)
+        strip = status_history(self.history, arch_hash)
+        cells = [self._cell(run_id, row) for run_id, row in strip]
+        self._write(
+            f"arch/{arch_hash}.html",
+            "architecture.html",
+            count=False,
+            d=details,
+            r=result,
+            a=architecture,
+            strip=cells,
+            since=_since(strip),
+            change=self.change.get(arch_hash),
+            gap_rank=self.gap_rank.get(arch_hash),
+            meaning=CATEGORY_MEANING,
+            reproduce=reproduce(
+                self.store,
+                result,
+                architecture,
+                self.view,
+                details.app,
+                str(self.output / self.override) if self.override else None,
+            ),
+            override=self.override,
+            run_date=charts.run_date,
+            titles=TITLES,
+        )
+
+    def _cell(self, run_id: str, row: ResultRow | None) -> tuple[str, Redacted]:
+        """One run in an architecture's status history: its CSS class and title."""
+        if row is None:
+            return "st-none", self.redactor.text(f"{run_id}: not in this run")
+        title = f"{run_id}: {row.status.value}"
+        if row.category:
+            title += f" {row.category.value}"
+        if row.flaky:
+            title += " (flaky)"
+        css = f"{status_class(row.status)}{' flaky' if row.flaky else ''}"
+        return css, self.redactor.text(title)
+
+    def write_comparisons(self) -> None:
+        runs = self.history.runs
+        for base, head in pairwise(runs):
+            self._write(
+                compare_page(base.run_id, head.run_id),
+                "compare.html",
+                c=compare(base, head),
+                linked=self.view.rows,
+                buckets=BUCKETS,
+                titles=TITLES,
+                verdict=verdict,
+                run_date=charts.run_date,
+            )
+
+    # -- what the index shows ----------------------------------------------------------------
+    def cards(self) -> list[Card]:
+        view, c = self.view, self.comparison
+        s = view.summary
+        change = c.pass_rate_change if c else None
+        tone = "" if not change else ("good" if change > 0 else "bad")
+        archs_detail = ""
+        if c:
+            archs_detail = f"+{len(c.added)} new, -{len(c.removed)} removed"
+        measured = sum(
+            1
+            for r in view.rows.values()
+            if r.status is not Status.PASSED and not (r.category and r.category.blames_emulator)
+        )
+        terraform = view.run.terraform
+        providers = ", ".join(f"{k.split('/')[-1]} {v}" for k, v in terraform.providers.items())
+        emulator = view.run.emulator
+        cards = [
+            Card("Architectures", f"{s.total:,}", archs_detail),
+            Card(
+                "Pass rate",
+                pct(view.pass_rate),
+                f"{pts(change)} since previous run" if c else "first run",
+                tone,
+            ),
+            Card(
+                "Regressions",
+                str(len(c.regressions)) if c else "n/a",
+                f"{len(c.fixes)} fixes, {len(c.flaky)} flaky flips" if c else "",
+                "bad" if c and c.regressions else "",
+            ),
+            Card("Not measured", f"{measured:,}", "environment, configuration, harness, no tests"),
+            Card("Duration", seconds(view.duration_s), f"{view.run.settings.parallel} worker(s)"),
+            Card(
+                "LocalStack",
+                view.emulator_version,
+                emulator.runtime + " runtime" if emulator and emulator.runtime else "",
+            ),
+            Card("Terraform", terraform.version or "unknown", providers),
+        ]
+        return cards
+
+    def recent_runs(self) -> list[dict[str, Any]]:
+        runs = self.history.runs
+        rows = []
+        for i in range(len(runs) - 1, max(len(runs) - 1 - RECENT_RUNS, -1), -1):
+            view = runs[i]
+            before = runs[i - 1] if i > 0 else None
+            change = (
+                view.pass_rate - before.pass_rate
+                if before and view.pass_rate is not None and before.pass_rate is not None
+                else None
+            )
+            rows.append(
+                {
+                    "view": view,
+                    "change": change,
+                    "href": compare_page(before.run_id, view.run_id) if before else None,
+                }
+            )
+        return rows
+
+    def table_data(self) -> dict[str, Any]:
+        """The architectures table as compact arrays (indices into the lists before them):
+        5,000 rows stay well under a megabyte and render in the browser, page by page."""
+        statuses = [s.value for s in Status]
+        categories = [c.value for c in Category]
+        services = sorted({s for h in self.view.rows for s in self.history.services(h)})
+        service_index = {s: i for i, s in enumerate(services)}
+        changes = [
+            "regressions",
+            "fixes",
+            "flaky",
+            "environment",
+            "not_emulator",
+            "changed",
+            "added",
+        ]
+        rows = []
+        for arch_hash, row in self.view.rows.items():
+            change = self.change.get(arch_hash)
+            rows.append(
+                [
+                    arch_hash,
+                    row.name or arch_hash,
+                    statuses.index(row.status.value),
+                    categories.index(row.category.value) if row.category else -1,
+                    row.signature,
+                    round(row.duration_s, 1),
+                    [service_index[s] for s in self.history.services(arch_hash)],
+                    row.tests_passed,
+                    row.tests_total,
+                    int(row.flaky),
+                    changes.index(change) if change else -1,
+                ]
+            )
+        return {
+            "run_id": self.view.run_id,
+            "statuses": statuses,
+            "severity": [s.value for s in SEVERITY],
+            "categories": categories,
+            "services": services,
+            "changes": changes,
+            "change_titles": {**TITLES, "added": "New architectures"},
+            "columns": [
+                "hash",
+                "name",
+                "status",
+                "category",
+                "signature",
+                "duration",
+                "services",
+                "passed",
+                "total",
+                "flaky",
+                "change",
+            ],
+            "rows": rows,
+        }
+
+
+class JsonBlock:
+    """The table's data as JSON text for a ``<script type="application/json">`` block:
+    ``<``, ``>`` and ``&`` escaped so no value can end the block, then redacted once more."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        self.text = redact(text)
+
+    def __html__(self) -> str:
+        return self.text
+
+
+def _redacted(result: Result, redactor: Redactor) -> Result:
+    text = redactor.text
+    cases = [c.model_copy(update={"message": text(c.message)}) for c in result.test_cases]
+    return result.model_copy(
+        update={
+            "message": text(result.message),
+            "signature": text(result.signature),
+            "test_cases": cases,
+        }
+    )
+
+
+# The builder forked workers write pages for (set only while they run).
+_BUILDER: _Builder | None = None
+
+
+def _write_chunk(hashes: list[str]) -> int:
+    assert _BUILDER is not None
+    return _BUILDER.write_chunk(hashes)
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _since(strip: list[tuple[str, Any]]) -> str | None:
+    """The first run of the current streak of the same status (None: no current row)."""
+    if not strip or strip[-1][1] is None:
+        return None
+    status = strip[-1][1].status
+    since = strip[-1][0]
+    for run_id, row in reversed(strip):
+        if row is None or row.status is not status:
+            break
+        since = run_id
+    return since
+
+
+__all__ = ["SiteReport", "build_site", "compare_page"]
