@@ -111,6 +111,9 @@ def _validate(settings: Settings, *names: str) -> tuple[ArtifactStore, dict[str,
 def test_a_provider_that_dies_is_rerun_with_terraforms_own_processes(
     e2e_settings: Settings,
 ) -> None:
+    # The fixture's test kills the provider by its pid, which the sandbox rightly hides from
+    # a test (a process namespace of its own).
+    e2e_settings.sandbox = "off"
     store, by_name = _validate(e2e_settings, "kill_provider", "provider_crash", "sqs_ok")
 
     killed = by_name["kill_provider"]

@@ -114,6 +114,9 @@ def test_emulator_killed_mid_run_is_error_and_run_continues(
 ) -> None:
     store = ArtifactStore(e2e_settings.artifacts_dir)
     hashes = _add(store, "kill_emulator", "sqs_ok")
+    # The fixture's test finds the emulator among the host's processes to kill it, which the
+    # sandbox (a process namespace of the test's own) rightly hides.
+    e2e_settings.sandbox = "off"
     run, by_name = _validate(e2e_settings, store, hashes, toolchain)
     killed = by_name["kill_emulator"]
     assert killed["status"] == "ERROR" and killed["category"] == "emulator_unavailable"
