@@ -7,10 +7,15 @@ import click
 
 from lsqm.commands.add import add
 from lsqm.commands.generate import generate
+from lsqm.commands.merge import merge
 from lsqm.commands.mine import mine
+from lsqm.commands.push import push
 from lsqm.commands.run import run
 from lsqm.commands.setup import setup
 from lsqm.commands.status import status
+from lsqm.commands.sync import sync
 from lsqm.commands.validate import validate
 
-COMMANDS: list[click.Command] = [setup, add, mine, generate, validate, status, run]
+COMMANDS: list[click.Command] = [
+    setup, add, mine, generate, validate, merge, status, sync, push, run
+]  # fmt: skip
