@@ -39,6 +39,7 @@ Say = Callable[[str], None]
 
 TOKEN_VAR = "LSQM_GIT_TOKEN"  # the one secret git's environment holds; the askpass prints it
 IGNORED = (".staging/", "*.full")  # the store's .gitignore: half-built entries, whole logs
+ADDRESSED = ("architectures/", "apps/")  # named by content: two copies are the same thing
 _OWNER_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:")
 _SAFETY = [
@@ -239,10 +240,27 @@ class StoreGit:
 
     def adopt_remote(self) -> None:
         """Put a store with no commits on top of the remote's branch: HEAD and index become
-        the remote's, files the store lacks are written, files it has are kept (they are
-        committed over the remote's by the next push)."""
+        the remote's, files the store lacks are written. A file both have with different
+        content: in the content-addressed folders the remote's copy wins (the same thing);
+        ``.gitignore`` gets the lines of both; anything else stops, changing no file."""
         self("reset", "-q", self.tracking)
-        self("checkout-index", "-a", "-q")
+        self("checkout-index", "-a", "-q", check=False)  # exit 1 when some files exist
+        if missing := self.lines("ls-files", "-z", "--deleted"):
+            raise StoreError(f"could not write {missing[0]} from {self.remote} into {self.root}")
+        differ = self.lines("ls-files", "-z", "--modified")
+        others = [p for p in differ if not p.startswith(ADDRESSED) and p != ".gitignore"]
+        if others:
+            raise StoreError(
+                f"the store {self.root} and {self.remote} both hold {', '.join(others[:5])} "
+                "with different content; keep one copy, then run lsqm again"
+            )
+        if ".gitignore" in differ:
+            mine = (self.root / ".gitignore").read_text(encoding="utf-8").splitlines()
+            theirs = self("show", f"{self.tracking}:.gitignore").output.splitlines()
+            merged = theirs + [line for line in mine if line not in theirs]
+            atomic_write_text(self.root / ".gitignore", "\n".join(merged) + "\n")
+        if addressed := [p for p in differ if p.startswith(ADDRESSED)]:
+            self("checkout", "--", *addressed)
         self("branch", "-q", f"--set-upstream-to=origin/{self.branch}")
 
     def rebase(self, onto: str) -> None:
@@ -253,8 +271,7 @@ class StoreGit:
         done = self("rebase", "-q", "--autostash", onto, check=False)
         while not done.ok:
             conflicted = self.lines("diff", "--name-only", "--diff-filter=U", "-z")
-            addressed = ("architectures/", "apps/")
-            if not conflicted or not all(p.startswith(addressed) for p in conflicted):
+            if not conflicted or not all(p.startswith(ADDRESSED) for p in conflicted):
                 self("rebase", "--abort", check=False)
                 if not conflicted:
                     raise self.failure("rebase", done)
@@ -384,9 +401,9 @@ def push(
 ) -> PushReport:
     """Commit what lsqm wrote into the store and push it. When another writer pushed first,
     fetch, rebase and try again (``push_attempts`` times, with a short random wait)."""
-    if not root.is_dir():
-        raise UsageError(f"no store at {root}; nothing to push (run 'lsqm sync' or a stage first)")
     with StoreGit(root, settings) as git:
+        if not root.is_dir():
+            raise UsageError(f"no store at {root}; nothing to push (run 'lsqm sync' first)")
         report = PushReport(str(git.remote), git.branch)
         if dry_run:
             if git.is_repo():
