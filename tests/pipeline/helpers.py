@@ -43,6 +43,9 @@ def bare_repo(path: Path) -> Path:
 
 
 def remote_files(remote: Path, ref: str = "main") -> list[str]:
+    """The files of ``ref`` in a repository; none when the branch does not exist yet."""
+    if not git("for-each-ref", f"refs/heads/{ref}", cwd=remote).strip():
+        return []
     return git("ls-tree", "-r", "--name-only", ref, cwd=remote).split()
 
 
