@@ -92,28 +92,12 @@ def test_two_shards_in_two_clones_merge_into_the_unsharded_verdicts(
     for clone in ("one", "two", "merged", "whole"):
         lsqm("--artifacts", clone, "sync", cwd=tmp_path, env=env)
     run_id = "20261206T000000Z-shards"
-    shards = [
-        subprocess.Popen(
-            [
-                str(LSQM),
-                "--artifacts",
-                clone,
-                "validate",
-                "--shard",
-                f"{i}/2",
-                "--run-id",
-                run_id,
-                "--format",
-                "json",
-            ],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        for i, clone in ((1, "one"), (2, "two"))
-    ]
+    shards = []
+    for index, clone in ((1, "one"), (2, "two")):
+        argv = [str(LSQM), "--artifacts", clone, "validate", "--shard", f"{index}/2"]
+        argv += ["--run-id", run_id, "--format", "json"]
+        pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+        shards.append(subprocess.Popen(argv, cwd=tmp_path, env=env, text=True, **pipes))
     outputs = [p.communicate(timeout=900) for p in shards]
     assert [p.returncode for p in shards] == [0, 0], [err for _out, err in outputs]
     parts = [{r["arch_hash"] for r in json.loads(out)["results"]} for out, _err in outputs]
