@@ -153,6 +153,12 @@ def validate(
     plan = pipeline.plan_validation(store, run_id=run_id, arch=list(arch), shard=parse_shard(shard))
     if plan.resumed:
         app.info(f"resuming run {plan.run_id}: {len(plan.done)} done, {len(plan.todo)} to go")
+    if plan.shard:
+        s = plan.shard
+        app.info(
+            f"shard {s.index}/{s.count} of run {plan.run_id}: {len(plan.todo) + len(plan.done)} "
+            f"of {s.selected} architecture(s); merge the shards with 'lsqm merge'"
+        )
     if app.dry_run:
         click.echo(f"would validate {len(plan.todo)} architecture(s) in run {plan.run_id}")
         return
