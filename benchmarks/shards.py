@@ -31,7 +31,7 @@ LSQM = Path(sys.executable).parent / "lsqm"
 
 def _validate(store: Path, *extra: str) -> subprocess.Popen[str]:
     argv = [str(LSQM), "--artifacts", str(store), "validate", "--parallel", "1", *extra]
-    return subprocess.Popen(argv + ["--format", "json"], stdout=subprocess.PIPE,
+    return subprocess.Popen([*argv, "--format", "json"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
 
 
