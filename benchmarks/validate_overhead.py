@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import shutil
 import statistics
 import sys
@@ -75,6 +76,9 @@ def _run(
         execute(settings, store, plan, on_result=lambda _r: None, toolchain=toolchain)
         end = time.monotonic()
     results = [r.to_json() for r in store.results(plan.run_id).values()]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"  ({parallel} worker(s): {end - start:.1f} s; load average now {load} on "
+          f"{os.cpu_count()} cores)")  # fmt: skip
     return end - start, spans.busy_seconds(start, end), results
 
 
@@ -155,6 +159,28 @@ def _naive(
     return time.monotonic() - start, passed, inits
 
 
+def _makespan(order: list[str], seconds: dict[str, float], workers: int) -> float:
+    """When the last of ``workers`` ends, each taking the next architecture when free."""
+    ends = [0.0] * workers
+    for arch_hash in order:
+        ends[ends.index(min(ends))] += seconds[arch_hash]
+    return max(ends)
+
+
+def _schedules(root: Path, names: list[str], results: list[dict[str, Any]]) -> None:
+    """The first run's order, judged on the 1-worker durations (machine load aside): the
+    cost order lsqm uses (estimates from what each architecture declares) against the order
+    a first run had before (no history: store order, i.e. by hash)."""
+    store, _hashes = _store(root, names)
+    seconds = {r["arch_hash"]: r["duration_s"] for r in results}
+    total = sum(seconds.values())
+    ordered = plan_run(store, run_id=None, arch=None, shard=None).todo
+    for label, order in (("cost order (lsqm)", ordered), ("hash order (before)", sorted(ordered))):
+        span = _makespan(order, seconds, 2)
+        print(f"  first run scheduled on the 1-worker durations, {label}: {span:.1f} s, "
+              f"{total / span:.2f}x")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="example names (default: all)")
@@ -219,6 +245,7 @@ def _measure(
         first_wall, _busy, _first = _run(work / "two-first", names, toolchain, 2)
         print(f"  a store's first run (no durations to order by): {first_wall:.1f} s, "
               f"{wall / first_wall:.2f}x")  # fmt: skip
+        _schedules(work / "plan", names, results)
 
     if not args.skip_ablation:
         own_wall, _busy, _own = _run(work / "own", names, toolchain, 1, share_provider=False)
