@@ -5,13 +5,14 @@ sources wait for a token, and an unfinished latest run is resumed."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from lsqm import pipeline
+from lsqm import pipeline, proc
 from lsqm.cli import main
 from lsqm.config import load_settings
 from lsqm.errors import ToolMissing
@@ -125,6 +126,8 @@ def test_an_interrupt_pushes_nothing(
         raise KeyboardInterrupt
 
     _no_emulator(monkeypatch, interrupted)
+    # the CLI's interrupt handling marks this process as shutting down: only for this test
+    monkeypatch.setattr(proc, "_shutting_down", threading.Event())
     code, _out, err = _run(["run"], capsys)
     assert code == 130
     assert "== push skipped: validate failed" in err
