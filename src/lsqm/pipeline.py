@@ -198,7 +198,9 @@ def plan_validation(
     shard: tuple[int, int] | None = None,
 ) -> RunPlan:
     plan = plan_run(store, run_id=run_id, arch=arch or None, shard=shard)
-    if not plan.todo and not plan.done:
+    # A shard may get no architecture (more shards than architectures): it still records
+    # itself, so that merge sees every shard.
+    if not plan.todo and not plan.done and not (shard and store.architecture_hashes()):
         raise UsageError(
             f"no architectures in {store.architectures_dir}; add some with 'lsqm add PATH' "
             "or 'lsqm mine'"

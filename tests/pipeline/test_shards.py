@@ -190,3 +190,17 @@ def test_shards_planned_from_different_stores_are_flagged(
     report = merge_shards(ArtifactStore(tmp_path / "t"), [one.root, two.root])
     assert report.run.status is RunStatus.INCOMPLETE
     assert any("planned from different stores" in p for p in report.problems())
+
+
+def test_a_shard_with_nothing_to_do_still_records_itself(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cache_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("LSQM_CACHE_DIR", str(cache_dir))
+    store = ArtifactStore(tmp_path / "a")
+    _examples(store, ["sqs_dlq"])
+    args = ["--artifacts", str(store.root), "validate", "--run-id", "R1", "--runtime", "host"]
+    assert main([*args, "--shard", "2/2"]) == 0, capsys.readouterr().err
+    record = store.run("R1", (2, 2))
+    assert record.architectures == [] and record.status is RunStatus.COMPLETE
+    assert record.shard is not None and record.shard.selected == 1
