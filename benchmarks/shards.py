@@ -65,10 +65,14 @@ def main() -> int:
         start = time.monotonic()
         shards = [_validate(work / f"s{i}", "--shard", f"{i}/2", "--run-id", run_id)
                   for i in (1, 2)]  # fmt: skip
-        ends = []
+        ends: dict[int, float] = {}
+        while len(ends) < len(shards):  # when each shard ended, not when it was read
+            for index, shard in enumerate(shards):
+                if index not in ends and shard.poll() is not None:
+                    ends[index] = time.monotonic() - start
+            time.sleep(0.2)
         for shard in shards:
             _finish(shard)
-            ends.append(time.monotonic() - start)
         subprocess.run([str(LSQM), "--artifacts", str(work / "merged"), "merge",
                         str(work / "s1"), str(work / "s2")], check=True)  # fmt: skip
         two_wall = time.monotonic() - start
