@@ -13,7 +13,7 @@ side by side count):
 4. where the difference comes from: lsqm with terraform's own provider processes.
 
 Usage: python benchmarks/validate_overhead.py [--only NAME ...] [--skip-naive]
-       [--skip-parallel] [--skip-ablation]
+       [--skip-parallel] [--skip-ablation] [--first-run-ab]
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ def _run(
     parallel: int,
     *,
     share_provider: bool = True,
+    hash_order: bool = False,
 ) -> tuple[float, float, list[dict[str, Any]]]:
     """Validate ``names`` with lsqm as shipped (``share_provider`` off for the ablation):
     wall seconds, seconds with a terraform or pytest process running, results."""
@@ -73,6 +74,8 @@ def _run(
     with proc.record_spans() as spans:
         start = time.monotonic()
         plan = plan_run(store, run_id=None, arch=hashes, shard=None)
+        if hash_order:  # a first run's order before cost-based planning
+            plan.todo = sorted(plan.todo)
         execute(settings, store, plan, on_result=lambda _r: None, toolchain=toolchain)
         end = time.monotonic()
     results = [r.to_json() for r in store.results(plan.run_id).values()]
@@ -187,6 +190,10 @@ def main() -> int:
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--skip-parallel", action="store_true")
     parser.add_argument("--skip-ablation", action="store_true")
+    parser.add_argument(
+        "--first-run-ab", action="store_true",
+        help="also a first run in hash order then one in cost order, back to back",
+    )  # fmt: skip
     args = parser.parse_args()
     names = args.only or sorted(p.name for p in EXAMPLES.iterdir() if any(p.glob("*.tf")))
     settings = load_settings()
@@ -246,6 +253,11 @@ def _measure(
         print(f"  a store's first run (no durations to order by): {first_wall:.1f} s, "
               f"{wall / first_wall:.2f}x")  # fmt: skip
         _schedules(work / "plan", names, results)
+        if args.first_run_ab:
+            hash_wall, _busy, _h = _run(work / "two-hash", names, toolchain, 2, hash_order=True)
+            again, _busy, _a = _run(work / "two-first-again", names, toolchain, 2)
+            print(f"  first run, side by side: hash order {hash_wall:.1f} s "
+                  f"({wall / hash_wall:.2f}x), cost order {again:.1f} s ({wall / again:.2f}x)")  # fmt: skip
 
     if not args.skip_ablation:
         own_wall, _busy, _own = _run(work / "own", names, toolchain, 1, share_provider=False)
