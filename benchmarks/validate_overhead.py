@@ -257,7 +257,8 @@ def _measure(
             hash_wall, _busy, _h = _run(work / "two-hash", names, toolchain, 2, hash_order=True)
             again, _busy, _a = _run(work / "two-first-again", names, toolchain, 2)
             print(f"  first run, side by side: hash order {hash_wall:.1f} s "
-                  f"({wall / hash_wall:.2f}x), cost order {again:.1f} s ({wall / again:.2f}x)")  # fmt: skip
+                  f"({wall / hash_wall:.2f}x), "
+                  f"cost order {again:.1f} s ({wall / again:.2f}x)")  # fmt: skip
 
     if not args.skip_ablation:
         own_wall, _busy, _own = _run(work / "own", names, toolchain, 1, share_provider=False)
