@@ -60,8 +60,8 @@ def expected_costs(store: ArtifactStore, hashes: Iterable[str]) -> dict[str, flo
 
 
 def longest_first(hashes: Iterable[str], costs: dict[str, float]) -> list[str]:
-    """Longest expected first; ties by hash, so every machine orders alike."""
-    return sorted(hashes, key=lambda h: (-costs[h], h))
+    """Longest expected first; ties keep the order given (the store's, or ``--arch``'s)."""
+    return sorted(hashes, key=lambda h: -costs[h])
 
 
 def partition(hashes: Iterable[str], costs: dict[str, float], count: int) -> list[list[str]]:
@@ -70,7 +70,7 @@ def partition(hashes: Iterable[str], costs: dict[str, float], count: int) -> lis
     planned on different machines from the same store agree."""
     parts: list[list[str]] = [[] for _ in range(count)]
     loads = [0.0] * count
-    for arch_hash in longest_first(hashes, costs):
+    for arch_hash in sorted(hashes, key=lambda h: (-costs[h], h)):  # ties by hash: any order in
         lightest = min(range(count), key=lambda i: (loads[i], i))
         parts[lightest].append(arch_hash)
         loads[lightest] += costs[arch_hash]
