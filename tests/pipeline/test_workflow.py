@@ -258,7 +258,7 @@ def test_every_lsqm_step_runs_in_order_for_two_weeks(tmp_path: Path, cache_dir: 
         tmp_path,
         vars={
             "ARTIFACT_REPO": str(remote),
-            "LSQM_SHARDS": "2",
+            "SHARDS": "2",
             "LSQM_GENERATOR": "rules",
             "EXAMPLES": "sqs_dlq,ssm_parameters,dynamodb_table",
         },
