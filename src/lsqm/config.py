@@ -21,6 +21,7 @@ from lsqm.errors import UsageError
 DEFAULT_LOCALSTACK_VERSION = "2026.3.0"
 DEFAULT_MOTO_VERSION = "5.2.5"  # moto[server] for `--emulator moto`, date-locked like LocalStack
 CONFIG_FILE = "lsqm.yaml"  # read from the working directory when --config is not given
+SOURCES_FILE = "sources.yaml"  # what `mine` reads from the working directory by default
 ENV_PREFIX = "LSQM_"
 
 # Variables named as the seed's workflow and its users name them, besides LSQM_<NAME>.
@@ -29,7 +30,19 @@ ENV_ALIASES = {
     "ANTHROPIC_BASE_URL": "anthropic_base_url",
     "ANTHROPIC_API_KEY": "anthropic_api_key",
     "LOCALSTACK_AUTH_TOKEN": "localstack_auth_token",
+    "ARTIFACT_REPO": "artifact_repo",
+    "SLACK_WEBHOOK_URL": "slack_webhook_url",
 }
+
+# Settings that are secrets: read from the environment only, never from a file (a config
+# file is usually committed, and the artifact store is a git repository).
+SECRET_SETTINGS = {
+    "anthropic_api_key": "ANTHROPIC_API_KEY",
+    "localstack_auth_token": "LOCALSTACK_AUTH_TOKEN",
+    "slack_webhook_url": "SLACK_WEBHOOK_URL",
+}
+# Tokens git may use for the artifact repository, in order (read where used, never stored).
+ARTIFACT_TOKEN_VARS = ("ARTIFACT_REPO_TOKEN", "GITHUB_TOKEN")
 
 
 # Services LocalStack's core (community) edition serves: the default target of `mine`.
@@ -191,13 +204,43 @@ class Settings(BaseModel):
     prompt_bytes: int = Field(
         default=150_000, ge=1_000, description="architecture files carried in a prompt, at most"
     )
+    artifact_repo: str | None = Field(
+        default=None,
+        description="the artifact store's git remote: an https/ssh/file URL, a path (a bare "
+        "repository) or owner/name on GitHub (ARTIFACT_REPO); unset: a local store",
+    )
+    artifact_branch: str = Field(
+        default="main", pattern=r"^[\w][\w./-]*$", description="branch of the artifact remote"
+    )
+    github_url: str = Field(
+        default="https://github.com", description="where an owner/name artifact_repo lives"
+    )
+    git_timeout: float = Field(default=600.0, gt=0, description="limit for one git command, s")
+    push_attempts: int = Field(
+        default=5, ge=1, le=20, description="push tries when other writers pushed first"
+    )
+    log_cap_bytes: int = Field(
+        default=256 * 1024,
+        ge=4096,
+        description="a run's log bigger than this enters git cut to its head and tail with a "
+        "summary of the rest (the whole log stays beside it as <name>.full, ignored by git)",
+    )
+    slack_webhook_url: SecretStr | None = Field(
+        default=None, description="only from the environment (SLACK_WEBHOOK_URL); never printed"
+    )
+    report_url: str | None = Field(
+        default=None,
+        description="where the report is published (e.g. GitHub Pages), for links in Slack",
+    )
     discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Build the settings from the file (if any), the environment, then ``overrides``
-    (command-line options; None means "not given")."""
+    (command-line options; None means "not given"). An invalid value is a UsageError that
+    names where it came from: the file, the variable or the option."""
     data: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     if config_file is not None:
         found = read_yaml(config_file, "config file")
         if found is not None and not isinstance(found, dict):
@@ -205,40 +248,64 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
                 f"config file {config_file} must be a mapping of settings, "
                 f"not a {type(found).__name__}"
             )
+        for key in found or {}:
+            if key in SECRET_SETTINGS:
+                raise UsageError(
+                    f"config file {config_file}: '{key}' is a secret; set "
+                    f"{SECRET_SETTINGS[key]} in the environment instead (a file ends up in git)"
+                )
         data.update(found or {})
-    for key, value in settings_from_env().items():
+        origins.update(_origins(data, f"in {config_file}"))
+    env_found, env_origins = _settings_from_env(dict(os.environ))
+    for key, value in env_found.items():
         if isinstance(value, dict):
             data[key] = {**(data.get(key) or {}), **value}
         else:
             data[key] = value
-    data.update({k: v for k, v in overrides.items() if v is not None})
+    origins.update(env_origins)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    data.update(given)
+    origins.update({k: "from the command line" for k in given})
     try:
         return Settings(**data)
     except ValidationError as exc:
-        where = f" in {config_file}" if config_file else ""
-        raise UsageError(explain_invalid(exc, "setting", where, Settings)) from None
+        raise UsageError(explain_invalid(exc, "setting", origins=origins)) from None
+
+
+def _origins(data: dict[str, Any], where: str) -> dict[str, str]:
+    found = {key: where for key in data}
+    discovery = data.get("discovery")
+    if isinstance(discovery, dict):
+        found.update({f"discovery.{key}": where for key in discovery})
+    return found
 
 
 def settings_from_env(environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Settings given as environment variables: ``LSQM_<NAME>`` for every setting,
     ``LSQM_DISCOVERY_<NAME>`` for discovery's, and :data:`ENV_ALIASES`."""
-    env = dict(os.environ if environ is None else environ)
+    return _settings_from_env(dict(os.environ if environ is None else environ))[0]
+
+
+def _settings_from_env(env: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The settings found in ``env``, and for each key the variable it came from."""
     found: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     discovery: dict[str, Any] = {}
     for var, key in ENV_ALIASES.items():
         if env.get(var):
-            found[key] = env[var]
+            found[key], origins[key] = env[var], f"from {var}"
     for key, field in Settings.model_fields.items():
-        value = env.get(f"{ENV_PREFIX}{key.upper()}")
-        if value and key != "discovery":
-            found[key] = _env_value(field.annotation, value)
+        var = f"{ENV_PREFIX}{key.upper()}"
+        if env.get(var) and key != "discovery":
+            found[key], origins[key] = _env_value(field.annotation, env[var]), f"from {var}"
     for key, field in DiscoverySettings.model_fields.items():
-        value = env.get(f"{ENV_PREFIX}DISCOVERY_{key.upper()}")
-        if value:
-            discovery[key] = _env_value(field.annotation, value)
+        var = f"{ENV_PREFIX}DISCOVERY_{key.upper()}"
+        if env.get(var):
+            discovery[key] = _env_value(field.annotation, env[var])
+            origins[f"discovery.{key}"] = f"from {var}"
     if discovery:
         found["discovery"] = discovery
-    return found
+    return found, origins
 
 
 def _env_value(annotation: Any, value: str) -> Any:
@@ -262,6 +329,15 @@ def github_token(settings: Settings) -> str | None:
     return os.environ.get(settings.discovery.github_token_env) or None
 
 
+def artifact_token() -> tuple[str, str] | None:
+    """The token for the artifact repository and the variable it came from
+    (``ARTIFACT_REPO_TOKEN``, else ``GITHUB_TOKEN``); read where used, never stored."""
+    for var in ARTIFACT_TOKEN_VARS:
+        if os.environ.get(var):
+            return os.environ[var], var
+    return None
+
+
 def read_yaml(path: Path, what: str) -> Any:
     """Parse a YAML file lsqm reads (``what``: "config file", "sources file"); a missing,
     unreadable or malformed file is a UsageError naming the file and the line."""
@@ -278,14 +354,29 @@ def read_yaml(path: Path, what: str) -> Any:
 
 
 def explain_invalid(
-    exc: ValidationError, noun: str, where: str, model: type[BaseModel] | None = None
+    exc: ValidationError,
+    noun: str,
+    where: str = "",
+    model: type[BaseModel] | None = None,
+    *,
+    origins: dict[str, str] | None = None,
 ) -> str:
-    """One sentence for the first problem pydantic found: which key, and what is wrong."""
+    """One sentence for the first problem pydantic found: which key, where it came from
+    (``origins``: key -> "in FILE" / "from VAR"; else ``where``), and what is wrong."""
     err = exc.errors()[0]
-    key = ".".join(str(p) for p in err["loc"]) or noun
+    loc = [str(p) for p in err["loc"]]
+    key = ".".join(loc) or noun
+    if origins is not None:
+        found = origins.get(key) or (origins.get(loc[0]) if loc else None)
+        where = f" ({found})" if found else ""
     if err["type"] == "extra_forbidden":
+        if model is None and origins is not None:
+            model = DiscoverySettings if loc[:1] == ["discovery"] else Settings
         known = f"; known {noun}s: {', '.join(sorted(model.model_fields))}" if model else ""
         return f"unknown {noun} '{key}'{where}{known}"
     if err["type"] == "missing":
         return f"{noun} '{key}'{where} is required"
-    return f"{noun} '{key}'{where} is invalid: {err['msg']}"
+    shown = ""
+    if loc and loc[-1] not in SECRET_SETTINGS and isinstance(err.get("input"), str | int | float):
+        shown = f" (got {str(err['input'])[:60]!r})"
+    return f"{noun} '{key}'{where} is invalid: {err['msg']}{shown}"

@@ -280,6 +280,7 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     COMPLETE = "complete"
     INTERRUPTED = "interrupted"
+    INCOMPLETE = "incomplete"  # merged from shards, some missing or unfinished
 
 
 class RunSettings(Record):
@@ -304,8 +305,33 @@ class EmulatorInfo(Record):
     notes: list[str] = Field(default_factory=list)
 
 
+class ShardInfo(Record):
+    """Which part of a run one ``validate --shard I/N`` covered, and the plan it was cut from:
+    shards planned from different stores (different ``plan``) would overlap or leave gaps."""
+
+    index: int
+    count: int
+    selected: int = 0  # architectures in the whole run (every shard)
+    plan: str = ""  # digest of the whole partition (every architecture and its shard)
+
+
+class ShardsMerged(Record):
+    """What ``lsqm merge`` combined into a run's ``run.json``."""
+
+    count: int
+    merged: list[int] = Field(default_factory=list)
+    missing: list[int] = Field(default_factory=list)  # no record of these shards
+    unfinished: list[int] = Field(default_factory=list)  # recorded, but not complete
+
+
 class Run(Record):
-    """One validate run (``runs/<run_id>/run.json``); ids sort by time as strings."""
+    """One validate run (``runs/<run_id>/run.json``); ids sort by time as strings.
+
+    A shard (``validate --shard I/N``) keeps its own record in
+    ``runs/<run_id>/shards/<I>-of-<N>.json`` with ``shard`` set, so shards validated on
+    different machines never write the same file; ``lsqm merge`` writes the run's
+    ``run.json`` from them, with ``shards`` saying what was merged and what is missing.
+    """
 
     run_id: str
     started_at: str = ""
@@ -322,6 +348,8 @@ class Run(Record):
     warnings: list[str] = Field(default_factory=list)
     summary: Summary = Field(default_factory=Summary)
     group: str | None = None  # runs made by one command over several emulators/versions
+    shard: ShardInfo | None = None  # set on a shard's own record
+    shards: ShardsMerged | None = None  # set on a run merged from shards
 
     @property
     def emulator_version(self) -> str | None:

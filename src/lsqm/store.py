@@ -6,9 +6,16 @@ Layout (DESIGN.md):
     architectures/<hash>/...  + architecture.json   ArchitectureRecord
     apps/<hash>/test_*.py     + app.json            AppRecord
     runs/<run_id>/run.json                          Run
+    runs/<run_id>/shards/<I>-of-<N>.json            Run of one shard (``validate --shard``)
     runs/<run_id>/results/<hash>.json               Result
     runs/<run_id>/index.json                        RunIndex (a row per result; a cache)
     runs/<run_id>/logs/<hash>/...                   terraform, pytest and emulator logs
+    discovery/decisions/<writer>.json               what one `mine` decided (see below)
+
+No two writers (shards of a run on different machines, two weeks, two `mine` runs) ever
+write the same file, so a git history of the store merges without conflicts: runs have
+unique ids, results one file per architecture, shards and mines a file of their own, and
+architectures and apps are named by their content.
 
 The store imports no stage (terraform, discovery, generation, validation): it knows files
 and records, nothing about how they are made.
@@ -61,6 +68,12 @@ def _load(kind: type[R], path: Path) -> R:
             f"{path} is not a valid {kind.__name__} ({' '.join(first)}); "
             "restore it from git or delete it"
         ) from None
+
+
+def read_record(kind: type[R], path: Path) -> R:
+    """Read one record file from anywhere (a shard's folder from another machine); a file
+    that is not one is a StoreError naming it."""
+    return _load(kind, path)
 
 
 def _save(path: Path, record: Record) -> None:
@@ -162,17 +175,43 @@ class ArtifactStore:
             return []
         return sorted(p.name for p in self.runs_dir.iterdir() if (p / "run.json").is_file())
 
-    def has_run(self, run_id: str) -> bool:
-        return (self.run_dir(run_id) / "run.json").is_file()
+    def _run_path(self, run_id: str, shard: tuple[int, int] | None) -> Path:
+        if shard is None:
+            return self.run_dir(run_id) / "run.json"
+        return self.run_dir(run_id) / "shards" / f"{shard[0]}-of-{shard[1]}.json"
 
-    def run(self, run_id: str) -> Run:
-        path = self.run_dir(run_id) / "run.json"
+    def has_run(self, run_id: str, shard: tuple[int, int] | None = None) -> bool:
+        """Whether ``run_id`` (or its shard ``(I, N)``) has a record."""
+        return self._run_path(run_id, shard).is_file()
+
+    def run(self, run_id: str, shard: tuple[int, int] | None = None) -> Run:
+        """The record of ``run_id``, or of one of its shards."""
+        path = self._run_path(run_id, shard)
         if not path.is_file():
-            raise UsageError(f"no run {run_id} in {self.runs_dir}")
+            what = f"shard {shard[0]}/{shard[1]} of run" if shard else "run"
+            raise UsageError(f"no {what} {run_id} in {self.runs_dir}")
         return _load(Run, path)
 
     def write_run(self, run: Run) -> None:
-        _save(self.run_dir(run.run_id) / "run.json", run)
+        """``run.json``, or a shard's own record when ``run.shard`` is set."""
+        shard = (run.shard.index, run.shard.count) if run.shard else None
+        _save(self._run_path(run.run_id, shard), run)
+
+    def shard_runs(self, run_id: str) -> list[Run]:
+        """The records of ``run_id``'s shards in this store, by shard number."""
+        folder = self.run_dir(run_id) / "shards"
+        found = [_load(Run, p) for p in folder.glob("*-of-*.json")] if folder.is_dir() else []
+        return sorted(found, key=lambda r: (r.shard.count, r.shard.index) if r.shard else (0, 0))
+
+    def unmerged_run_ids(self) -> list[str]:
+        """Runs that have shard records but no ``run.json`` yet (``lsqm merge`` makes it)."""
+        if not self.runs_dir.is_dir():
+            return []
+        return sorted(
+            p.name
+            for p in self.runs_dir.iterdir()
+            if not (p / "run.json").is_file() and any((p / "shards").glob("*-of-*.json"))
+        )
 
     def result_hashes(self, run_id: str) -> list[str]:
         """Architectures with a result in ``run_id`` (cheap: no file is parsed)."""
@@ -242,21 +281,36 @@ class ArtifactStore:
         return path
 
     # -- discovery -----------------------------------------------------------------------
+    # What `mine` decided about each candidate: every `mine` writes the decisions it took in
+    # a file of its own (``discovery/decisions/<writer>.json``, writer ids sort by time), and
+    # readers apply them in order, later decisions winning. Two writers never edit one file.
     @property
     def discovery_ledger_path(self) -> Path:
+        """The single ledger file of stores written before decisions were per writer."""
         return self.root / "discovery" / "candidates.json"
+
+    @property
+    def discovery_decisions_dir(self) -> Path:
+        return self.root / "discovery" / "decisions"
 
     def discovery_ledger(self) -> dict[str, Any]:
         """What `mine` decided about each candidate it has seen (accepted and rejected)."""
-        path = self.discovery_ledger_path
-        if not path.is_file():
-            return {}
-        data = read_json(path)
-        candidates = data.get("candidates", {}) if isinstance(data, dict) else {}
-        return candidates if isinstance(candidates, dict) else {}
+        files = [self.discovery_ledger_path]
+        if self.discovery_decisions_dir.is_dir():
+            files += sorted(self.discovery_decisions_dir.glob("*.json"))
+        merged: dict[str, Any] = {}
+        for path in files:
+            if not path.is_file():
+                continue
+            data = read_json(path)
+            candidates = data.get("candidates", {}) if isinstance(data, dict) else {}
+            merged.update(candidates if isinstance(candidates, dict) else {})
+        return merged
 
-    def write_discovery_ledger(self, candidates: dict[str, Any]) -> None:
-        atomic_write_json(self.discovery_ledger_path, {"version": 1, "candidates": candidates})
+    def write_discovery_ledger(self, candidates: dict[str, Any], writer: str) -> None:
+        """Write the decisions one `mine` (``writer``, an id that sorts by time) took."""
+        path = self.discovery_decisions_dir / f"{writer}.json"
+        atomic_write_json(path, {"version": 1, "candidates": candidates})
 
     # -- internals -----------------------------------------------------------------------
     def _staging_root(self) -> Path:
@@ -269,4 +323,4 @@ class ArtifactStore:
         return path
 
 
-__all__ = ["ArtifactStore", "new_run_id"]
+__all__ = ["ArtifactStore", "new_run_id", "read_record"]

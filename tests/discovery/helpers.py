@@ -22,6 +22,7 @@ import yaml
 from werkzeug import Request, Response
 
 from lsqm.cli import main
+from lsqm.store import ArtifactStore
 
 S3_TF = """
 resource "aws_s3_bucket" "b" {
@@ -125,8 +126,7 @@ class Lsqm:
         return code, json.loads(out)
 
     def ledger(self) -> dict[str, Any]:
-        path = self.artifacts / "discovery" / "candidates.json"
-        return json.loads(path.read_text())["candidates"]
+        return ArtifactStore(self.artifacts).discovery_ledger()
 
     def architectures(self) -> dict[str, dict[str, Any]]:
         folder = self.artifacts / "architectures"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from lsqm.cli import main
+from lsqm.store import ArtifactStore
 from tests.conftest import corpus_dir
 
 
@@ -26,7 +27,7 @@ def mined(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, dict]:
         code = main(["--config", str(config), "mine", "--source", str(corpus), "--format", "json"])
     assert code == 0
     summary = json.loads(out.getvalue())
-    ledger = json.loads((tmp / "art/discovery/candidates.json").read_text())["candidates"]
+    ledger = ArtifactStore(tmp / "art").discovery_ledger()
     decisions = {key.split("#", 1)[1]: entry for key, entry in ledger.items()}
     archs = {}
     for path in (tmp / "art/architectures").iterdir():

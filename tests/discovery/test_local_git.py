@@ -125,6 +125,8 @@ def test_default_source_is_the_bundled_examples(lsqm: Lsqm) -> None:
 def test_broken_sources_yaml_is_one_clear_sentence(lsqm: Lsqm, tmp_path: Path) -> None:
     path = tmp_path / "sources.yaml"
     lsqm.discovery["sources_file"] = str(path)
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
     cases = {
         "sources: [\n": "not valid YAML at line",
         "sources:\n  - name: a\n    kind: ftp\n": "needs 'kind', one of",
@@ -133,6 +135,11 @@ def test_broken_sources_yaml_is_one_clear_sentence(lsqm: Lsqm, tmp_path: Path) -
         "sources:\n  - {name: a, kind: local, path: x}\n  - {name: a, kind: local, path: y}\n":
             "used twice",
         "sources: 3\n": "non-empty list",
+        "sources:\n  - {name: a, kind: local, path: nowhere}\n": "field 'path': no folder",
+        "sources: []\nextra: 1\n": "unknown top-level key 'extra'",
+        "sources:\n  - just-a-name\n": "source 1 must be a mapping",
+        "sources:\n  - {name: a, kind: github_orgs, orgs: [a], min_stars: -1}\n":
+            "field 'min_stars' is invalid: Input should be greater than or equal to 0 (got '-1')",
     }  # fmt: skip
     for text, expected in cases.items():
         path.write_text(text)

@@ -10,11 +10,15 @@ from lsqm.commands.bisect import bisect
 from lsqm.commands.clean import clean
 from lsqm.commands.compare import compare
 from lsqm.commands.generate import generate
+from lsqm.commands.merge import merge
 from lsqm.commands.mine import mine
+from lsqm.commands.notify import notify
+from lsqm.commands.push import push
 from lsqm.commands.report import report
 from lsqm.commands.run import run
 from lsqm.commands.setup import setup
 from lsqm.commands.status import status
+from lsqm.commands.sync import sync
 from lsqm.commands.validate import validate
 
 COMMANDS: list[click.Command] = [
@@ -23,10 +27,14 @@ COMMANDS: list[click.Command] = [
     mine,
     generate,
     validate,
+    merge,
     bisect,
     status,
     compare,
     report,
     clean,
+    sync,
+    push,
+    notify,
     run,
 ]

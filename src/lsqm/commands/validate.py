@@ -187,6 +187,13 @@ def validate(
         )
         if plan.resumed:
             app.info(f"resuming run {plan.run_id}: {len(plan.done)} done, {len(plan.todo)} to go")
+        if plan.shard:
+            s = plan.shard
+            app.info(
+                f"shard {s.index}/{s.count} of run {plan.run_id}: "
+                f"{len(plan.todo) + len(plan.done)} of {s.selected} architecture(s); "
+                "merge the shards with 'lsqm merge'"
+            )
         if app.dry_run:
             click.echo(
                 f"would validate {len(plan.todo)} architecture(s) on {target.label} "

@@ -1,10 +1,12 @@
 """Remembering decisions, so a second `mine` over unchanged sources reads and downloads nothing.
 
-The ledger lives in the artifact store (``discovery/candidates.json``, plain JSON, one entry
-per candidate key ``<source url>#<folder>``). An entry keeps the candidate's *fingerprint*
-(the folder digests of the snapshot listing: git tree SHAs, or sizes and mtimes on disk, over
-the folder and the local modules it used), the decision, its reasons, and its content: the
-architecture hash when accepted, a digest of the exact bytes when rejected.
+The ledger lives in the artifact store (plain JSON, one entry per candidate key
+``<source url>#<folder>``): each `mine` writes the decisions it took into a file of its own
+(``discovery/decisions/<writer>.json``), so two writers never edit the same file. An entry
+keeps the candidate's *fingerprint* (the folder digests of the snapshot listing: git tree
+SHAs, or sizes and mtimes on disk, over the folder and the local modules it used), the
+decision, its reasons, and its content: the architecture hash when accepted, a digest of the
+exact bytes when rejected.
 A candidate whose fingerprint is unchanged is not fetched, parsed or stored again, unless it
 was rejected under another filter policy (settings or filter version): that rejection may no
 longer hold, e.g. once services outside the emulator's list are kept.
@@ -13,7 +15,9 @@ longer hold, e.g. once services outside the emulator's list are kept.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from lsqm.discovery.interface import Snapshot
@@ -75,7 +79,11 @@ class Ledger:
             except TypeError:
                 continue  # an entry from another version: decide it again
         self.stored = set(store.architecture_hashes())
-        self._dirty = False
+        self._changed: set[str] = set()
+        # This mine's file: named to sort by start time (microseconds: two mines a second
+        # apart on one machine must apply in order), then a random part for other machines.
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        self._writer = f"{stamp}-{secrets.token_hex(3)}"
 
     def unchanged(self, snapshot: Snapshot, folder: str) -> Entry | None:
         """The remembered entry when the candidate has not changed since it was decided."""
@@ -104,7 +112,9 @@ class Ledger:
         fp = fingerprint(snapshot, folder, deps)
         if fp is None:
             return  # nothing stable to compare with next time
-        self.entries[candidate_key(snapshot, folder)] = Entry(
+        key = candidate_key(snapshot, folder)
+        self._changed.add(key)
+        self.entries[key] = Entry(
             fingerprint=fp,
             accepted=accepted,
             content_hash=content_hash,
@@ -114,9 +124,9 @@ class Ledger:
             decided_at=utcnow(),
             policy=self.policy,
         )
-        self._dirty = True
 
     def save(self) -> None:
-        if self._dirty:
-            self.store.write_discovery_ledger({k: e.as_dict() for k, e in self.entries.items()})
-            self._dirty = False
+        """Write the decisions this mine took (only those) into its own file."""
+        if self._changed:
+            changed = {k: self.entries[k].as_dict() for k in sorted(self._changed)}
+            self.store.write_discovery_ledger(changed, self._writer)

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from lsqm.config import Settings, bundled_examples, github_token, read_yaml
+from lsqm.config import SOURCES_FILE, Settings, bundled_examples, github_token, read_yaml
 from lsqm.discovery.git import GitSource
 from lsqm.discovery.github import GITHUB_HEADERS, GitHubOrgsSource, GitHubRepos, GitHubReposSource
 from lsqm.discovery.http import ApiClient
@@ -78,19 +78,31 @@ def sources_file(settings: Settings) -> Path | None:
         if not configured.is_file():
             raise UsageError(f"sources file {configured} does not exist; create it or fix the path")
         return configured
-    default = Path("sources.yaml")
+    default = Path(SOURCES_FILE)
     return default if default.is_file() else None
 
 
 def load_specs(path: Path) -> list[SourceSpec]:
     """Read and validate a sources file; relative local paths are taken from its folder."""
     data = read_yaml(path, "sources file")
-    if isinstance(data, dict) and set(data) == {"sources"}:
-        data = data["sources"]
+    if isinstance(data, dict):
+        unknown = sorted(str(k) for k in data if k != "sources")
+        if unknown:
+            raise UsageError(
+                f"sources file {path}: unknown top-level key '{unknown[0]}'; "
+                "the file holds one key, 'sources:', a list of sources (see docs/sources.md)"
+            )
+        data = data.get("sources")
     if not isinstance(data, list) or not data:
         raise UsageError(
             f"sources file {path} must hold a non-empty list under 'sources:' (see docs/sources.md)"
         )
+    for index, entry in enumerate(data):
+        if not isinstance(entry, dict):
+            raise UsageError(
+                f"sources file {path}: source {index + 1} must be a mapping with 'name' and "
+                f"'kind', not a {type(entry).__name__}"
+            )
     try:
         specs = _SPECS.validate_python(data)
     except ValidationError as exc:
@@ -99,10 +111,22 @@ def load_specs(path: Path) -> list[SourceSpec]:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise UsageError(f"sources file {path}: source name {dupes[0]!r} is used twice")
-    for spec in specs:
-        if isinstance(spec, LocalSpec) and not spec.path.is_absolute():
-            spec.path = path.parent / spec.path
+    for index, spec in enumerate(specs):
+        if isinstance(spec, LocalSpec):
+            if not spec.path.is_absolute():
+                spec.path = path.parent / spec.path
+            if not spec.path.is_dir():
+                raise UsageError(
+                    f"sources file {path}: source {index + 1} ({spec.name!r}) field 'path': "
+                    f"no folder {spec.path}"
+                )
     return specs
+
+
+def needs_github(spec: SourceSpec) -> bool:
+    """Whether a source lists repositories through the GitHub API (``run`` skips those
+    without a token: unauthenticated, the API allows 60 requests an hour)."""
+    return isinstance(spec, GitHubReposSpec | GitHubOrgsSpec)
 
 
 def _explain(exc: ValidationError, data: list[Any], path: Path) -> str:
@@ -120,7 +144,9 @@ def _explain(exc: ValidationError, data: list[Any], path: Path) -> str:
         return f"sources file {path}: {label} is missing required field '{field}'"
     if err["type"] == "extra_forbidden":
         return f"sources file {path}: {label} has unknown field '{field}'"
-    return f"sources file {path}: {label} field '{field}' is invalid: {err['msg']}"
+    value = err.get("input")
+    shown = f" (got {str(value)[:60]!r})" if isinstance(value, str | int | float) else ""
+    return f"sources file {path}: {label} field '{field}' is invalid: {err['msg']}{shown}"
 
 
 def default_specs() -> list[SourceSpec]:

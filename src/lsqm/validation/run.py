@@ -31,11 +31,13 @@ from lsqm.records import (
     Run,
     RunSettings,
     RunStatus,
+    ShardInfo,
     TerraformInfo,
     summarize,
 )
 from lsqm.store import ArtifactStore, new_run_id
 from lsqm.toolchain.terraform_install import TerraformToolchain, ensure_terraform
+from lsqm.validation import cost
 from lsqm.validation.deploy import (
     Job,
     Prepared,
@@ -55,6 +57,7 @@ class RunPlan:
     todo: list[str]
     done: list[str]
     resumed: bool
+    shard: ShardInfo | None = None
 
 
 def plan_run(
@@ -64,7 +67,9 @@ def plan_run(
     arch: list[str] | None,
     shard: tuple[int, int] | None,
 ) -> RunPlan:
-    """Which architectures this run covers, minus those a resumed run already finished."""
+    """Which architectures this run covers, minus those a resumed run already finished,
+    longest expected first. A shard is one of ``N`` parts of about equal expected seconds
+    (:mod:`lsqm.validation.cost`); a resumed shard keeps the architectures it started with."""
     known = store.architecture_hashes()
     if arch:
         missing = [h for h in arch if h not in known]
@@ -73,27 +78,23 @@ def plan_run(
         selected = list(dict.fromkeys(arch))
     else:
         selected = known
+    resumed = run_id is not None and store.has_run(run_id, shard)
+    costs = cost.expected_costs(store, selected)
+    info = None
     if shard:
         index, count = shard
-        selected = [h for i, h in enumerate(selected) if i % count == index - 1]
-    resumed = run_id is not None and store.has_run(run_id)
+        parts = cost.partition(selected, costs, count)
+        info = ShardInfo(
+            index=index, count=count, selected=len(selected), plan=cost.plan_digest(parts)
+        )
+        selected = parts[index - 1]
+        if run_id is not None and resumed:
+            earlier = store.run(run_id, shard)
+            info = earlier.shard or info
+            selected = [h for h in earlier.architectures if h in costs] or selected
     done = [h for h in store.result_hashes(run_id) if h in selected] if run_id and resumed else []
-    todo = _longest_first(store, [h for h in selected if h not in done])
-    return RunPlan(run_id or new_run_id(), todo, done, resumed)
-
-
-def _longest_first(store: ArtifactStore, todo: list[str], runs_back: int = 5) -> list[str]:
-    """Order by how long each architecture took last time, longest first, so a long one
-    does not start last and keep one worker busy while the others idle. Architectures with
-    no history go first (they may be long); the order changes no verdict, and a single
-    worker's total time not at all."""
-    last: dict[str, float] = {}
-    for run_id in reversed(store.run_ids()[-runs_back:]):
-        for arch_hash, result in store.results(run_id).items():
-            last.setdefault(arch_hash, result.duration_s)
-    unknown = [h for h in todo if h not in last]
-    known = sorted((h for h in todo if h in last), key=lambda h: -last[h])
-    return unknown + known
+    todo = cost.longest_first([h for h in selected if h not in done], costs)
+    return RunPlan(run_id or new_run_id(), todo, done, resumed, info)
 
 
 @dataclass
@@ -128,7 +129,12 @@ def execute(
     toolchain = toolchain or ensure_terraform(settings)
     logs = store.run_dir(plan.run_id) / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    run = store.run(plan.run_id) if plan.resumed else Run(run_id=plan.run_id, started_at=utcnow())
+    shard = (plan.shard.index, plan.shard.count) if plan.shard else None
+    run = (
+        store.run(plan.run_id, shard)
+        if plan.resumed
+        else Run(run_id=plan.run_id, started_at=utcnow(), shard=plan.shard)
+    )
     run.status = RunStatus.RUNNING
     run.architectures = sorted(set(run.architectures) | set(plan.todo) | set(plan.done))
     run.settings = RunSettings(
@@ -218,10 +224,12 @@ def _finish(store: ArtifactStore, run: Run, shared: _Shared) -> Run:
     run.terraform.providers.update(
         {k.split("/", 1)[-1]: v for k, v in shared.job.providers_seen.items()}
     )
-    results = store.results(run.run_id)
+    ours = set(run.architectures)  # a shard counts its own, not its neighbours' in this store
+    results = {h: r for h, r in store.results(run.run_id).items() if h in ours}
     run.summary = summarize(results.values())
     store.write_run(run)
-    store.write_run_index(run.run_id, results)  # what history readers of many runs read
+    if run.shard is None:  # a shard's index would be its neighbours' too: merge writes it
+        store.write_run_index(run.run_id, results)  # what history readers of many runs read
     return run
 
 
