@@ -405,6 +405,8 @@ def status(store: ArtifactStore) -> dict[str, Any]:
     apps = {h: store.app(h) for h in store.architecture_hashes()}
     data = overview(store, apps)
     data["quality"] = quality_summary([a for a in apps.values() if a])
+    # Shards validated here whose run has no run.json yet: 'lsqm merge' makes it.
+    data["unmerged_runs"] = store.unmerged_run_ids()
     return data
 
 

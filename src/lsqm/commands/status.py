@@ -38,6 +38,8 @@ def status_lines(data: dict[str, Any]) -> list[str]:
             f"({q['resources_behavioural']} behaviourally)"
         )
     lines.append(f"runs           {data['runs']}")
+    for run_id in data.get("unmerged_runs", []):
+        lines.append(f"unmerged       {run_id}: shards only; combine them with 'lsqm merge'")
     latest = data["latest_run"]
     if latest:
         s = latest["summary"]
