@@ -140,8 +140,9 @@ class Runner:
             other, _, key = rest.partition(".outputs.")
             return self.outputs[other][key]
         if head == "steps":
+            # A step this runner does not play (Pages) has no outputs, as a skipped one.
             step, _, key = rest.partition(".outputs.")
-            return str(steps[step][key])
+            return str(steps.get(step, {}).get(key, ""))
         raise AssertionError(f"the runner does not know the expression {term!r}; add it")
 
     def expand(self, text: str, job: str, matrix: dict[str, str], steps: dict[str, Any]) -> str:
