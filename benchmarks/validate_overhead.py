@@ -103,7 +103,9 @@ def _packed(toolchain: TerraformToolchain, work: Path) -> TerraformToolchain:
     mirror = work / "mirror-packed"
     folder = mirror / "registry.terraform.io" / "hashicorp" / "aws"
     folder.mkdir(parents=True)
-    with zipfile.ZipFile(folder / f"terraform-provider-aws_{version}_{platform}.zip", "w") as z:
+    # Deflated, as HashiCorp ships it: init pays the unzip, as it does from the registry.
+    zipped = folder / f"terraform-provider-aws_{version}_{platform}.zip"
+    with zipfile.ZipFile(zipped, "w", compression=zipfile.ZIP_DEFLATED) as z:
         z.write(binary, binary.name)
     config = work / "cli-packed.tfrc"
     config.write_text(
