@@ -107,18 +107,10 @@ def ensure_localstack(
     """
     check_version_text(version)
     root = install_root(cache_dir, version)
-    found = venvs.installed(root)
-    if found is None:
-        day = releases.release(cache_dir, PACKAGE, version).day
-        found = venvs.ensure_venv(
-            root,
-            [f"{PACKAGE}[runtime]=={version}"],
-            cutoff=venvs.exclude_newer(day),
-            interpreters=venvs.find_interpreters((3, 10)),
-            uv_cache=cache_dir / "uv",
-            check=_smoke,
-            meta={"version": version, "released": day},
-        )
+    found = venvs.ensure_release(
+        cache_dir, root, PACKAGE, f"{PACKAGE}[runtime]=={version}", version,
+        minimum_python=(3, 10), check=_smoke,
+    )  # fmt: skip
     _install_plugin(found.venv)
     return LocalStackInstall(version, found.python, found.venv, found.installed_now, found.meta)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from lsqm import proc
 from lsqm.childenv import child_env
-from lsqm.toolchain import releases, venvs
+from lsqm.toolchain import venvs
 from lsqm.toolchain.localstack_install import check_version_text
 
 PACKAGE = "moto"
@@ -33,18 +33,10 @@ def ensure_moto(cache_dir: Path, version: str) -> MotoInstall:
     """Return a ready ``moto_server`` of ``version``, installing it if needed."""
     check_version_text(version)
     root = cache_dir / "moto" / version
-    found = venvs.installed(root)
-    if found is None:
-        day = releases.release(cache_dir, PACKAGE, version).day
-        found = venvs.ensure_venv(
-            root,
-            [f"{PACKAGE}[server]=={version}"],
-            cutoff=venvs.exclude_newer(day),
-            interpreters=venvs.find_interpreters((3, 9)),
-            uv_cache=cache_dir / "uv",
-            check=_smoke,
-            meta={"version": version, "released": day},
-        )
+    found = venvs.ensure_release(
+        cache_dir, root, PACKAGE, f"{PACKAGE}[server]=={version}", version,
+        minimum_python=(3, 9), check=_smoke,
+    )  # fmt: skip
     return MotoInstall(version, found.python, found.venv, found.installed_now, found.meta)
 
 

@@ -27,6 +27,7 @@ from lsqm import proc
 from lsqm.childenv import child_env
 from lsqm.errors import StoreError, ToolMissing
 from lsqm.files import atomic_write_json, read_json
+from lsqm.toolchain import releases
 
 # sdists whose build downloads from outside PyPI (amazon-kclpy fetches jars from Maven):
 # they cannot install offline and LocalStack runs without them (Kinesis is kinesis-local).
@@ -126,6 +127,33 @@ def install_lock(root: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def ensure_release(
+    cache_dir: Path,
+    root: Path,
+    package: str,
+    requirement: str,
+    version: str,
+    *,
+    minimum_python: tuple[int, int],
+    check: Callable[[Path], str | None],
+) -> VenvInstall:
+    """``requirement`` (one release of ``package``) in its own venv under ``root``, locked to
+    the day the release came out; found when installed already."""
+    found = installed(root)
+    if found is not None:
+        return found
+    day = releases.release(cache_dir, package, version).day
+    return ensure_venv(
+        root,
+        [requirement],
+        cutoff=exclude_newer(day),
+        interpreters=find_interpreters(minimum_python),
+        uv_cache=cache_dir / "uv",
+        check=check,
+        meta={"version": version, "released": day},
+    )
 
 
 def installed(root: Path) -> VenvInstall | None:
