@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from lsqm.cli import main
+from lsqm.store import ArtifactStore
 from lsqm.toolchain.terraform_install import TerraformToolchain, registry_reachable
 
 from .conftest import FIXTURES, REPO, corpus_dir
@@ -46,7 +47,7 @@ def test_every_corpus_verdict_is_the_one_explained(
     )
     code, mined = _lsqm(config, "mine", "--source", str(corpus))
     assert code == 0 and mined["accepted"] == len(EXPECTED["validated"])
-    ledger = json.loads((tmp_path / "art/discovery/candidates.json").read_text())["candidates"]
+    ledger = ArtifactStore(tmp_path / "art").discovery_ledger()
     rejected = {
         key.split("#", 1)[1]: sorted({r["code"] for r in entry["reasons"]})
         for key, entry in ledger.items()
