@@ -150,6 +150,25 @@ class EmulatorUse(Record):
     restarts: int = 0
 
 
+class TraceCall(Record):
+    """AWS API calls of one kind that reached the emulator during one result's work.
+
+    Calls are counted per (service, operation, caller, test, status, error code), so a trace
+    stays small however chatty terraform is; ``first`` keeps the order the kinds first
+    appeared in, which is how a failure is pinned to the call that caused it.
+    """
+
+    service: str  # botocore's service name: "sqs", "apigatewayv2", ...
+    operation: str  # botocore's operation name: "ReceiveMessage", ... ("" when unknown)
+    caller: str  # "init" | "apply" | "plan" | "destroy" | "test" | "other"
+    test: str | None = None  # the test's name when caller == "test"
+    status: int = 0  # the HTTP status the emulator answered (0: no answer)
+    error_code: str | None = None  # "InternalFailure", "QueueDoesNotExist", ...
+    count: int = 1
+    seconds: float = 0.0  # total latency of these calls
+    first: int = 0  # position of the first of these calls in the architecture's work
+
+
 class Attempt(Record):
     """An earlier attempt of a result that was rerun (``validate --rerun-failures``)."""
 
@@ -186,6 +205,7 @@ class Result(Record):
     provider_rerun: str | None = None
     attempts: list[Attempt] = Field(default_factory=list)
     flaky: bool = False
+    trace: list[TraceCall] = Field(default_factory=list)  # empty: not recorded
 
     @property
     def display_name(self) -> str:
