@@ -43,7 +43,7 @@ class TerraformSetup(Output):
     binary: str
     version: str
     mirror: str | None
-    offline_providers: bool
+    offline_providers: dict[str, str]
     describe: str
 
 
