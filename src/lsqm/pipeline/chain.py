@@ -155,7 +155,6 @@ class StageLog:
     A fact named ``what`` is a sentence and shows alone; others show as "name value"."""
 
     say: Say
-    timings: dict[str, float] = field(default_factory=dict)
     dry_run: bool = False
 
     @contextmanager
@@ -176,7 +175,6 @@ class StageLog:
             raise
         finally:
             seconds = time.monotonic() - start
-            self.timings[name] = seconds
             detail = ", ".join(str(v) if k == "what" else f"{k} {v}" for k, v in facts.items())
             if outcome == "done" and self.dry_run:
                 self.say(f"== {name} (dry run): {detail}")
