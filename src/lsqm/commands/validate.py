@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import click
 from rich.console import Console
@@ -17,7 +16,6 @@ from lsqm.config import Settings
 from lsqm.errors import UsageError
 from lsqm.pipeline import stages
 from lsqm.records import Result, Run, Status
-from lsqm.store import ArtifactStore
 
 STATUS_STYLE = {
     Status.PASSED: "green",
@@ -188,12 +186,14 @@ def validate(
             )
             continue
         results = list(store.results(done.plan.run_id).values())
-        outputs.append((done.run, results))
+        outputs.append(stages.ValidatedRun.of(done.run, results))
         if fmt != "json":
             Console().print(summary_table(done.run, results))
     if fmt == "json" and outputs:
-        shaped = [run_json(run, results) for run, results in outputs]
-        print_json(shaped[0] if len(shaped) == 1 else {"group": group, "runs": shaped})
+        shaped = (
+            outputs[0] if len(outputs) == 1 else stages.ValidatedGroup(group=group, runs=outputs)
+        )
+        print_json(shaped.to_json())
 
 
 EMULATORS = ("localstack", "moto")
@@ -206,23 +206,3 @@ def split_values(values: tuple[str, ...], allowed: tuple[str, ...]) -> list[str]
     if wrong:
         raise UsageError(f"--emulator {wrong[0]!r}: choose from {', '.join(allowed)}")
     return found
-
-
-def run_json(run: Run, results: list[Result]) -> dict[str, Any]:
-    """``validate --format json`` for one run (docs/design.md, "lsqm validate")."""
-    return {
-        "run_id": run.run_id,
-        "emulator": run.emulator.to_json() if run.emulator else None,
-        "group": run.group,
-        "summary": run.summary.to_json(),
-        "results": [r.to_json() for r in results],
-    }
-
-
-def print_run(store: ArtifactStore, run: Run, fmt: str) -> None:
-    """One run's results: :func:`run_json` or the summary table."""
-    results = list(store.results(run.run_id).values())
-    if fmt == "json":
-        print_json(run_json(run, results))
-    else:
-        Console().print(summary_table(run, results))

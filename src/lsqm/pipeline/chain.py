@@ -98,7 +98,7 @@ class RunSummary(Output):
     run_id: str | None
     stages: dict[str, StageOutcome]
     attention: list[str]
-    summary: dict[str, int] | None = None
+    summary: dict[str, Any] | None = None  # records.Summary's JSON
     results: list[dict[str, Any]] | None = None
 
 

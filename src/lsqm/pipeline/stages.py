@@ -28,7 +28,7 @@ from lsqm.generation.metrics import quality_summary
 from lsqm.generation.run import Outcome, generate_apps
 from lsqm.messages import Say, quiet
 from lsqm.notify import Delivery, notify
-from lsqm.records import Result, Run
+from lsqm.records import Output, Result, Run
 from lsqm.reporting.clean import CleanPlan, plan_clean
 from lsqm.reporting.clean import clean as remove_runs
 from lsqm.reporting.compare import Comparison, compare
@@ -240,6 +240,33 @@ class TargetRun:
     plan: RunPlan
     group: str | None
     run: Run | None
+
+
+class ValidatedRun(Output):
+    """``validate --format json`` for one run (docs/design.md, "lsqm validate")."""
+
+    run_id: str
+    emulator: dict[str, Any] | None  # records.EmulatorInfo's JSON
+    group: str | None
+    summary: dict[str, Any]  # records.Summary's JSON (a newer lsqm may add fields)
+    results: list[dict[str, Any]]  # records.Result's JSON, every field
+
+    @classmethod
+    def of(cls, run: Run, results: list[Result]) -> ValidatedRun:
+        return cls(
+            run_id=run.run_id,
+            emulator=run.emulator.to_json() if run.emulator else None,
+            group=run.group,
+            summary=run.summary.to_json(),
+            results=[r.to_json() for r in results],
+        )
+
+
+class ValidatedGroup(Output):
+    """``validate --format json`` over several targets: one run each, sharing ``group``."""
+
+    group: str | None
+    runs: list[ValidatedRun]
 
 
 def validate_targets(

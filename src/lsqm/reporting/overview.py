@@ -33,7 +33,7 @@ class RunGlance(Output):
     latest run only."""
 
     run_id: str
-    summary: dict[str, int]
+    summary: dict[str, Any]  # records.Summary's JSON (a newer lsqm may add fields)
     pass_rate: float | None
     status: str | None = None
     emulator: dict[str, Any] | None = None
