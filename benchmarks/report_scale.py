@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lsqm.config import Settings
-from lsqm.pipeline import compare_runs, report
+from lsqm.pipeline.stages import compare_runs, report
 from lsqm.records import Category, Status
 from lsqm.reporting.history import History
 from lsqm.store import ArtifactStore

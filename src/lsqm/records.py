@@ -435,3 +435,14 @@ class AppRecord(Record):
     @property
     def hand_written(self) -> bool:
         return self.generator == "hand-written"
+
+
+class Output(BaseModel):
+    """Base of what a command prints with ``--format json`` (not stored): typed for the
+    code, the JSON shape a contract. A field nobody set is left out of the JSON (absent,
+    not null): optional parts appear only when they apply."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True)

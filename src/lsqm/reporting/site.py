@@ -22,7 +22,6 @@ import secrets
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
@@ -34,6 +33,7 @@ from jinja2 import Environment
 
 from lsqm.errors import UsageError
 from lsqm.files import utcnow
+from lsqm.messages import Say, quiet
 from lsqm.records import (
     CATEGORY_MEANING,
     Category,
@@ -70,12 +70,6 @@ INDEX_GAPS = 15
 PARALLEL_PAGES = 400  # architecture pages worth forking writers for
 # The table's status order: what most needs a maintainer first.
 SEVERITY = (Status.FAILED, Status.PARTIAL, Status.TIMEOUT, Status.ERROR, Status.PASSED)
-
-Say = Callable[[str], None]
-
-
-def _quiet(_message: str) -> None:
-    """Says nothing."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +116,7 @@ def build_site(
     schemas: Path | None = None,
     code_cache: Path | None = None,
     workers: int | None = None,
-    say: Say = _quiet,
+    say: Say = quiet,
 ) -> SiteReport:
     """Write the report of ``run_id`` (default: the latest run) to ``output``.
 
