@@ -1,0 +1,90 @@
+"""``lsqm reduce ARCH``: the smallest Terraform (and tests) that still fails the same way on
+the same emulator version, with ``reduction.json`` and an ``ISSUE.md`` ready to file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from lsqm.commands.base import App, format_option, lsqm_command, print_json
+from lsqm.config import Settings
+from lsqm.errors import ActionNeeded
+from lsqm.pipeline import stages
+from lsqm.records import Run
+
+
+@click.command("reduce")
+@click.argument("arch")
+@click.option(
+    "--run", "run_id", default=None, help="the run whose verdict to keep (default: latest)"
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="output folder (default: reductions/<hash>/ in the store)",
+)
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=1),
+    default=900.0,
+    show_default=True,
+    help="seconds for the whole search; when they run out the smallest failing config is kept",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 8),
+    default=1,
+    show_default=True,
+    help="emulators probing candidates in parallel",
+)
+@click.option("--timeout", type=click.FloatRange(min=1), default=None, help="limit per stage, s")
+@format_option()
+@lsqm_command
+def reduce(
+    app: App,
+    arch: str,
+    run_id: str | None,
+    out: Path | None,
+    budget: float,
+    workers: int,
+    timeout: float | None,
+    fmt: str,
+) -> None:
+    """Cut ARCH's failing configuration down to what still fails the same way."""
+
+    def settings_for(run: Run) -> Settings:
+        emulator = run.emulator
+        if emulator is None or emulator.kind != "moto":
+            version = emulator.version if emulator and emulator.version != "unknown" else None
+            return app.configure(localstack_version=version, timeout=timeout)
+        return app.configure(emulator="moto", moto_version=emulator.version, timeout=timeout)
+
+    reduction = stages.reduce_failure(
+        settings_for,
+        app.store,
+        arch,
+        run_id=run_id,
+        out=out,
+        budget=budget,
+        workers=workers,
+        say=app.info,
+    )
+    if fmt == "json":
+        data = reduction.to_json()
+        print_json({k: data[k] for k in JSON_KEYS})
+    else:
+        click.echo(reduction.message)
+        if reduction.out_dir:
+            click.echo(f"main.tf, reduction.json and ISSUE.md: {reduction.out_dir}")
+        click.echo(f"{reduction.probes} probes, {reduction.seconds:.0f}s")
+    if reduction.ending in ("not_reproduced", "needs_network", "unconfirmed"):
+        raise ActionNeeded("")
+
+
+# What --format json prints (docs/design.md, "lsqm reduce").
+JSON_KEYS = (
+    "out_dir", "resources_before", "resources_after", "lines_before", "lines_after",
+    "probes", "seconds", "status", "category", "signature",
+)  # fmt: skip
