@@ -31,7 +31,7 @@ def _validate(settings: Settings, store: ArtifactStore, hashes: list[str]) -> di
 @pytest.fixture(scope="module")
 def validated(
     tmp_path_factory: pytest.TempPathFactory, cache_dir: Path
-) -> tuple[Settings, ArtifactStore, dict[str, Result]]:
+) -> tuple[Settings, ArtifactStore, dict[str, Result], float]:
     root = tmp_path_factory.mktemp("reduce")
     settings = Settings(
         artifacts_dir=root / "artifacts", cache_dir=cache_dir, runtime="host", timeout=120
@@ -54,17 +54,15 @@ def validated(
     hashes = {n: add_local(store, p, p / "tests", n) for n, p in names.items()}
     results = _validate(settings, store, list(hashes.values()))
     by_name = {results[h].name: results[h] for h in hashes.values()}
-    # stay past the healed test's moment
-    time.sleep(max(0.0, until - time.time() + 1))
-    return settings, store, by_name
+    return settings, store, by_name, until
 
 
 def _reduce(settings: Settings, store: ArtifactStore, name: str, **kw: object):  # type: ignore[no-untyped-def]
-    return stages.reduce_failure(lambda _run: settings, store, name, **kw)  # type: ignore[arg-type]
+    return stages.reduce_failure(lambda _run: settings, store, name, say=print, **kw)  # type: ignore[arg-type]
 
 
 def test_a_dozen_resources_reduce_to_the_unsupported_one(validated) -> None:  # type: ignore[no-untyped-def]
-    settings, store, results = validated
+    settings, store, results, _until = validated
     before = results["reduce_dozen"]
     assert (before.status.value, before.category.value) == ("FAILED", "emulator_unsupported")
     reduction = _reduce(settings, store, "reduce_dozen", budget=600)
@@ -92,7 +90,7 @@ def test_a_dozen_resources_reduce_to_the_unsupported_one(validated) -> None:  # 
 
 
 def test_a_test_stage_failure_keeps_the_one_test_and_what_it_touches(validated) -> None:  # type: ignore[no-untyped-def]
-    settings, store, results = validated
+    settings, store, results, _until = validated
     before = results["reduce_assertion"]
     assert (before.status.value, before.category.value) == ("PARTIAL", "emulator_behaviour")
     reduction = _reduce(settings, store, "reduce_assertion", budget=600)
@@ -112,8 +110,9 @@ def test_a_test_stage_failure_keeps_the_one_test_and_what_it_touches(validated) 
 
 
 def test_clear_endings(validated, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
-    settings, store, results = validated
+    settings, store, results, until = validated
     # a failure that no longer happens: said, and nothing written
+    time.sleep(max(0.0, until - time.time() + 1))
     healed = _reduce(settings, store, "healed")
     assert healed.ending == "not_reproduced" and healed.out_dir == ""
     assert "did not reproduce" in healed.message and "PASSED" in healed.message

@@ -175,6 +175,7 @@ def test_a_test_stage_failure_keeps_the_one_test_and_its_resources() -> None:
     search, _ = _search(pool_test_fails)
     best = reduce(search)
     assert best.tests.test_ids() == ["test_app.py::test_pool"]
+    assert "hint: keep output.pool_id and what it needs" in search.log
     assert "def helper" in best.tests.files[0][1]  # helpers stay
     assert best.config.resources() == ["aws_cognito_user_pool.users"]
     assert [u.address for u in best.config.units if u.kind == "output"] == ["output.pool_id"]

@@ -66,6 +66,9 @@ class Target:
         return f"{what} {self.signature}".rstrip()
 
 
+CANDIDATE_FILE = "reduction-candidate.txt"
+
+
 class Prober:
     """Probes candidates of one architecture on ``workers`` warm emulators."""
 
@@ -179,6 +182,9 @@ class Prober:
         with self._lock:
             folder = Path(tempfile.mkdtemp(prefix="cand-", dir=self.scratch))
             write_candidate(source, self.record.root, candidate, folder)
+            # One architecture per candidate, tests included: two candidates with the same
+            # main.tf and other tests must not share an app.
+            (folder / CANDIDATE_FILE).write_text(candidate.key + "\n")
             arch_hash = self.store.add_architecture(folder, self.record)
             shutil.rmtree(folder, ignore_errors=True)
             if self.app is not None and not self.store.has_app(arch_hash):

@@ -13,6 +13,7 @@ confirmed, so a search stopped by its budget still holds a failing configuration
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -140,7 +141,7 @@ def reduce(search: Search, hint: Sequence[str] = ()) -> Candidate:
     they need is tried first, which spares most of ddmin's probes when it holds.
     """
     _tests_pass(search)
-    _hint_pass(search, hint)
+    _hint_pass(search, list(hint) or _outputs_tests_read(search.best))
     _units_pass(search)
     inlined = search.best.config.inlined()
     if inlined.render() != search.best.main_tf:
@@ -163,6 +164,18 @@ def _tests_pass(search: Search) -> None:
 
     kept = ddmin(ids, build, search)
     search.first_holding([build(kept)])
+
+
+def _outputs_tests_read(candidate: Candidate) -> list[str]:
+    """Outputs whose names the remaining tests mention (what a test-stage failure needs)."""
+    text = "\n".join(t for _, t in candidate.tests.files)
+    if not candidate.tests.test_ids():
+        return []
+    return [
+        u.address
+        for u in candidate.config.units
+        if u.kind == "output" and re.search(rf"\b{re.escape(u.address[7:])}\b", text)
+    ]
 
 
 def _hint_pass(search: Search, hint: Sequence[str]) -> None:
