@@ -72,8 +72,7 @@ def reduce(
         say=app.info,
     )
     if fmt == "json":
-        data = reduction.to_json()
-        print_json({k: data[k] for k in JSON_KEYS})
+        print_json(reduction.to_json())
     else:
         click.echo(reduction.message)
         if reduction.out_dir:
@@ -81,10 +80,3 @@ def reduce(
         click.echo(f"{reduction.probes} probes, {reduction.seconds:.0f}s")
     if reduction.ending in ("not_reproduced", "needs_network", "unconfirmed"):
         raise ActionNeeded("")
-
-
-# What --format json prints (docs/design.md, "lsqm reduce").
-JSON_KEYS = (
-    "out_dir", "resources_before", "resources_after", "lines_before", "lines_after",
-    "probes", "seconds", "status", "category", "signature",
-)  # fmt: skip
