@@ -120,7 +120,7 @@ def reduce_architecture(
         raise UsageError(reason)
     started = time.monotonic()
     target = Target.of(result)
-    out = out or store.root / "reductions" / arch_hash
+    out = out or store.reduction_dir(arch_hash)
     start = start_candidate(store, arch_hash)
     if not start.config.resources():
         raise UsageError(f"{result.display_name} has no resources this reducer can read")
