@@ -176,6 +176,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # an answer's head and body go as separate writes
     server: _Server
     _upstream: http.client.HTTPConnection | None = None
     _upstream_netloc = ""
@@ -287,11 +288,10 @@ class _Handler(BaseHTTPRequestHandler):
         conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
         for name, value in self.headers.items():
             conn.putheader(name, value)
-        conn.endheaders()
-        if not streamed:
-            if body:
-                conn.send(body)
+        if not streamed:  # headers and body in one write: no wait for a delayed ACK
+            conn.endheaders(body or None)
             return
+        conn.endheaders()
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self._stream_chunked(conn)
         else:
