@@ -66,7 +66,8 @@ def test_host_localstack_trace_names_operations_callers_and_the_unsupported_call
     assert ("s3.CreateBucket", "apply", None) in s3
     assert ("s3.PutObject", "test", "test_put_get_list_delete_object_round_trip") in s3
     assert ("s3.ListObjectsV2", "test", "test_put_get_list_delete_object_round_trip") in s3
-    assert ("s3.GetBucketVersioning", "test", "test_versioning_is_enabled_and_keeps_old_versions") in s3  # noqa: E501
+    versioning = "test_versioning_is_enabled_and_keeps_old_versions"
+    assert ("s3.GetBucketVersioning", "test", versioning) in s3
     missing = next(r for r in traced["s3_bucket"]["trace"] if r["error_code"] == "NoSuchKey")
     assert (missing["operation"], missing["status"]) == ("GetObject", 404)
 

@@ -8,9 +8,9 @@ from typing import Any
 from lsqm.records import Category, TraceCall
 from lsqm.trace.proxy import Call
 from lsqm.trace.record import aggregate
+from lsqm.validation import verdict as verdicts
 from lsqm.validation.classify import Failure, classify_test_failure, name_by_trace
 from lsqm.validation.junit import JUnitCounts
-from lsqm.validation import verdict as verdicts
 
 
 def _row(service: str, operation: str, caller: str, first: int, **extra: Any) -> TraceCall:
@@ -42,7 +42,9 @@ def test_only_the_failing_stages_calls_count() -> None:
 def test_not_implemented_in_an_error_code_is_a_fault_whatever_the_status() -> None:
     rows = [_row("s3", "PutBucketLogging", "apply", 0, status=400, error_code="NotImplemented")]
     failure = Failure(Category.EMULATOR_UNSUPPORTED, "aws_s3_bucket: x", "NotImplemented")
-    assert name_by_trace(failure, rows, "apply").signature == "s3.PutBucketLogging 400 NotImplemented"
+    assert (
+        name_by_trace(failure, rows, "apply").signature == "s3.PutBucketLogging 400 NotImplemented"
+    )
 
 
 def test_a_refused_deploy_names_the_call_refused_with_terraforms_error_code() -> None:
@@ -87,7 +89,10 @@ def test_a_failing_test_names_its_last_call() -> None:
     failure = classify_test_failure(ASSERTION, "tests.test_sqs::test_dlq_redrive")
     assert failure.category is Category.EMULATOR_BEHAVIOUR
     named = name_by_trace(failure, TESTS, "test")
-    assert named.signature == "sqs.ReceiveMessage: test_dlq_redrive: AssertionError: no message arrived"
+    assert (
+        named.signature
+        == "sqs.ReceiveMessage: test_dlq_redrive: AssertionError: no message arrived"
+    )
 
 
 def test_a_failing_test_with_a_fault_names_the_fault() -> None:
