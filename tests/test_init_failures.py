@@ -80,6 +80,38 @@ found in any of the search locations
   - /root/.cache/lsqm/terraform/mirror
 """
 
+# No constraint in the configuration, but its .terraform.lock.hcl selects 5.65.0.
+LOCKED = """Initializing the backend...
+Initializing provider plugins...
+- Reusing previous version of hashicorp/aws from the dependency lock file
+
+Error: Failed to query available provider packages
+
+Could not retrieve the list of available versions for provider hashicorp/aws:
+the previously-selected version 5.65.0 is no longer available
+
+To see which modules are currently depending on hashicorp/aws and what
+versions are specified, run the following command:
+    terraform providers
+"""
+
+GIT_MODULE = """Initializing the backend...
+Initializing modules...
+Downloading git::https://github.com/example/mod.git?ref=v1.0.0 for m...
+
+Error: Failed to download module
+
+  on main.tf line 1:
+   1: module "m" {
+
+Could not download module "m" (main.tf:1) source code from
+"git::https://github.com/example/mod.git?ref=v1.0.0": error downloading
+'https://github.com/example/mod.git?ref=v1.0.0': /usr/bin/git exited with
+128: Cloning into '.terraform/modules/m'...
+fatal: unable to access 'https://github.com/example/mod.git/': Could not
+resolve host: github.com
+"""
+
 REGISTRY_MODULE = """Initializing the backend...
 Initializing modules...
 
@@ -104,6 +136,11 @@ registry.terraform.io on 10.255.255.53:53: no such host.
         (REQUIRED_VERSION, "terraform 1.11.4 does not meet the configuration's required_version"),
         (OTHER_PROVIDER, "provider not available offline: registry.terraform.io/hashicorp/random"),
         (REGISTRY_MODULE, "network needed: Failed to retrieve available versions"),
+        (GIT_MODULE, "network needed: Failed to download module"),
+        (
+            LOCKED,
+            "provider version locked in .terraform.lock.hcl not available: hashicorp/aws 5.65.0",
+        ),
     ],
 )
 def test_what_the_offline_toolchain_lacks_is_the_environment(output: str, signature: str) -> None:

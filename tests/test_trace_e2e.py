@@ -59,8 +59,16 @@ def test_host_localstack_trace_names_operations_callers_and_the_unsupported_call
     e2e_settings: Settings, toolchain: TerraformToolchain
 ) -> None:
     archs = (EXAMPLES / "sqs_dlq", EXAMPLES / "s3_bucket", ARCHS / "cognito")
-    traced = _validate(e2e_settings, toolchain, *archs)
+    traced = _validate(e2e_settings, toolchain, *archs, ARCHS / "pins_aws_exact")
     _assert_dlq_trace(traced["sqs_dlq"])
+
+    pinned = traced["pins_aws_exact"]  # offline: the environment lacks it, not the config
+    assert (pinned["status"], pinned["category"]) == ("ERROR", "environment")
+    assert pinned["signature"] == (
+        "provider version constraint not satisfiable: hashicorp/aws 5.65.0"
+    )
+    assert "hashicorp/aws 3.39.0" in pinned["message"]  # the version at hand
+    assert pinned["trace"] == []  # init calls no AWS API
 
     s3 = _calls(traced["s3_bucket"])  # REST: method and path matched against botocore's model
     assert ("s3.CreateBucket", "apply", None) in s3

@@ -20,6 +20,7 @@ import http.client
 import re
 import select
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -165,6 +166,12 @@ class _Server(ThreadingHTTPServer):
         with self._lock:
             self._open.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away mid-answer (killed, timed out) is no error of lsqm's;
+        anything else is printed as socketserver does."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def drop_connections(self) -> None:
         with self._lock:

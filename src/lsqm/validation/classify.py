@@ -64,6 +64,14 @@ _ENVIRONMENT = [
         "provider version constraint not satisfiable: {all}",
     ),
     (
+        # A dependency lock file shipped with the configuration pins what the mirror lacks.
+        re.compile(
+            r"versions for provider ([\w.-]+/[\w.-]+): the previously-selected version "
+            r"(v?[0-9][0-9A-Za-z.+\-]*) is no longer available"
+        ),
+        "provider version locked in .terraform.lock.hcl not available: {all}",
+    ),
+    (
         re.compile(r"does not support Terraform version ([0-9][0-9A-Za-z.\-]*)"),
         "terraform {0} does not meet the configuration's required_version",
     ),
