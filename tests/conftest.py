@@ -38,6 +38,20 @@ def corpus_dir(name: str) -> Path:
     return folder
 
 
+# Fixtures of the real toolchain cache, which provision it when missing (Terraform and its
+# providers, LocalStack).
+PROVISIONED = frozenset({"cache_dir", "toolchain", "localstack", "e2e_settings"})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs the provisioned toolchain is end-to-end, marked or not: the fast loop
+    (``-m "not e2e"``, scripts/test.sh --unit) must never download or install anything."""
+    for item in items:
+        if PROVISIONED & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
+
 # Read once: the autouse fixture below keeps every test's own settings apart from the caller's.
 _CACHE_DIR = os.environ.get("LSQM_CACHE_DIR")
 

@@ -89,6 +89,7 @@ def test_sync_and_push_keep_one_history(tmp_path: Path) -> None:
     assert ".staging/" in (a.root / ".gitignore").read_text()
 
 
+@pytest.mark.e2e
 def test_a_push_race_loses_nothing(tmp_path: Path) -> None:
     """Two writers that synced the same commit push runs at once, as two processes, three
     times over; then one that pushes over a stale view must rebase."""
@@ -227,6 +228,7 @@ def test_without_a_remote_sync_and_push_say_what_to_set(
         assert "no artifact repository: set ARTIFACT_REPO" in err and "Traceback" not in err
 
 
+@pytest.mark.e2e
 def test_a_token_reaches_git_only_through_its_environment(tmp_path: Path) -> None:
     """Canaries for every secret lsqm reads; the token is the artifact repository's. git's
     command lines are read from /proc while it runs; afterwards the store, .git/config, the
