@@ -92,5 +92,5 @@ def e2e_settings(
 ) -> Settings:
     """Settings for an end-to-end run on the host runtime (toolchain already provisioned)."""
     return Settings(
-        artifacts_dir=tmp_path / "artifacts", cache_dir=cache_dir, runtime="host", timeout=120
+        artifacts_dir=tmp_path / "artifacts", cache_dir=cache_dir, runtime="host", timeout=600
     )

@@ -113,7 +113,7 @@ def test_a_push_race_loses_nothing(tmp_path: Path) -> None:
                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             ))  # fmt: skip
         for p in procs:
-            _out, err = p.communicate(timeout=120)
+            _out, err = p.communicate(timeout=600)  # ends when the push does
             assert p.returncode == 0, err
     runs = {p.split("/")[1] for p in remote_files(remote) if p.startswith("runs/")}
     assert runs == expected

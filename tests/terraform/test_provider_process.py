@@ -78,7 +78,7 @@ def test_shared_provider_attaches_and_a_kill_is_a_crash(
         assert Path(config[source]["Addr"]["String"]).exists()
         assert provider.alive() and not provider.crashed
         os.kill(config[source]["Pid"], signal.SIGKILL)
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 120  # ends when the killed provider is seen gone
         while provider.alive() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert provider.crashed

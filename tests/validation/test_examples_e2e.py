@@ -54,7 +54,7 @@ def test_setup_is_idempotent_and_says_what_it_found(cache_dir: Path, tmp_path: P
         env_cmd, env=env, capture_output=True, text=True, timeout=900, check=True
     )
     second = subprocess.run(
-        env_cmd, env=env, capture_output=True, text=True, timeout=120, check=True
+        env_cmd, env=env, capture_output=True, text=True, timeout=600, check=True
     )
     report = json.loads(second.stdout)
     assert report["runtime"] == "host"

@@ -20,6 +20,14 @@ from ..conftest import ARCHS
 
 pytestmark = pytest.mark.e2e
 
+# Every wait below ends on an event (a result file written, a process gone); this ceiling only
+# stops a test that would otherwise hang. It is generous: a loaded 2-core machine may take
+# minutes to start LocalStack, deploy, or end a run's process groups.
+CEILING_S = 900
+# The resumed run's stage limit: long enough that init and apply finish on a loaded machine,
+# so the hanging test, not another stage, is what times out.
+RESUME_STAGE_LIMIT_S = 60
+
 
 def _processes_under(marker: str) -> list[str]:
     """Live processes whose environment mentions ``marker`` (our private TMPDIR)."""
@@ -69,7 +77,7 @@ def _interrupt_mid_run(
     ]  # fmt: skip
     child = _lsqm(args, private_tmp, cache_dir)
     results = artifacts / "runs" / run_id / "results"
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + CEILING_S
     while not (results / f"{ok}.json").exists():
         assert child.poll() is None, child.communicate()
         assert time.monotonic() < deadline, "first result never appeared"
@@ -78,7 +86,7 @@ def _interrupt_mid_run(
         assert time.monotonic() < deadline, "the hanging test never started"
         time.sleep(0.5)
     child.send_signal(signum)
-    _out, err = child.communicate(timeout=60)
+    _out, err = child.communicate(timeout=CEILING_S)  # the run ends: its process is gone
     assert child.returncode == 130, err
     assert "resume with" in err and "Traceback" not in err
     assert _processes_under(str(private_tmp)) == []  # no terraform, pytest, sleep or LocalStack
@@ -108,8 +116,9 @@ def test_ctrl_c_keeps_results_kills_children_and_resume_finishes(
     )
     private_tmp.mkdir()
     # Resume: only the unfinished architecture runs; its test hangs and hits the time limit.
-    child = _lsqm([*args[:-1], "20", "--format", "json"], private_tmp, cache_dir)
-    out, err = child.communicate(timeout=400)
+    resume = [*args[:-1], str(RESUME_STAGE_LIMIT_S), "--format", "json"]
+    child = _lsqm(resume, private_tmp, cache_dir)
+    out, err = child.communicate(timeout=CEILING_S)
     assert child.returncode == 0, err
     data = json.loads(out)
     assert data["run_id"] == args[args.index("--run-id") + 1]

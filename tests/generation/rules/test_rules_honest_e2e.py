@@ -69,7 +69,7 @@ def validated(
     """One validate run over every fixture (two workers), as ``lsqm validate`` runs it."""
     tmp = tmp_path_factory.mktemp("honest")
     settings = Settings(
-        artifacts_dir=tmp / "artifacts", cache_dir=cache_dir, runtime="host", timeout=120,
+        artifacts_dir=tmp / "artifacts", cache_dir=cache_dir, runtime="host", timeout=600,
         parallel=2,
     )  # fmt: skip
     store = ArtifactStore(settings.artifacts_dir)
