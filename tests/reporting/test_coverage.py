@@ -296,3 +296,39 @@ def test_result_rows_carry_the_trace_in_brief(tmp_path: Path) -> None:
     assert rows["queue"].test_operations == {"sqs.SendMessage", "sqs.ReceiveMessage"}
     assert rows["old"].calls is None and rows["old"].fails_at is None
     assert ResultRow.of(h["old"]).test_operations == set()
+
+
+# -- what the tests exercise at run time (status) ---------------------------------------------
+def test_status_counts_the_operations_the_tests_called(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The latest run (R2): queue's tests called SendMessage and ReceiveMessage; api's and
+    env's tests called nothing; old has no trace."""
+    root = build_traced(tmp_path / "store").store.root
+    capsys.readouterr()
+    assert main(["--artifacts", str(root), "status", "--format", "json"]) == 0
+    calls = json.loads(capsys.readouterr().out)["latest_run"]["runtime_calls"]
+    assert calls == {
+        "recorded": True,
+        "results": 4,
+        "traced": 3,
+        "test_operations": 2,
+        "operations": 11,
+    }
+    assert main(["--artifacts", str(root), "status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        "at run time    the tests called 2 operations of 3/4 traced results "
+        "(11 with terraform's)" in lines
+    )
+
+
+def test_status_without_traces(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = build_two_runs(tmp_path / "store").store.root
+    capsys.readouterr()
+    assert main(["--artifacts", str(root), "status", "--format", "json"]) == 0
+    calls = json.loads(capsys.readouterr().out)["latest_run"]["runtime_calls"]
+    assert calls == {"recorded": False, "note": "no trace recorded", "results": 9, "traced": 0}
+    assert main(["--artifacts", str(root), "status"]) == 0
+    out = capsys.readouterr().out
+    assert "at run time    no trace recorded" in out

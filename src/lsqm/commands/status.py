@@ -33,7 +33,7 @@ def status_lines(data: dict[str, Any]) -> list[str]:
     q = data["quality"]
     if q["apps"]:
         lines.append(
-            f"tests          {q['tests']}; {q['api_calls']} API calls, {q['assertions']} "
+            f"tests          {q['tests']}; {q['api_calls']} API call sites, {q['assertions']} "
             f"assertions; resources covered {q['resources_covered']}/{q['resources_total']} "
             f"({q['resources_behavioural']} behaviourally)"
         )
@@ -55,6 +55,7 @@ def status_lines(data: dict[str, Any]) -> list[str]:
             f"pass rate      {pct(latest['pass_rate'])} ({s['PASSED']}/{s['total']}){change}"
         )
         lines.append(f"verdicts       {counts}")
+        lines.append(f"at run time    {runtime_line(latest['runtime_calls'])}")
     gaps = data["top_gaps"]
     if gaps:
         lines.append("top gaps")
@@ -64,3 +65,18 @@ def status_lines(data: dict[str, Any]) -> list[str]:
                 f"{', '.join(gap['services']) or '-'}; since {gap['first_seen']}"
             )
     return lines
+
+
+def runtime_line(calls: dict[str, Any]) -> str:
+    """The operations the latest run's tests called, beside the static count of call sites."""
+    if not calls["recorded"]:
+        return f"{calls['note']} (calls the tests made are counted from traced runs)"
+    partial = (
+        f" of {calls['traced']}/{calls['results']} traced results"
+        if calls["traced"] < calls["results"]
+        else ""
+    )
+    return (
+        f"the tests called {calls['test_operations']} operations{partial} "
+        f"({calls['operations']} with terraform's)"
+    )

@@ -4,10 +4,12 @@ that changed, and the top gaps — the same numbers the report and ``compare`` s
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
-from lsqm.records import AppRecord
+from lsqm.records import AppRecord, ResultRow
 from lsqm.reporting.compare import compare
+from lsqm.reporting.coverage import NO_TRACE
 from lsqm.reporting.gaps import top_gaps
 from lsqm.reporting.history import History
 from lsqm.store import ArtifactStore
@@ -47,6 +49,7 @@ def overview(
         "pass_rate": latest.pass_rate,
         "emulator": latest.run.emulator.to_json() if latest.run.emulator else {},
         "terraform": latest.run.terraform.version,
+        "runtime_calls": runtime_calls(latest.rows.values()),
     }
     if previous is not None:
         data["previous_run"] = {
@@ -57,3 +60,29 @@ def overview(
         data["pass_rate_change"] = compare(previous, latest).pass_rate_change
     data["top_gaps"] = [g.to_json() for g in top_gaps(history, limit=top)]
     return data
+
+
+def runtime_calls(rows: Iterable[ResultRow]) -> dict[str, Any]:
+    """What a run's traces say the tests exercised: distinct ``service.Operation`` the tests
+    called at run time (calls made through a client fixture included, which a static count
+    of call sites misses), and operations called at all. ``recorded`` is False when no
+    result of the run has a trace ("no trace recorded"), never a count of 0."""
+    results = traced = 0
+    tests: set[str] = set()
+    everything: set[str] = set()
+    for row in rows:
+        results += 1
+        if row.calls is None:
+            continue
+        traced += 1
+        tests |= row.test_operations
+        everything.update(row.calls)
+    if not traced:
+        return {"recorded": False, "note": NO_TRACE, "results": results, "traced": 0}
+    return {
+        "recorded": True,
+        "results": results,
+        "traced": traced,
+        "test_operations": len(tests),
+        "operations": len(everything),
+    }
