@@ -7,6 +7,9 @@ runs (260,000 result files), then
 - time to first render of the index in Chromium: navigation start to the table's first
   rows (the page's ``lsqm-table-rendered`` mark) and to first contentful paint (< 2 s);
 - compare of the last two runs (target < 1 s), in-process and as a ``lsqm`` command;
+- ``lsqm coverage`` (the latest run of each of the year's 8 LocalStack releases, from the
+  run indexes, whose rows carry each result's trace in brief; target < 5 s), in-process
+  and as a command; every result has a trace of 5 to 40 kinds of calls;
 - baselines: reading every result file of a run with pydantic versus its index, and the
   whole history either way.
 
@@ -42,6 +45,7 @@ from typing import Any, TypeVar
 from lsqm.config import Settings
 from lsqm.pipeline import compare_runs, report
 from lsqm.records import Category, Status
+from lsqm.reporting.coverage import load_coverage
 from lsqm.reporting.history import History
 from lsqm.store import ArtifactStore
 
@@ -392,7 +396,7 @@ def build_store(root: Path, archs: int, runs: int, seed: int = 7) -> ArtifactSto
                 sig,
                 round(rng.uniform(3, 90), 1),
                 flaky,
-                trace + [failing] if failing else trace,
+                [*trace, failing] if failing else trace,
             )
             (folder / f"{arch_hash}.json").write_text(json.dumps(data, indent=2))
             if week == runs - 1 and status is not Status.PASSED:
@@ -559,6 +563,27 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         figures["compare_cli_exit"] = cli.returncode
+        coverage, figures["coverage_s"] = timed(lambda: load_coverage(store), "coverage_s")
+        figures["coverage_targets"] = len(coverage.targets)
+        figures["coverage_operations"] = len(coverage.operations)
+        cli, figures["coverage_cli_s"] = timed(
+            lambda: subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "lsqm.cli",
+                    "--artifacts",
+                    str(root),
+                    "coverage",
+                    "--format",
+                    "json",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        )
+        figures["coverage_cli_exit"] = cli.returncode
         figures["chromium"] = first_render(site / "index.html")
         shot = site / "benchmark-index.png"
         if shot.is_file():
@@ -621,6 +646,12 @@ def _print(f: dict[str, Any]) -> None:
     line("compare last two runs (indexes)", f"{f['compare_warm_s'] * 1000:.0f} ms", "target < 1 s")
     line("compare last two runs (result files)", f"{f['compare_cold_s'] * 1000:.0f} ms")
     line("lsqm compare --format json (process)", f"{f['compare_cli_s']:.2f} s")
+    line(
+        f"coverage: {f['coverage_targets']} releases, {f['coverage_operations']} operations",
+        f"{f['coverage_s']:.2f} s",
+        "target < 5 s",
+    )
+    line("lsqm coverage --format json (process)", f"{f['coverage_cli_s']:.2f} s", "target < 5 s")
     line("history of every run from indexes", f"{f['history_from_index_s']:.2f} s")
     line(
         "one run: result files / its index",
