@@ -21,7 +21,7 @@ TEXT_ROWS = 40
 
 
 @click.command("coverage")
-@click.option("--run", "run_id", default=None, help="one run (id or unique prefix)")
+@click.option("--run", "run_id", metavar="ID", default=None, help="one run (id or unique prefix)")
 @format_option("csv", "markdown")
 @lsqm_command
 def coverage(app: App, run_id: str | None, fmt: str) -> None:
