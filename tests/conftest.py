@@ -38,14 +38,14 @@ def corpus_dir(name: str) -> Path:
     return folder
 
 
-# Fixtures of the real toolchain cache, which provision it when missing (Terraform and its
-# providers, LocalStack).
-PROVISIONED = frozenset({"cache_dir", "toolchain", "localstack", "e2e_settings"})
+# Fixtures that need what only a provisioned machine has: the real toolchain cache, which they
+# fill when missing (Terraform and its providers, LocalStack), and Debian's Chromium.
+PROVISIONED = frozenset({"cache_dir", "toolchain", "localstack", "e2e_settings", "browser"})
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that needs the provisioned toolchain is end-to-end, marked or not: the fast loop
+    """A test that needs a provisioned machine is end-to-end, marked or not: the fast loop
     (``-m "not e2e"``, scripts/test.sh --unit) must never download or install anything."""
     for item in items:
         if PROVISIONED & set(getattr(item, "fixturenames", ())):

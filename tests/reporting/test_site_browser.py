@@ -20,8 +20,6 @@ from ..conftest import REPO
 from .conftest import build_two_runs
 from .histories import R1, R2, V, write_logs
 
-pytestmark = pytest.mark.e2e  # a real Chromium
-
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
