@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from lsqm import pipeline
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
 from lsqm.errors import ActionNeeded
+from lsqm.pipeline import stages
 from lsqm.reporting.formats import compare_markdown, compare_text
 
 
@@ -22,7 +22,7 @@ def compare(app: App, base: str | None, head: str | None, fmt: str) -> None:
     environment-only changes are listed apart and never count as regressions. Exit 1 when
     there are regressions.
     """
-    comparison = pipeline.compare_runs(app.store, base, head)
+    comparison = stages.compare_runs(app.store, base, head)
     if fmt == "json":
         print_json(comparison.to_json())
     elif fmt == "markdown":

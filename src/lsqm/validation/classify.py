@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from lsqm.records import Category, TraceCall
+from lsqm.records import Category, TraceCall, unsupported
 
 # Categories whose deploy failure is FAILED: the emulator answered and the answer broke it.
 FAILED_CATEGORIES = frozenset(
@@ -364,13 +364,12 @@ _NAMED_BY_TRACE = frozenset(
         Category.EMULATOR_BEHAVIOUR,
     }
 )
-_NOT_IMPLEMENTED = re.compile(r"not.?(?:yet.?)?implemented", re.I)
 
 
 def broken(call: TraceCall) -> bool:
     """Whether the emulator answered this call with a fault of its own (5xx, 501, or an
-    error code saying it is not implemented)."""
-    return call.status >= 500 or bool(call.error_code and _NOT_IMPLEMENTED.search(call.error_code))
+    error code saying it is not implemented: ``records.unsupported``)."""
+    return call.status >= 500 or unsupported(call)
 
 
 def name_by_trace(failure: Failure, trace: Sequence[TraceCall], stage: str) -> Failure:
