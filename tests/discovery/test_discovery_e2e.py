@@ -61,12 +61,11 @@ def test_a_service_the_emulator_lacks_is_kept_and_fails_naming_it(
     e2e_settings: Settings, toolchain: TerraformToolchain, tmp_path: Path
 ) -> None:
     """Cognito is outside LocalStack's community edition: mined by default, it deploys to a
-    501 that the verdict blames on the emulator, naming the resource and the service."""
+    501 that the verdict blames on the emulator, naming the service and the operation."""
     results = _mine_generate_validate(e2e_settings, toolchain, tmp_path, ARCHS / "cognito")
     cognito = results["cognito"]
     assert (cognito["status"], cognito["category"]) == ("FAILED", "emulator_unsupported")
-    assert cognito["signature"].startswith("aws_cognito_user_pool:")
-    assert "501" in cognito["signature"] and "cognito-idp" in cognito["signature"]
+    assert cognito["signature"] == "cognito-idp.CreateUserPool 501 InternalFailure"
     stored = json.loads(
         (e2e_settings.artifacts_dir / "architectures" / cognito["arch_hash"] / "architecture.json")
         .read_text()
