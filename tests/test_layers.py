@@ -15,7 +15,7 @@ LAYERS: list[set[str]] = [
     {"errors"},
     {"files", "redact", "records", "content", "versions", "messages"},
     {"config", "childenv", "proc"},
-    {"toolchain", "sandbox"},
+    {"toolchain", "sandbox", "trace"},
     {"terraform"},
     {"store", "emulator"},
     {
@@ -40,7 +40,7 @@ SIDEWAYS: set[tuple[str, str]] = {
     ("reduction", "ingest"),
 }
 # Run inside other interpreters (LocalStack's venv, a generated app): they import no lsqm.
-FOREIGN = {"emulator/localstack_plugin.py", "generation/rules/app"}
+FOREIGN = {"emulator/localstack_plugin.py", "generation/rules/app", "trace/pytest_plugin.py"}
 
 
 def _component(module: str) -> str | None:

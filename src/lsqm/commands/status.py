@@ -6,7 +6,7 @@ import click
 
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
 from lsqm.pipeline import stages
-from lsqm.reporting.overview import Overview
+from lsqm.reporting.overview import Overview, RuntimeCalls
 from lsqm.reporting.render import pct, pts
 
 
@@ -32,7 +32,7 @@ def status_lines(view: Overview) -> list[str]:
     q = view.quality
     if q and q.apps:
         lines.append(
-            f"tests          {q.tests}; {q.api_calls} API calls, {q.assertions} "
+            f"tests          {q.tests}; {q.api_calls} API call sites, {q.assertions} "
             f"assertions; resources covered {q.resources_covered}/{q.resources_total} "
             f"({q.resources_behavioural} behaviourally)"
         )
@@ -50,6 +50,8 @@ def status_lines(view: Overview) -> list[str]:
             change = f", {pts(view.pass_rate_change)} since {view.previous_run.run_id}"
         lines.append(f"pass rate      {pct(latest.pass_rate)} ({s['PASSED']}/{s['total']}){change}")
         lines.append(f"verdicts       {counts}")
+        if latest.runtime_calls is not None:
+            lines.append(f"at run time    {runtime_line(latest.runtime_calls)}")
     if view.top_gaps:
         lines.append("top gaps")
         for i, gap in enumerate(view.top_gaps, 1):
@@ -58,3 +60,16 @@ def status_lines(view: Overview) -> list[str]:
                 f"{', '.join(gap.services) or '-'}; since {gap.first_seen}"
             )
     return lines
+
+
+def runtime_line(calls: RuntimeCalls) -> str:
+    """The operations the latest run's tests called, beside the static count of call sites."""
+    if not calls.recorded:
+        return f"{calls.note} (calls the tests made are counted from traced runs)"
+    partial = (
+        f" of {calls.traced}/{calls.results} traced results" if calls.traced < calls.results else ""
+    )
+    return (
+        f"the tests called {calls.test_operations} operations{partial} "
+        f"({calls.operations} with terraform's)"
+    )

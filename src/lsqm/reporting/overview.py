@@ -4,10 +4,12 @@ that changed, and the top gaps — the same numbers the report and ``compare`` s
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
-from lsqm.records import AppRecord, Output
+from lsqm.records import AppRecord, Output, ResultRow
 from lsqm.reporting.compare import compare
+from lsqm.reporting.coverage import NO_TRACE
 from lsqm.reporting.gaps import top_gaps
 from lsqm.reporting.history import History
 from lsqm.store import ArtifactStore
@@ -28,6 +30,20 @@ class Quality(Output):
     resources_behavioural: int
 
 
+class RuntimeCalls(Output):
+    """What a run's traces say the tests exercised: distinct ``service.Operation`` the tests
+    called at run time (calls made through a client fixture included, which a static count
+    of call sites misses), and operations called at all. ``recorded`` is False when no
+    result of the run has a trace ("no trace recorded"), never a count of 0."""
+
+    recorded: bool
+    results: int
+    traced: int
+    note: str | None = None
+    test_operations: int | None = None
+    operations: int | None = None
+
+
 class RunGlance(Output):
     """A run as ``status`` shows it; ``status``, ``emulator`` and ``terraform`` for the
     latest run only."""
@@ -38,6 +54,7 @@ class RunGlance(Output):
     status: str | None = None
     emulator: dict[str, Any] | None = None
     terraform: str | None = None
+    runtime_calls: RuntimeCalls | None = None
 
 
 class GapGlance(Output):
@@ -98,6 +115,7 @@ def overview(
             pass_rate=latest.pass_rate,
             emulator=latest.run.emulator.to_json() if latest.run.emulator else {},
             terraform=latest.run.terraform.version,
+            runtime_calls=runtime_calls(latest.rows.values()),
         )
         if previous is not None:
             previous_run = RunGlance(
@@ -118,4 +136,27 @@ def overview(
         previous_run=previous_run,
         pass_rate_change=change,
         top_gaps=gaps,
+    )
+
+
+def runtime_calls(rows: Iterable[ResultRow]) -> RuntimeCalls:
+    """:class:`RuntimeCalls` of a run's index rows."""
+    results = traced = 0
+    tests: set[str] = set()
+    everything: set[str] = set()
+    for row in rows:
+        results += 1
+        if row.calls is None:
+            continue
+        traced += 1
+        tests |= row.test_operations
+        everything.update(row.calls)
+    if not traced:
+        return RuntimeCalls(recorded=False, note=NO_TRACE, results=results, traced=0)
+    return RuntimeCalls(
+        recorded=True,
+        results=results,
+        traced=traced,
+        test_operations=len(tests),
+        operations=len(everything),
     )
