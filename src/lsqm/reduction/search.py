@@ -141,7 +141,7 @@ def reduce(search: Search, hint: Sequence[str] = ()) -> Candidate:
     they need is tried first, which spares most of ddmin's probes when it holds.
     """
     _tests_pass(search)
-    _hint_pass(search, list(hint) or _outputs_tests_read(search.best))
+    _hint_pass(search, [*hint, *_outputs_tests_read(search.best)])
     _units_pass(search)
     inlined = search.best.config.inlined()
     if inlined.render() != search.best.main_tf:

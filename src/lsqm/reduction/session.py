@@ -26,6 +26,7 @@ from lsqm.reduction.probe import Prober, Target, app_files, write_candidate
 from lsqm.reduction.pytests import AppTests
 from lsqm.reduction.search import Candidate, Search, reduce
 from lsqm.store import ArtifactStore
+from lsqm.terraform.inventory import service_of
 
 REDUCTION_FILE = "reduction.json"
 # The emulator's failures (``emulator_*``) and the provider crashing on the emulator's answer;
@@ -90,14 +91,22 @@ def start_candidate(store: ArtifactStore, arch_hash: str) -> Candidate:
 
 
 def hint_from(result: Result, config: Config) -> list[str]:
-    """Addresses the failure names: ``with aws_x.y`` in terraform's error, or the resource
-    type a signature starts with (``aws_cognito_user_pool: ...``)."""
+    """Addresses the failure names: ``with aws_x.y`` in terraform's error, the resource type
+    a signature starts with (``aws_cognito_user_pool: ...``), or the resources of the
+    operation a trace signature names (``cognito-idp.CreateUserPool 501 ...``)."""
     named = re.findall(r"with ((?:data\.)?[a-z][\w-]*\.[\w-]+)", result.message)
     found = [a for a in named if a in config.addresses]
     if found:
         return found
-    kind = result.signature.split(":", 1)[0].strip()
-    return [a for a in config.resources() if a.split(".")[0] == kind]
+    head = result.signature.split(":", 1)[0].split(" ", 1)[0].strip()
+    typed = [a for a in config.resources() if a.split(".")[-2] == head]
+    call = re.fullmatch(r"([a-z0-9-]+)\.([A-Z]\w+)", head)
+    if typed or call is None:
+        return typed
+    service, operation = call.groups()
+    mine = [a for a in config.resources() if service_of(a.split(".")[-2]) == service]
+    noun = re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower().split("_", 1)[-1]
+    return [a for a in mine if a.split(".")[-2].endswith(noun)] or mine
 
 
 def reduce_architecture(
