@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lsqm.records import Category, Output, Result
+from lsqm.records import Category, Output, Result, TraceCall
 from lsqm.reduction.search import Candidate
 from lsqm.terraform.inventory import service_of
+from lsqm.validation.classify import broken
 
 _EXPECTED: dict[Category, str] = {
     Category.EMULATOR_UNSUPPORTED: "AWS implements this operation: the resource is created "
@@ -35,6 +36,17 @@ def _operation(signature: str, message: str) -> str:
         if match:
             return match.group(1)
     return ""
+
+
+def culprit(result: Result) -> TraceCall | None:
+    """The call behind the failure, from the operation trace: the first the emulator
+    answered with a fault, else the failing test's last call (None: no trace recorded)."""
+    faults = [c for c in result.trace if broken(c) and c.operation]
+    if faults:
+        return min(faults, key=lambda c: c.first)
+    failing = {re.split(r"::|\.", c.name)[-1] for c in result.test_cases if c.outcome != "passed"}
+    calls = [c for c in result.trace if c.caller == "test" and c.test in failing and c.operation]
+    return max(calls, key=lambda c: c.last) if calls else None
 
 
 def _provider_block(services: list[str], region: str) -> str:
@@ -68,8 +80,9 @@ def issue_markdown(
     """The issue text for a confirmed (or explicitly unconfirmed) reduction."""
     data = reduction.to_json()
     services = _services(best)
-    operation = _operation(final.signature, final.message)
-    service = ", ".join(services) or "AWS"
+    call = culprit(final)
+    operation = call.operation if call else _operation(final.signature, final.message)
+    service = call.service if call else ", ".join(services) or "AWS"
     title = f"{service}: {operation or final.signature[:60]} fails"
     if final.category == Category.EMULATOR_UNSUPPORTED:
         title = (
@@ -129,6 +142,11 @@ def issue_markdown(
         "",
         f"- Status: {final.status.value} ({final.category.value if final.category else '-'})",
         f"- Error: `{final.signature}`",
+    ]
+    if call is not None:
+        answer = " ".join(x for x in (str(call.status or "no answer"), call.error_code) if x)
+        lines.append(f"- The call: `{call.service}.{call.operation}` answered {answer}")
+    lines += [
         "",
         "```",
         (failing_test.message if failing_test else final.message).strip()[:2000],
