@@ -12,6 +12,7 @@ from lsqm.reduction.search import Candidate
 from lsqm.terraform.inventory import service_of
 from lsqm.validation.classify import broken
 
+_FAILED = frozenset({"failed", "error"})
 _EXPECTED: dict[Category, str] = {
     Category.EMULATOR_UNSUPPORTED: "AWS implements this operation: the resource is created "
     "and `terraform apply` completes.",
@@ -44,7 +45,7 @@ def culprit(result: Result) -> TraceCall | None:
     faults = [c for c in result.trace if broken(c) and c.operation]
     if faults:
         return min(faults, key=lambda c: c.first)
-    failing = {re.split(r"::|\.", c.name)[-1] for c in result.test_cases if c.outcome != "passed"}
+    failing = {re.split(r"::|\.", c.name)[-1] for c in result.test_cases if c.outcome in _FAILED}
     calls = [c for c in result.trace if c.caller == "test" and c.test in failing and c.operation]
     return max(calls, key=lambda c: c.last) if calls else None
 
@@ -90,7 +91,7 @@ def issue_markdown(
         )
     version = f"{facts['emulator']} {facts['version']}"
     first_bad = facts.get("first_bad_version")
-    failing_test = next((c for c in final.test_cases if c.outcome != "passed"), None)
+    failing_test = next((c for c in final.test_cases if c.outcome in _FAILED), None)
     expected = _EXPECTED.get(final.category or Category.EMULATOR_ERROR, "")
     if final.category == Category.EMULATOR_BEHAVIOUR:
         expected = "What the test asserts holds on AWS (the assertion below)."
