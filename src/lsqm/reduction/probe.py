@@ -28,6 +28,7 @@ from lsqm.records import AppRecord, ArchitectureRecord, Category, EmulatorInfo, 
 from lsqm.reduction.search import Candidate, Check
 from lsqm.store import ArtifactStore, new_run_id
 from lsqm.toolchain.terraform_install import TerraformToolchain, ensure_terraform
+from lsqm.trace.names import OperationNames
 from lsqm.validation.deploy import Job, scratch_root, validate_one
 from lsqm.validation.verdict import emulator_lost
 
@@ -92,9 +93,11 @@ class Prober:
         logs.mkdir(parents=True)
         toolchain = toolchain or ensure_terraform(settings)
         base_sandbox, _warnings = sandbox.choose(settings.sandbox)
+        # The same trace namer as a run's: signatures name the operation as validate's do.
+        names = OperationNames(settings.cache_dir / "trace") if settings.trace else None
         self.job = Job(
             self.store, self.run_id, settings, toolchain, settings.cache_dir / "provider-schemas",
-            self.scratch / "work", base_sandbox,
+            self.scratch / "work", base_sandbox, names=names,
         )  # fmt: skip
         self.job.scratch.mkdir()
         self._factory = emulator_factory(settings, resolve_runtime(settings), logs, self.scratch)
