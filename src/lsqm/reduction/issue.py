@@ -96,6 +96,9 @@ def issue_markdown(
     if final.category == Category.EMULATOR_BEHAVIOUR:
         expected = "What the test asserts holds on AWS (the assertion below)."
     tests = [f"- `{t}`" for t in best.tests.test_ids()]
+    # Terraform overrides only a provider block that exists; without one, this is the block.
+    has_provider = any(u.kind == "provider" for u in best.config.units)
+    provider_file = "provider_override.tf" if has_provider else "provider.tf"
     lines = [
         f"# {title}",
         "",
@@ -120,7 +123,7 @@ def issue_markdown(
         "",
         "1. Start a stock LocalStack: `localstack start -d` "
         f"(or `docker run -p 4566:4566 localstack/localstack:{facts['version']}`).",
-        "2. Point the AWS provider at it: save this as `provider_override.tf` beside `main.tf`:",
+        f"2. Point the AWS provider at it: save this as `{provider_file}` beside `main.tf`:",
         "",
         "```hcl",
         _provider_block(services, region).rstrip(),

@@ -135,9 +135,10 @@ class Prober:
         self.close()
 
     # -- probing -------------------------------------------------------------------------
-    def run(self, candidate: Candidate) -> Result:
-        """Deploy ``candidate`` once on a free, freshly reset emulator; its result."""
-        arch_hash = self._materialise(candidate)
+    def run(self, candidate: Candidate, source: Path | None = None) -> Result:
+        """Deploy ``candidate`` once on a free, freshly reset emulator; its result.
+        ``source``: the folder its other files come from (default: the architecture's)."""
+        arch_hash = self._materialise(candidate, source)
         emulator = self._free.get()
         try:
             try:
@@ -179,12 +180,13 @@ class Prober:
     def logs_of(self, result: Result) -> Path:
         return self.store.run_dir(self.run_id) / "logs" / result.arch_hash
 
-    def _materialise(self, candidate: Candidate) -> str:
+    def _materialise(self, candidate: Candidate, source: Path | None = None) -> str:
         """The candidate as an architecture (and app) of the private store; its hash."""
-        source = self.main.architecture_dir(self.arch_hash)
+        skip = ("tests",) if source is not None else ()
+        source = source or self.main.architecture_dir(self.arch_hash)
         with self._lock:
             folder = Path(tempfile.mkdtemp(prefix="cand-", dir=self.scratch))
-            write_candidate(source, self.record.root, candidate, folder)
+            write_candidate(source, self.record.root, candidate, folder, skip)
             # One architecture per candidate, tests included: two candidates with the same
             # main.tf and other tests must not share an app.
             (folder / CANDIDATE_FILE).write_text(candidate.key + "\n")
@@ -200,12 +202,17 @@ def _verdict(result: Result) -> str:
     return str(Target.of(result))
 
 
-def write_candidate(source: Path, root: str, candidate: Candidate, dest: Path) -> None:
+# Files of lsqm's own beside a configuration, never part of one.
+_NOT_CONFIGURATION = ("architecture.json", "reduction.json", "ISSUE.md")
+
+
+def write_candidate(
+    source: Path, root: str, candidate: Candidate, dest: Path, skip: tuple[str, ...] = ()
+) -> None:
     """The architecture folder with the root module's ``*.tf`` replaced by one ``main.tf``
     (other files, local modules and assets, are kept)."""
-    shutil.copytree(
-        source, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("architecture.json")
-    )
+    ignore = shutil.ignore_patterns(*_NOT_CONFIGURATION, *skip)
+    shutil.copytree(source, dest, dirs_exist_ok=True, ignore=ignore)
     module = dest / root if root not in ("", ".") else dest
     for path in module.glob("*.tf"):
         path.unlink()

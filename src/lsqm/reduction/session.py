@@ -168,7 +168,7 @@ def reduce_architecture(
         # The folder as written, probed once more: only what it confirms is claimed.
         _write_folder(store, arch_hash, prober, best, out)
         confirm = _read_back(out)
-        final = prober.run(confirm)
+        final = prober.run(confirm, source=out)
         probes = len(seen) + search.probes + 1
         facts = _facts(start, best, started, target)
         confirmed = target.matches(final)
@@ -237,6 +237,12 @@ def _write_folder(
         shutil.rmtree(out)
     record = store.architecture(arch_hash)
     write_candidate(store.architecture_dir(arch_hash), record.root, best, out)
+    # Files the configuration no longer names (READMEs, scripts, unused assets) go too; the
+    # final probe deploys this folder as it is, so a file still needed cannot go unnoticed.
+    module = out / record.root if record.root not in ("", ".") else out
+    for path in module.iterdir():
+        if path.suffix != ".tf" and path.name not in best.main_tf:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
     tests = [name for name, _ in best.tests.files if _has_tests(best, name)]
     if tests:
         folder = out / "tests"
