@@ -324,25 +324,37 @@ def validate(
 # -- several emulators and versions side by side --------------------------------------------
 @dataclass(frozen=True)
 class Target:
-    """One emulator (and LocalStack version) a validate command runs the architectures on."""
+    """One emulator (and version) a validate command runs the architectures on."""
 
     emulator: str = "localstack"
-    version: str | None = None  # LocalStack's; None: the setting's
+    version: str | None = None  # None: the setting's
 
     @property
     def label(self) -> str:
         return self.emulator + (f" {self.version}" if self.version else "")
 
+    def settings(self) -> dict[str, str | None]:
+        """The settings this target sets (``<emulator>_version``; an external emulator's
+        version is what it reports, or ``--emulator-version``)."""
+        found: dict[str, str | None] = {"emulator": self.emulator}
+        if self.version:
+            known = ("localstack", "moto", "ministack", "localemu")
+            key = f"{self.emulator}_version" if self.emulator in known else "emulator_version"
+            found[key] = self.version
+        return found
+
 
 def targets(emulators: list[str], versions: list[str]) -> list[Target]:
-    """``--emulator localstack,moto`` x ``--localstack-version A,B``: one run each."""
+    """``--emulator localstack,moto,ministack:1.5.33`` x ``--localstack-version A,B``: one run
+    each (``NAME:VERSION`` pins one emulator's version)."""
     found: list[Target] = []
-    for emulator in dict.fromkeys(emulators or ["localstack"]):
-        if emulator == "moto":
-            found.append(Target("moto"))
-        else:
+    for item in dict.fromkeys(emulators or ["localstack"]):
+        emulator, _, pinned = item.partition(":")
+        if emulator == "localstack" and not pinned:
             chosen: list[str | None] = list(dict.fromkeys(versions)) or [None]
             found.extend(Target("localstack", v) for v in chosen)
+        else:
+            found.append(Target(emulator, pinned or None))
     return found
 
 

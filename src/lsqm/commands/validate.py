@@ -15,6 +15,7 @@ from lsqm import pipeline
 from lsqm.commands.base import App, err_console, format_option, lsqm_command, print_json, say
 from lsqm.commands.setup import split_versions
 from lsqm.config import Settings
+from lsqm.emulator import check_reachable, resolve_runtime
 from lsqm.errors import UsageError
 from lsqm.records import Result, Run, Status
 from lsqm.store import ArtifactStore
@@ -104,6 +105,14 @@ def summary_table(run: Run, results: list[Result]) -> Table:
 )
 @click.option("--runtime", type=click.Choice(["auto", "host", "docker", "external"]), default=None)
 @click.option("--endpoint", default=None, help="URL of an emulator you run (runtime external)")
+@click.option("--reset-url", default=None, help="external emulator: POST here empties its state")
+@click.option(
+    "--health-path", default=None, help="external emulator: GET path that answers when healthy"
+)
+@click.option(
+    "--emulator-version", default=None, help="external emulator: its version, if not reported"
+)
+@click.option("--profile", default=None, help="an emulator of lsqm.yaml's emulator_profiles")
 @click.option(
     "--localstack-version",
     "versions",
@@ -114,7 +123,9 @@ def summary_table(run: Run, results: list[Result]) -> Table:
     "--emulator",
     "emulators",
     multiple=True,
-    help="localstack (default) and/or moto: one run per emulator (repeatable or comma-separated)",
+    help="localstack (default), moto, ministack, localemu, or NAME of one you run (with "
+    "--endpoint); NAME:VERSION pins a version; one run per emulator (repeatable or "
+    "comma-separated)",
 )
 @click.option("--shard", default=None, help="I/N: validate every N-th architecture from the I-th")
 @click.option("--run-id", default=None, help="resume (or name) this run")
@@ -145,6 +156,10 @@ def validate(
     timeout: float | None,
     runtime: str | None,
     endpoint: str | None,
+    reset_url: str | None,
+    health_path: str | None,
+    emulator_version: str | None,
+    profile: str | None,
     versions: tuple[str, ...],
     emulators: tuple[str, ...],
     shard: str | None,
@@ -158,7 +173,9 @@ def validate(
 
     Several LocalStack versions and/or moto make one run each, of the same architectures,
     tagged with the emulator and version (run.json) and sharing one ``group``."""
-    chosen = pipeline.targets(split_values(emulators, EMULATORS), split_versions(versions))
+    chosen = pipeline.targets(split_versions(emulators), split_versions(versions))
+    if profile and not emulators:
+        chosen = [pipeline.Target("")]  # the profile names the emulator
     if len(chosen) > 1 and run_id:
         raise UsageError("--run-id resumes one run: give one emulator and version with it")
 
@@ -168,15 +185,20 @@ def validate(
             timeout=timeout,
             runtime=runtime,
             endpoint=endpoint,
-            emulator=target.emulator,
-            localstack_version=target.version,
+            reset_url=reset_url,
+            health_path=health_path,
+            emulator_version=emulator_version,
+            profile=profile,
+            **(target.settings() if target.emulator else {}),
             relax_provider_constraints=relax_constraints,
             share_provider_process=shared_provider,
             rerun_failures=rerun_failures,
         )
 
-    for target in chosen:
-        settings_for(target)  # every target's settings are valid before the first run
+    for target in chosen:  # every target is valid and reachable before the first run
+        checked = settings_for(target)
+        if not app.dry_run:
+            check_reachable(checked, resolve_runtime(checked))
     store = app.store
     group = pipeline.new_group(len(chosen))
     outputs = []
@@ -213,18 +235,6 @@ def validate(
     if fmt == "json" and outputs:
         shaped = [run_json(run, results) for run, results in outputs]
         print_json(shaped[0] if len(shaped) == 1 else {"group": group, "runs": shaped})
-
-
-EMULATORS = ("localstack", "moto")
-
-
-def split_values(values: tuple[str, ...], allowed: tuple[str, ...]) -> list[str]:
-    """Repeated and/or comma-separated option values, each one of ``allowed``."""
-    found = split_versions(values)
-    wrong = [v for v in found if v not in allowed]
-    if wrong:
-        raise UsageError(f"--emulator {wrong[0]!r}: choose from {', '.join(allowed)}")
-    return found
 
 
 def run_json(run: Run, results: list[Result]) -> dict[str, Any]:
