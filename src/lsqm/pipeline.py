@@ -28,7 +28,7 @@ from lsqm.discovery import sources as source_config
 from lsqm.discovery.filter import Policy
 from lsqm.discovery.miner import Miner
 from lsqm.discovery.miner import Summary as MineSummary
-from lsqm.emulator import resolve_runtime
+from lsqm.emulator import resolve_runtime, target_version
 from lsqm.emulator.probe import capability_line, probe_localstack, probe_notes
 from lsqm.errors import ActionNeeded, Interrupted, LsqmError, ToolMissing, UsageError
 from lsqm.generation.interface import Generator
@@ -45,6 +45,10 @@ from lsqm.reporting.history import History, load_run, require_runs, resolve_run
 from lsqm.reporting.overview import overview
 from lsqm.reporting.site import SiteReport, build_site
 from lsqm.store import ArtifactStore, new_run_id
+from lsqm.toolchain.emulator_install import PACKAGES as PYPI_EMULATORS
+from lsqm.toolchain.emulator_install import available_versions as emulator_releases
+from lsqm.toolchain.emulator_install import ensure_emulator
+from lsqm.toolchain.emulator_install import installed_versions as emulator_installs
 from lsqm.toolchain.localstack_install import (
     available_versions,
     ensure_localstack,
@@ -79,13 +83,18 @@ def provision(
     each is probed once for what lsqm's plugin gives on it (cached per plugin)."""
     chosen = resolve_runtime(settings)
     report: dict[str, Any] = {"runtime": chosen, "cache_dir": str(settings.cache_dir)}
-    if (chosen == "host" and settings.emulator == "localstack") or versions:
+    if settings.emulator == "localstack" and (chosen == "host" or versions):
         installs = [
             _provision_localstack(settings, version, say, probe)
             for version in dict.fromkeys(versions or [settings.localstack_version])
         ]
         report["localstack"] = installs[0]
         report["localstack_versions"] = installs
+    if settings.emulator in PYPI_EMULATORS and chosen == "host":
+        report[settings.emulator] = [
+            _provision_pypi_emulator(settings, version, say)
+            for version in dict.fromkeys(versions or [target_version(settings)])
+        ]
     if settings.emulator == "moto" and chosen == "host":
         moto = ensure_moto(settings.cache_dir, settings.moto_version)
         say(moto.describe())
@@ -105,6 +114,50 @@ def provision(
         "describe": toolchain.describe(),
     }
     return report
+
+
+def _provision_pypi_emulator(settings: Settings, version: str, say: Say) -> dict[str, Any]:
+    say(f"{settings.emulator} {version}: checking …")
+    found = ensure_emulator(settings.cache_dir, settings.emulator, version)
+    say(found.describe())
+    return {
+        "version": found.version,
+        "venv": str(found.venv),
+        "installed_now": found.installed_now,
+        "python": found.meta.get("python_version"),
+        "released": found.meta.get("released"),
+        "install_seconds": found.meta.get("install_seconds"),
+    }
+
+
+def list_emulator_versions(settings: Settings, *, prereleases: bool = False) -> dict[str, Any]:
+    """MiniStack's or LocalEmu's installed versions (python, disk) and those PyPI offers."""
+    name = settings.emulator
+    rows: dict[str, dict[str, Any]] = {}
+    try:
+        offered = emulator_releases(settings.cache_dir, name, prereleases=prereleases)
+        index_error = None
+    except ToolMissing as exc:
+        offered, index_error = [], exc.message
+    for release in offered:
+        rows[release.version] = {
+            "version": release.version,
+            "released": release.day,
+            "yanked": release.yanked,
+            "installed": False,
+        }
+    for found in emulator_installs(settings.cache_dir, name):
+        row = rows.setdefault(found["version"], {"version": found["version"], "yanked": False})
+        row.update(found, installed=True, capabilities="")
+    ordered = [rows[v] for v in sort_versions(rows)]
+    return {
+        "emulator": name,
+        "default": target_version(settings),
+        "versions": ordered,
+        "installed": [r["version"] for r in ordered if r["installed"]],
+        "installed_disk_bytes": sum(r.get("disk_bytes", 0) for r in ordered),
+        "index_error": index_error,
+    }
 
 
 def _provision_localstack(
@@ -130,7 +183,10 @@ def _provision_localstack(
 
 def list_versions(settings: Settings, *, prereleases: bool = False) -> dict[str, Any]:
     """Installed LocalStack versions (python, disk, probe) and those PyPI offers, in one
-    release order (SemVer 4.x before CalVer 2026.x); dev builds only with ``prereleases``."""
+    release order (SemVer 4.x before CalVer 2026.x); dev builds only with ``prereleases``.
+    With ``emulator`` MiniStack or LocalEmu, that emulator's versions instead."""
+    if settings.emulator in PYPI_EMULATORS:
+        return list_emulator_versions(settings, prereleases=prereleases)
     installed = {v.version: v for v in installed_versions(settings.cache_dir)}
     try:
         offered = available_versions(settings.cache_dir, prereleases=prereleases)

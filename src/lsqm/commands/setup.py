@@ -9,6 +9,7 @@ import click
 
 from lsqm import pipeline
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
+from lsqm.errors import UsageError
 
 
 def split_versions(values: tuple[str, ...]) -> list[str]:
@@ -27,7 +28,17 @@ def human_bytes(count: int) -> str:
     multiple=True,
     help="LocalStack version(s) to install side by side (repeatable or comma-separated)",
 )
-@click.option("--emulator", type=click.Choice(["localstack", "moto"]), default=None)
+@click.option(
+    "--version",
+    "emulator_versions",
+    multiple=True,
+    help="version(s) of the chosen --emulator (LocalStack, MiniStack, LocalEmu) side by side",
+)
+@click.option(
+    "--emulator",
+    type=click.Choice(["localstack", "moto", "ministack", "localemu"]),
+    default=None,
+)
 @click.option("--runtime", type=click.Choice(["auto", "host", "docker", "external"]), default=None)
 @click.option("--offline", is_flag=True, default=None, help="use the offline Terraform toolchain")
 @click.option("--list", "show", is_flag=True, help="show installed and available versions")
@@ -37,6 +48,7 @@ def human_bytes(count: int) -> str:
 def setup(
     app: App,
     versions: tuple[str, ...],
+    emulator_versions: tuple[str, ...],
     emulator: str | None,
     runtime: str | None,
     offline: bool | None,
@@ -45,9 +57,15 @@ def setup(
     fmt: str,
 ) -> None:
     """Install or find the emulator runtime(s), Terraform and the AWS provider (cached)."""
-    chosen = split_versions(versions)
+    others = split_versions(emulator_versions)
+    if others and emulator in (None, "localstack"):
+        versions, others = versions + tuple(others), []
+    chosen = others or split_versions(versions)
+    if others and emulator == "moto" and len(others) > 1:
+        raise UsageError("--emulator moto installs one --version at a time")
+    pinned = {f"{emulator or 'localstack'}_version": chosen[0]} if chosen else {}
     settings = app.configure(
-        localstack_version=chosen[0] if chosen else None,
+        **pinned,
         emulator=emulator,
         runtime=runtime,
         offline_toolchain=offline,
@@ -65,6 +83,8 @@ def setup(
     else:
         for entry in report.get("localstack_versions", []):
             click.echo(f"LocalStack {entry['version']}: " + "; ".join(entry.get("notes") or ["ok"]))
+        for entry in report.get(settings.emulator, []) if settings.emulator != "localstack" else []:
+            click.echo(f"{settings.emulator} {entry['version']}: ok (Python {entry['python']})")
         click.echo(f"ready: runtime {report['runtime']}, {report['terraform']['describe']}")
 
 
@@ -79,6 +99,7 @@ def versions_lines(listing: dict[str, Any]) -> list[str]:
             disk = f"{human_bytes(row['disk_bytes'])} ({human_bytes(row['own_bytes'])} own)"
             default = " [default]" if row["version"] == listing["default"] else ""
             line += f"  py{row.get('python', '?'):<5} {disk:<20} {row['capabilities']}{default}"
+            line = line.rstrip() if not row["capabilities"] else line
         elif row["yanked"]:
             line += "  yanked"
         lines.append(line.rstrip())

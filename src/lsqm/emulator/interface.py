@@ -40,6 +40,7 @@ class Emulator(ABC):
         self.endpoint = ""
         self.notes: list[str] = []
         self.restarts = 0
+        self._identity: EmulatorInfo | None = None
 
     @abstractmethod
     def start(self) -> None:
@@ -111,6 +112,12 @@ class Emulator(ABC):
         return EmulatorInfo(
             kind=self.kind, runtime=self.runtime, version=version, notes=list(self.notes)
         )
+
+    def identity(self) -> EmulatorInfo:
+        """:meth:`info`, asked once per emulator (a restart runs the same version)."""
+        if self._identity is None or self._identity.version == "unknown":
+            self._identity = self.info()
+        return self._identity
 
     def reset(self) -> bool:
         """Empty all state; False when this emulator has no way to do so."""

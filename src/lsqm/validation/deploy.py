@@ -18,11 +18,23 @@ from lsqm.config import Settings
 from lsqm.emulator.interface import Emulator
 from lsqm.errors import CommandError, EmulatorError, LsqmError, ProviderNotShared
 from lsqm.files import utcnow
-from lsqm.records import STAGES, ArchitectureRecord, EmulatorUse, ProviderUse, Result, StageRecord
+from lsqm.records import (
+    STAGES,
+    ArchitectureRecord,
+    EmulatorUse,
+    ProviderUse,
+    Result,
+    StageRecord,
+    ToolchainUse,
+)
 from lsqm.sandbox import Sandbox
 from lsqm.store import ArtifactStore
 from lsqm.terraform.provider_process import SharedProvider, provider_binary, unshareable_reason
-from lsqm.terraform.provider_schema import ProviderCapabilities, aws_capabilities
+from lsqm.terraform.provider_schema import (
+    ProviderCapabilities,
+    aws_capabilities,
+    locked_provider_versions,
+)
 from lsqm.terraform.runner import Terraform
 from lsqm.terraform.workspace import Workspace, write_provider_overrides
 from lsqm.terraform.workspace import prepare as prepare_workspace
@@ -165,6 +177,7 @@ def _result(
     for name in STAGES:
         stages.setdefault(name, StageRecord(skipped=True))
     counts = counts or JUnitCounts()
+    facts.setdefault("toolchain", ToolchainUse(terraform=job.toolchain.version))
     return Result(
         **facts,
         arch_hash=arch_hash,
@@ -212,6 +225,7 @@ class _Validation:
     relaxed_constraints: bool | None = None
     drift: bool | None = None
     provider_rerun: str | None = None
+    locked_providers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.logs = self.job.store.logs_dir(self.job.run_id, self.arch_hash)
@@ -227,7 +241,13 @@ class _Validation:
             provider=self.provider, workspace_notes=self.workspace_notes,
             relaxed_constraints=self.relaxed_constraints, drift=self.drift,
             provider_rerun=self.provider_rerun,
-            emulator=EmulatorUse(runtime=self.emulator.runtime, restarts=self.emulator.restarts),
+            emulator=EmulatorUse(
+                runtime=self.emulator.runtime, restarts=self.emulator.restarts,
+                kind=self.emulator.kind, version=self.emulator.identity().version,
+            ),
+            toolchain=ToolchainUse(
+                terraform=self.job.toolchain.version, providers=self.locked_providers
+            ),
         )  # fmt: skip
 
     def _record(self, name: str, result: proc.Completed) -> proc.Completed:
@@ -275,6 +295,7 @@ class _Validation:
         if not init.ok:
             failure = _explain_init(classify_terraform("init", init.output), self.job)
             return deploy_failed(failure, timed_out=init.timed_out, emulator_alive=True)
+        self.locked_providers = locked_provider_versions(ws.root)
         try:
             self.caps = aws_capabilities(self.tf, ws.root, self.job.schema_cache, self.limit)
         except CommandError as exc:
