@@ -1,5 +1,6 @@
 """The records lsqm keeps: what `validate` writes and every reader (status, compare, report,
-notify, merge) reads. One class per file kind of the artifact store (DESIGN.md):
+notify, merge) reads; docs/design.md, "The records" documents every field. One class per
+file kind of the artifact store:
 
     runs/<run_id>/run.json                 Run
     runs/<run_id>/results/<hash>.json      Result (with StageRecord, TestCounts, TestCase)
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Status(StrEnum):
-    """A result's status (DESIGN.md's verdict table); decided only in validation/verdict.py."""
+    """A result's status (docs/design.md, "Verdicts"); decided only in validation/verdict.py."""
 
     PASSED = "PASSED"
     PARTIAL = "PARTIAL"

@@ -1,7 +1,7 @@
 """The artifact store: plain files in a directory (usually a git clone), written atomically.
 
 Stages talk to each other only through here, in the typed records of :mod:`lsqm.records`.
-Layout (DESIGN.md):
+Layout (docs/design.md, "The artifact store"):
 
     architectures/<hash>/...  + architecture.json   ArchitectureRecord
     apps/<hash>/test_*.py     + app.json            AppRecord

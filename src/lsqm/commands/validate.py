@@ -238,7 +238,7 @@ def validate(
 
 
 def run_json(run: Run, results: list[Result]) -> dict[str, Any]:
-    """``validate --format json`` for one run (DESIGN.md's shape, plus its emulator)."""
+    """``validate --format json`` for one run (docs/design.md, "lsqm validate")."""
     return {
         "run_id": run.run_id,
         "emulator": run.emulator.to_json() if run.emulator else None,

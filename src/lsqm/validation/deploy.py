@@ -396,7 +396,7 @@ class _Validation:
         return outputs_path, state_path
 
     def _run_tests(self, app_dir: Path, outputs_path: Path, state_path: Path) -> proc.Completed:
-        """Run the app's tests as DESIGN.md's "What a test sees" says; counts from JUnit."""
+        """Run the app's tests as docs/design.md, "What a test sees" says; counts from JUnit."""
         cwd = self.scratch / "tests"
         shutil.copytree(app_dir, cwd, ignore=shutil.ignore_patterns("__pycache__", "app.json"))
         ini = self.scratch / "pytest.ini"

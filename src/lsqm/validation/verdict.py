@@ -1,4 +1,4 @@
-"""The one place that decides a result's status (DESIGN.md's verdict table).
+"""The one place that decides a result's status (docs/design.md, "Verdicts").
 
 PASSED   deploy succeeded, at least one test ran, and every test passed
 PARTIAL  deploy succeeded, some tests passed and some failed or errored

@@ -1,7 +1,7 @@
 """Fixtures for lsqm's generated tests: the deployment's Terraform state and AWS clients.
 
 ``lsqm validate`` runs the tests with LSQM_TF_STATE (``terraform show -json``) and
-AWS_ENDPOINT_URL (the emulator) set; see DESIGN.md, "What a test sees".
+AWS_ENDPOINT_URL (the emulator) set; see docs/design.md, "What a test sees".
 This file is copied verbatim into every generated app; regenerate rather than edit it.
 """
 
