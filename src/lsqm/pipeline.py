@@ -49,6 +49,7 @@ from lsqm.toolchain.emulator_install import PACKAGES as PYPI_EMULATORS
 from lsqm.toolchain.emulator_install import available_versions as emulator_releases
 from lsqm.toolchain.emulator_install import ensure_emulator
 from lsqm.toolchain.emulator_install import installed_versions as emulator_installs
+from lsqm.toolchain.emulator_install import release_range as emulator_release_range
 from lsqm.toolchain.localstack_install import (
     available_versions,
     ensure_localstack,
@@ -448,13 +449,21 @@ def bisect_versions(
     prereleases: bool = False,
     say: Say = _quiet,
 ) -> tuple[Bisection, Path]:
-    """The first LocalStack release between ``good`` and ``bad`` where ``arch``'s verdict
-    changes; installs only the versions it probes. Returns the answer and its folder."""
+    """The first release (of LocalStack, MiniStack or LocalEmu) between ``good`` and ``bad``
+    where ``arch``'s verdict changes; installs only the versions it probes. Returns the
+    answer and its folder."""
     settings = settings_for(good)
-    if settings.emulator != "localstack" or resolve_runtime(settings) != "host":
-        raise UsageError("bisect installs LocalStack releases: it needs --runtime host")
+    if settings.emulator not in ("localstack", *PYPI_EMULATORS):
+        raise UsageError(f"bisect installs releases: {settings.emulator} is not installed by lsqm")
+    if resolve_runtime(settings) != "host":
+        raise UsageError("bisect installs releases: it needs --runtime host")
     arch_hash = resolve_architecture(store, arch)
-    versions = release_range(settings.cache_dir, good, bad, prereleases=prereleases)
+    if settings.emulator == "localstack":
+        versions = release_range(settings.cache_dir, good, bad, prereleases=prereleases)
+    else:
+        versions = emulator_release_range(
+            settings.cache_dir, settings.emulator, good, bad, prereleases=prereleases
+        )
     say(f"bisect {arch_hash} over {len(versions)} releases, {versions[0]} .. {versions[-1]}")
     toolchain = ensure_terraform(settings)
     workspace = BisectWorkspace.create(store, arch_hash)

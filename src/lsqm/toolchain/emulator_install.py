@@ -129,6 +129,23 @@ def available_versions(
     return [r for r in found if prereleases or not (r.prerelease or r.yanked)]
 
 
+def release_range(
+    cache_dir: Path, emulator: str, one: str, other: str, *, prereleases: bool = False
+) -> list[str]:
+    """``emulator``'s releases from the older of ``one``/``other`` to the newer, both included
+    (what ``bisect --emulator`` walks)."""
+    name = package(emulator).package
+    for version in (one, other):
+        check_version_text(version)
+        releases.release(cache_dir, name, version)  # an unknown version: UsageError
+    low, high = sorted((one, other), key=version_key)
+    if low == high:
+        raise UsageError(f"--good and --bad are the same version ({low})")
+    listed = [r.version for r in available_versions(cache_dir, emulator, prereleases=prereleases)]
+    inside = [v for v in listed if version_key(low) < version_key(v) < version_key(high)]
+    return [low, *inside, high]
+
+
 # -- lsqm's LocalStack plugin, under LocalEmu's module name ---------------------------------
 PLUGIN_DIST = "lsqm_localemu_plugin"
 PLUGIN_ENTRY_POINTS = """\
