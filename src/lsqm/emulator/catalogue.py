@@ -64,8 +64,9 @@ MINISTACK = Adapter(
     health_path="/_ministack/health",  # its answer carries "version"
     reset_paths=("/_ministack/reset",),
     offline_limits=(
-        "ministack: lambda runs python and node.js handlers as local processes; "
-        "other runtimes and container images need Docker",
+        "ministack: lambda runs python handlers on its own Python (whatever version the "
+        "function declares), node.js on the machine's node and provided.* bootstraps as "
+        "local processes; java, .NET, ruby and container images need Docker",
         "ministack: RDS, ElastiCache, OpenSearch, EKS and MWAA data planes need Docker",
     ),
 )
@@ -106,8 +107,8 @@ def adapter(name: str, *, health_path: str | None = None) -> Adapter:
     return found
 
 
-def describe(adapters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The catalogue as rows (``setup --list --format json``, the docs)."""
+def describe() -> list[dict[str, Any]]:
+    """The catalogue as rows (what each emulator is to the validator)."""
     return [
         {
             "name": a.name,
@@ -116,5 +117,5 @@ def describe(adapters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
             "runtimes": list(a.runtimes),
             "offline_limits": list(a.offline_limits),
         }
-        for a in (adapters or CATALOGUE).values()
+        for a in CATALOGUE.values()
     ]

@@ -2,8 +2,9 @@
 made), bound to 127.0.0.1 on a free port (``BIND_HOST``, ``GATEWAY_PORT``; its default is
 every interface on 4566). Its files (S3 data, state, TLS material, the pid file) go to a
 private folder removed on stop. Health is ``/_ministack/health`` (with its version), reset
-``POST /_ministack/reset``. Lambda runs Python and Node.js handlers as local processes
-(``LAMBDA_EXECUTOR=local``, its default): no Docker needed for those."""
+``POST /_ministack/reset``. Lambda runs Python, Node.js and ``provided.*`` handlers as local
+processes (``LAMBDA_EXECUTOR=local``, its default): no Docker needed for those; Python ones
+run on MiniStack's own interpreter, whatever version the function declares."""
 
 from __future__ import annotations
 
