@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass
-from typing import Any
-
 import httpx
 
 from lsqm.errors import UsageError
@@ -105,17 +103,3 @@ def adapter(name: str, *, health_path: str | None = None) -> Adapter:
             raise UsageError(f"--health-path {health_path!r} must start with /")
         found = Adapter(**{**found.__dict__, "health_path": health_path})
     return found
-
-
-def describe() -> list[dict[str, Any]]:
-    """The catalogue as rows (what each emulator is to the validator)."""
-    return [
-        {
-            "name": a.name,
-            "health_path": a.health_path,
-            "reset": list(a.reset_paths),
-            "runtimes": list(a.runtimes),
-            "offline_limits": list(a.offline_limits),
-        }
-        for a in CATALOGUE.values()
-    ]
