@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass
+
 import httpx
 
 from lsqm.errors import UsageError
