@@ -5,6 +5,7 @@ after it), stopped with nothing left behind, also when lsqm is interrupted."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from lsqm.cli import main
 from lsqm.emulator.interface import Emulator
 from lsqm.emulator.localemu import HostLocalEmu
 from lsqm.emulator.ministack import MiniStackServer
@@ -80,3 +82,22 @@ def test_a_signal_mid_run_stops_ministack_like_the_other_runtimes(
 ) -> None:
     # No ministack process, workspace or emulator folder is left; results written are kept.
     _interrupt_mid_run(tmp_path, cache_dir, signum, emulator="ministack")
+
+
+def test_versions_side_by_side_and_setup_list(
+    cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    older = ensure_emulator(cache_dir, "ministack", "1.5.32")
+    newer = ensure_emulator(cache_dir, "ministack", "1.5.33")
+    assert older.venv != newer.venv and older.venv.parent.name == "1.5.32"
+    # Each is date-locked to its own release day.
+    assert older.meta["exclude_newer"] < newer.meta["exclude_newer"]
+    args = ["--artifacts", str(tmp_path), "setup", "--emulator", "ministack", "--list"]
+    code = main([*args, "--format", "json"])
+    listing = json.loads(capsys.readouterr().out)
+    assert code == 0 and listing["emulator"] == "ministack"
+    assert {"1.5.32", "1.5.33"} <= set(listing["installed"])
+    assert listing["default"] == VERSIONS["ministack"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "* 1.5.32" in text and "* 1.5.33" in text and "[default]" in text
