@@ -88,6 +88,15 @@ def test_compare_matrix_on_the_command_line(
     assert code == 0 and [c["run_id"] for c in out["columns"]] == [LS, MINI]
     code = main(["--artifacts", str(h.store.root), "compare", "--matrix", MINI[:12]])
     assert code == 0 and "ministack 1.5.33" in capsys.readouterr().out
+    # Two runs on two emulators are not an upgrade: compare says so instead of ordering
+    # 2026.3.0 against 1.5.33.
+    main(["--artifacts", str(h.store.root), "compare", LS, MINI, "--format", "json"])
+    change = json.loads(capsys.readouterr().out)["version_change"]
+    assert (change["from"], change["to"], change["direction"]) == (
+        "localstack 2026.3.0",
+        "ministack 1.5.33",
+        "another emulator",
+    )
     code = main(["--artifacts", str(h.store.root), "compare", LS, MINI, LS])
     assert code == 2 and "use --matrix" in capsys.readouterr().err
 

@@ -40,7 +40,7 @@ def verdict(row: ResultRow) -> str:
 
 
 def _run_line(view: RunView) -> str:
-    return f"{view.run_id} (LocalStack {view.emulator_version})"
+    return f"{view.run_id} ({view.emulator_title} {view.emulator_version})"
 
 
 def _rate(view: RunView) -> str:
