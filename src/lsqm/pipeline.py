@@ -28,7 +28,7 @@ from lsqm.discovery import sources as source_config
 from lsqm.discovery.filter import Policy
 from lsqm.discovery.miner import Miner
 from lsqm.discovery.miner import Summary as MineSummary
-from lsqm.emulator import resolve_runtime, target_version
+from lsqm.emulator import describe_target, resolve_runtime, target_version
 from lsqm.emulator.probe import capability_line, probe_localstack, probe_notes
 from lsqm.errors import ActionNeeded, Interrupted, LsqmError, ToolMissing, UsageError
 from lsqm.generation.interface import Generator
@@ -805,14 +805,14 @@ def _generate_stage(ctx: RunContext) -> dict[str, Any]:
 
 def _setup_stage(ctx: RunContext) -> dict[str, Any]:
     if ctx.dry_run:
-        return {"what": f"would find or install LocalStack {ctx.settings.localstack_version} "
-                        "and Terraform"}  # fmt: skip
+        name = describe_target(ctx.settings, "host")
+        return {"what": f"would find or install {name.kind} {name.version} and Terraform"}
     report = provision(ctx.settings, ctx.say)
     return {"runtime": report["runtime"], "terraform": report["terraform"]["version"]}
 
 
 def unfinished_run(settings: Settings, store: ArtifactStore) -> str | None:
-    """The latest run, when it did not finish and ran the configured LocalStack version:
+    """The latest run, when it did not finish and ran the configured emulator and version:
     ``run`` continues it rather than starting another."""
     ids = store.run_ids()
     if not ids:
@@ -820,8 +820,10 @@ def unfinished_run(settings: Settings, store: ArtifactStore) -> str | None:
     latest = store.run(ids[-1])
     if latest.status not in (RunStatus.RUNNING, RunStatus.INTERRUPTED) or latest.shards:
         return None
+    if latest.emulator is not None and latest.emulator.kind != settings.emulator:
+        return None
     version = latest.emulator_version
-    return latest.run_id if version in (None, settings.localstack_version) else None
+    return latest.run_id if version in (None, target_version(settings)) else None
 
 
 def _validate_stage(ctx: RunContext) -> dict[str, Any]:
