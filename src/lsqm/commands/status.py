@@ -8,6 +8,7 @@ import click
 
 from lsqm import pipeline
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
+from lsqm.emulator.catalogue import CATALOGUE
 from lsqm.reporting.render import pct, pts
 
 
@@ -45,9 +46,9 @@ def status_lines(data: dict[str, Any]) -> list[str]:
         s = latest["summary"]
         counts = " ".join(f"{k}={v}" for k, v in s.items() if k != "total")
         version = latest["emulator"].get("version", "unknown")
-        lines.append(
-            f"latest run     {latest['run_id']} ({latest['status']}, LocalStack {version})"
-        )
+        kind = latest["emulator"].get("kind", "localstack")
+        title = CATALOGUE[kind].title if kind in CATALOGUE else kind
+        lines.append(f"latest run     {latest['run_id']} ({latest['status']}, {title} {version})")
         change = ""
         if data["previous_run"]:
             change = f", {pts(data['pass_rate_change'])} since {data['previous_run']['run_id']}"
