@@ -1,4 +1,4 @@
-"""``lsqm validate``: deploy and test architectures on LocalStack, one result per architecture."""
+"""``lsqm validate``: deploy and test architectures on an emulator, one result per architecture."""
 
 from __future__ import annotations
 
@@ -169,10 +169,12 @@ def validate(
     shared_provider: bool | None,
     fmt: str,
 ) -> None:
-    """Deploy each architecture to LocalStack with Terraform, run its tests, record verdicts.
+    """Deploy each architecture to the emulator with Terraform, run its tests, record verdicts.
 
-    Several LocalStack versions and/or moto make one run each, of the same architectures,
-    tagged with the emulator and version (run.json) and sharing one ``group``."""
+    Several emulators (LocalStack versions, moto, MiniStack, LocalEmu) make one run each, of
+    the same architectures, tagged with the emulator and version and sharing one ``group``.
+    An emulator that cannot serve the run (no Docker daemon, an unhealthy endpoint) is
+    refused before anything is written (exit 3)."""
     chosen = pipeline.targets(split_versions(emulators), split_versions(versions))
     if profile and not emulators:
         chosen = [pipeline.Target("")]  # the profile names the emulator
