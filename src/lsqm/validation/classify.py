@@ -39,7 +39,10 @@ _ENVIRONMENT = [
         re.compile(
             r"lambda-runtime|Docker (?:is )?not available|docker daemon|Cannot connect to the "
             r"Docker|function is currently in the following state: Failed|"
-            r"LastUpdateStatus\W{0,5}Failed",
+            r"LastUpdateStatus\W{0,5}Failed|"
+            # LocalEmu without Docker: the reason is left empty (its log says "Docker is not
+            # available ... but required to run Lambda functions").
+            r"Error while creating lambda: ?(?:with |$)",
             re.I,
         ),
         "lambda cannot execute without Docker",
