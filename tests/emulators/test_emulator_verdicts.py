@@ -29,3 +29,16 @@ def test_a_lambda_error_with_a_reason_is_still_read_for_what_it_says() -> None:
         "Error while creating lambda: ", "Error while creating lambda: Invalid handler"
     )
     assert classify_terraform("apply", told).category is not Category.ENVIRONMENT
+
+
+def test_a_route_ministack_does_not_handle_is_unsupported_not_rejected() -> None:
+    # terraform apply on MiniStack 1.5.33: PutRestApi (an OpenAPI body) falls through its
+    # router, which answers 404 "Unknown API Gateway v1 path".
+    output = (
+        "Error: error creating API Gateway specification: NotFoundException: Unknown API "
+        "Gateway v1 path: /restapis/34b9d043\n\n"
+        '  with aws_api_gateway_rest_api.api,\n  on main.tf line 9, in resource "aws_api_'
+        'gateway_rest_api" "api":\n'
+    )
+    failure = classify_terraform("apply", output)
+    assert failure.category is Category.EMULATOR_UNSUPPORTED, failure

@@ -107,7 +107,9 @@ _UNAVAILABLE = re.compile(
 )
 _UNSUPPORTED = re.compile(
     r"not yet been emulated|not yet implemented|not implemented|not included in your current "
-    r"license|pro feature|NotImplemented|is not enabled",
+    r"license|pro feature|NotImplemented|is not enabled|"
+    # MiniStack's answer for a route or action it does not handle (404/400)
+    r"Unknown [\w ]{2,40} (?:path|route|operation|action): ",
     re.I,
 )
 _STATUS = re.compile(r"(?:status code|StatusCode):? (\d{3})")
