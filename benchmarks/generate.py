@@ -66,7 +66,7 @@ def generate_all(store: ArtifactStore, folders: list[Path], root: Path) -> list[
                 arch_hash,
                 app.files,
                 {"generator": "rules", "metrics": metrics,
-                 "coverage": [c.as_json() for c in app.coverage]},
+                 "coverage": [c.to_json() for c in app.coverage]},
             )  # fmt: skip
         rows.append({
             "name": name, "hash": arch_hash, "generate_ms": (t1 - t0) * 1000,

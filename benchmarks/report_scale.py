@@ -7,6 +7,9 @@ runs (260,000 result files), then
 - time to first render of the index in Chromium: navigation start to the table's first
   rows (the page's ``lsqm-table-rendered`` mark) and to first contentful paint (< 2 s);
 - compare of the last two runs (target < 1 s), in-process and as a ``lsqm`` command;
+- ``lsqm coverage`` (the latest run of each of the year's 8 LocalStack releases, from the
+  run indexes, whose rows carry each result's trace in brief; target < 5 s), in-process
+  and as a command; every result has a trace of 5 to 40 kinds of calls;
 - baselines: reading every result file of a run with pydantic versus its index, and the
   whole history either way.
 
@@ -40,8 +43,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lsqm.config import Settings
-from lsqm.pipeline import compare_runs, report
+from lsqm.pipeline.stages import compare_runs, report
 from lsqm.records import Category, Status
+from lsqm.reporting.coverage import load_coverage
 from lsqm.reporting.history import History
 from lsqm.store import ArtifactStore
 
@@ -139,26 +143,111 @@ def timed(fn: Callable[[], T], name: str = "") -> tuple[T, float]:
 
 
 # -- the synthetic store -------------------------------------------------------------------
+NOUNS = {
+    "s3": "Bucket",
+    "sqs": "Queue",
+    "sns": "Topic",
+    "dynamodb": "Table",
+    "lambda": "Function",
+    "iam": "Role",
+    "kms": "Key",
+    "kinesis": "Stream",
+    "events": "Rule",
+    "logs": "LogGroup",
+    "ssm": "Parameter",
+    "secretsmanager": "Secret",
+    "stepfunctions": "StateMachine",
+    "apigatewayv2": "Api",
+}
+# What terraform and the tests call per resource: (caller, verb, calls) in order.
+TERRAFORM_CALLS = [("apply", "Create", 1), ("apply", "Describe", 3), ("apply", "Tag", 1)]
+TERRAFORM_CALLS += [("plan", "Describe", 2), ("plan", "List", 1), ("destroy", "Delete", 1)]
+TEST_VERBS = ["Get", "List", "Describe", "Put", "Update"]
+
+
+def _operation(service: str, verb: str) -> str:
+    noun = NOUNS.get(service, "Resource")
+    return f"{verb}{noun}s" if verb == "List" else f"{verb}{noun}"
+
+
+def _trace(rng: random.Random, services: list[str]) -> list[dict[str, Any]]:
+    """5 to 40 kinds of calls, as validate records them: the caller identity at init, each
+    service's resource created, read back, tagged, planned and deleted by terraform, and a
+    few calls of each test."""
+    rows: list[dict[str, Any]] = [
+        {"service": "sts", "operation": "GetCallerIdentity", "caller": caller, "status": 200}
+        for caller in ("init", "apply")
+    ]
+    for service in services:
+        for caller, verb, count in TERRAFORM_CALLS[: rng.randint(3, len(TERRAFORM_CALLS))]:
+            rows.append(
+                {
+                    "service": service,
+                    "operation": _operation(service, verb),
+                    "caller": caller,
+                    "status": 200,
+                    "count": count,
+                }
+            )
+        for test in range(rng.randint(0, 2)):
+            for verb in rng.sample(TEST_VERBS, rng.randint(1, 3)):
+                rows.append(
+                    {
+                        "service": service,
+                        "operation": _operation(service, verb),
+                        "caller": "test",
+                        "test": f"test_app::test_{service.replace('-', '_')}_{test}",
+                        "status": 200,
+                    }
+                )
+    rows = rows[:40]
+    for first, row in enumerate(rows):
+        row |= {"first": first, "seconds": round(0.004 * row.get("count", 1), 3)}
+    return rows
+
+
+def _failing_call(signature: str, first: int) -> dict[str, Any] | None:
+    """The trace row of the call a signature names (``sqs.CreateQueue 501 ...``)."""
+    head = signature.split(":")[0].split(" ")
+    if "." not in head[0] or " " in head[0] or len(head) not in (1, 3):
+        return None
+    service, operation = head[0].split(".", 1)
+    answered = len(head) == 1  # a test's assertion failed on what the call answered
+    caller = "test" if answered or operation.startswith(("Get", "List")) else "apply"
+    return {
+        "service": service,
+        "operation": operation,
+        "caller": caller,
+        "test": "test_app::test_role_exists" if caller == "test" else None,
+        "status": 200 if answered else int(head[1]),
+        "error_code": None if answered else head[2],
+        "first": first,
+        "seconds": 0.01,
+    }
+
+
 def _signatures(rng: random.Random) -> list[tuple[Category, str]]:
     kinds = [
         (
             Category.EMULATOR_UNSUPPORTED,
-            "aws_{t}:InternalFailure:501: The API for service {s} is "
+            "{s}.{op} 501 InternalFailure: The API for service {s} is "
             "either not included in your current license plan or has not yet been emulated",
         ),
-        (Category.EMULATOR_ERROR, "aws_{t}:InternalError:500: exception while calling {s}.{op}"),
-        (Category.EMULATOR_REJECTED, "aws_{t}:ValidationException:400: invalid parameter {op}"),
-        (Category.EMULATOR_BEHAVIOUR, "test_{s}_{op}: AssertionError: assert <*> == <*>"),
+        (Category.EMULATOR_ERROR, "{s}.{op} 500 InternalError: exception while calling {s}.{op}"),
+        (Category.EMULATOR_REJECTED, "{s}.{op} 400 ValidationException: invalid parameter"),
+        (Category.EMULATOR_BEHAVIOUR, "{s}.{op}: test_{t}: AssertionError: assert <*> == <*>"),
         (Category.PROVIDER_CRASH, "aws_{t}: provider crashed reading {op}"),
         (Category.ENVIRONMENT, "{s} cannot execute without Docker"),
         (Category.TERRAFORM_CONFIG, "init: Unsupported argument {op}"),
         (Category.NO_TESTS, "no tests collected"),
     ]
+    verbs = [verb for _, verb, _ in TERRAFORM_CALLS] + TEST_VERBS
     out = []
     for i in range(240):
         category, text = kinds[i % len(kinds)]
         svc = SERVICES[rng.randrange(len(SERVICES))]
-        out.append((category, text.format(t=f"{svc}_thing", s=svc, op=f"Operation{i}")))
+        op = _operation(svc, verbs[i % len(verbs)])
+        out.append((category, text.format(t=f"{svc}_thing", s=svc, op=op)))
     return out
 
 
@@ -171,6 +260,7 @@ def _result(
     sig: str,
     duration: float,
     flaky: bool,
+    trace: list[dict[str, Any]],
 ) -> dict[str, Any]:
     deployed = status in (Status.PASSED, Status.PARTIAL)
     ok = status is Status.PASSED
@@ -220,6 +310,7 @@ def _result(
         if deployed
         else [],
         "attempts": [{"status": "PASSED", "duration_s": duration}] if flaky else [],
+        "trace": trace,
     }
 
 
@@ -231,11 +322,13 @@ def build_store(root: Path, archs: int, runs: int, seed: int = 7) -> ArtifactSto
     hashes = [f"{i:04x}{rng.getrandbits(48):012x}" for i in range(archs)]
     templates = [_example(i) for i in range(len(EXAMPLES))]
     names: dict[str, str] = {}
+    traces: dict[str, list[dict[str, Any]]] = {}
     for i, arch_hash in enumerate(hashes):
         services = sorted(set(rng.sample(SERVICES, rng.randint(1, 4))) | {"iam"})
         svc = services[0]
         name = f"{rng.choice(['acme', 'infra', 'tf', 'demo', 'prod'])}-{svc}-{i:04d}"
         names[arch_hash] = name
+        traces[arch_hash] = _trace(rng, services)
         folder = store.architecture_dir(arch_hash)
         folder.mkdir(parents=True)
         tf, test = templates[i % len(templates)]
@@ -292,6 +385,8 @@ def build_store(root: Path, archs: int, runs: int, seed: int = 7) -> ArtifactSto
                     Category.TERRAFORM_CONFIG: Status.ERROR,
                 }.get(cat, Status.FAILED)
             counts[status.value] += 1
+            trace = traces[arch_hash]
+            failing = _failing_call(sig, len(trace)) if status is not Status.PASSED else None
             data = _result(
                 run_id,
                 arch_hash,
@@ -301,6 +396,7 @@ def build_store(root: Path, archs: int, runs: int, seed: int = 7) -> ArtifactSto
                 sig,
                 round(rng.uniform(3, 90), 1),
                 flaky,
+                [*trace, failing] if failing else trace,
             )
             (folder / f"{arch_hash}.json").write_text(json.dumps(data, indent=2))
             if week == runs - 1 and status is not Status.PASSED:
@@ -467,10 +563,34 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         figures["compare_cli_exit"] = cli.returncode
+        coverage, figures["coverage_s"] = timed(lambda: load_coverage(store), "coverage_s")
+        figures["coverage_targets"] = len(coverage.targets)
+        figures["coverage_operations"] = len(coverage.operations)
+        cli, figures["coverage_cli_s"] = timed(
+            lambda: subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "lsqm.cli",
+                    "--artifacts",
+                    str(root),
+                    "coverage",
+                    "--format",
+                    "json",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            ),
+            "coverage_cli_s",
+        )
+        figures["coverage_cli_exit"] = cli.returncode
         figures["chromium"] = first_render(site / "index.html")
         shot = site / "benchmark-index.png"
         if shot.is_file():
-            figures["screenshot"] = str(shutil.copy(shot, Path.cwd() / "report-scale-index.png"))
+            kept = Path.cwd() / "test-artifacts"  # ignored by git
+            kept.mkdir(exist_ok=True)
+            figures["screenshot"] = str(shutil.copy(shot, kept / "report-scale-index.png"))
     finally:
         if args.store is None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -529,6 +649,14 @@ def _print(f: dict[str, Any]) -> None:
     line("compare last two runs (indexes)", f"{f['compare_warm_s'] * 1000:.0f} ms", "target < 1 s")
     line("compare last two runs (result files)", f"{f['compare_cold_s'] * 1000:.0f} ms")
     line("lsqm compare --format json (process)", f"{f['compare_cli_s']:.2f} s")
+    line(
+        f"coverage: {f['coverage_targets']} releases, {f['coverage_operations']} operations",
+        f"{f['coverage_s']:.2f} s",
+        "target < 5 s",
+    )
+    line("  CPU", f"{cpu['coverage_s']:.2f} s")
+    line("lsqm coverage --format json (process)", f"{f['coverage_cli_s']:.2f} s", "target < 5 s")
+    line("  CPU", f"{cpu['coverage_cli_s']:.2f} s")
     line("history of every run from indexes", f"{f['history_from_index_s']:.2f} s")
     line(
         "one run: result files / its index",

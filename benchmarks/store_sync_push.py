@@ -21,9 +21,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from lsqm import pipeline
 from lsqm.config import load_settings
 from lsqm.ingest import add_local
+from lsqm.pipeline import stages
 from lsqm.records import Result, Run, RunStatus, Status, summarize
 from lsqm.store import ArtifactStore, new_run_id
 
@@ -67,7 +67,7 @@ def main() -> int:
         os.environ["ARTIFACT_REPO"] = str(remote)
         settings = load_settings()
         writer = ArtifactStore(work / "writer")
-        pipeline.sync(settings, writer)
+        stages.sync(settings, writer)
         names = sorted(p.name for p in EXAMPLES.iterdir() if any(p.glob("*.tf")))
         hashes = [add_local(writer, EXAMPLES / n, EXAMPLES / n / "tests", n) for n in names]
         when = datetime(2026, 1, 4, tzinfo=UTC)
@@ -76,7 +76,7 @@ def main() -> int:
         for week in range(args.runs):
             _write_run(writer, hashes, when + timedelta(weeks=week))
             began = time.monotonic()
-            pipeline.push(settings, writer)
+            stages.push(settings, writer)
             pushes.append(time.monotonic() - began)
         built = time.monotonic() - start
         size = sum(p.stat().st_size for p in remote.rglob("*") if p.is_file())
@@ -85,16 +85,16 @@ def main() -> int:
               f"the remote holds {size / 1e6:.1f} MB; built in {built:.0f} s")  # fmt: skip
         print(f"  each weekly push while building: median {sorted(pushes)[len(pushes) // 2]:.2f} s")
         reader = ArtifactStore(work / "reader")
-        _timed("sync: fresh clone", lambda: pipeline.sync(settings, reader))
+        _timed("sync: fresh clone", lambda: stages.sync(settings, reader))
         _write_run(writer, hashes, when + timedelta(weeks=args.runs))
-        _timed("push: one new run", lambda: pipeline.push(settings, writer))
-        _timed("sync: fast-forward one run", lambda: pipeline.sync(settings, reader))
-        _timed("sync: up to date", lambda: pipeline.sync(settings, reader))
+        _timed("push: one new run", lambda: stages.push(settings, writer))
+        _timed("sync: fast-forward one run", lambda: stages.sync(settings, reader))
+        _timed("sync: up to date", lambda: stages.sync(settings, reader))
         _write_run(writer, hashes, when + timedelta(weeks=args.runs + 1))
-        pipeline.push(settings, writer)
+        stages.push(settings, writer)
         _write_run(reader, hashes, when + timedelta(weeks=args.runs + 2))
         _timed("push: one run over another writer's (rebase)",
-               lambda: pipeline.push(settings, reader))  # fmt: skip
+               lambda: stages.push(settings, reader))  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -13,7 +13,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "lsqm"
 # Bottom first. A component is a top-level module or package of lsqm.
 LAYERS: list[set[str]] = [
     {"errors"},
-    {"files", "redact", "records", "content", "versions"},
+    {"files", "redact", "records", "content", "versions", "messages"},
     {"config", "childenv", "proc"},
     {"toolchain", "sandbox"},
     {"terraform"},
@@ -41,11 +41,11 @@ def _layer(component: str) -> int:
     raise AssertionError(f"lsqm.{component} is in no layer: add it to LAYERS and the doc")
 
 
-def _imports() -> list[tuple[str, str, str]]:
-    """(file, importing component, imported component) for every lsqm import."""
+def _imports(src: Path = SRC) -> list[tuple[str, str, str]]:
+    """(file, importing component, imported component) for every lsqm import under ``src``."""
     found = []
-    for path in sorted(SRC.rglob("*.py")):
-        rel = path.relative_to(SRC).as_posix()
+    for path in sorted(src.rglob("*.py")):
+        rel = path.relative_to(src).as_posix()
         if rel == "__init__.py" or any(rel.startswith(f) for f in FOREIGN):
             continue
         importer = rel.split("/")[0].removesuffix(".py")
@@ -84,6 +84,32 @@ def test_the_rules_the_house_issue_names() -> None:
     assert not {(a, b) for a, b in edges if a == "store" and b in stages}
     assert not (("cli", "commands") in edges and ("commands", "cli") in edges)
     assert ("commands", "cli") not in edges
+
+
+def _upward(found: list[tuple[str, str, str]]) -> list[str]:
+    return [
+        rel
+        for rel, importer, imported in found
+        if not (_layer(imported) < _layer(importer) or (importer, imported) in SIDEWAYS)
+    ]
+
+
+def test_the_pipeline_package_is_checked_module_by_module() -> None:
+    """Every module of ``pipeline/`` is read, and none reaches up to the commands or cli."""
+    modules = {p.name for p in (SRC / "pipeline").glob("*.py")} - {"__init__.py"}
+    assert {"stages.py", "chain.py", "provision.py"} <= modules
+    checked = {rel.split("/")[1] for rel, importer, _ in _imports() if importer == "pipeline"}
+    assert checked == modules
+    assert not [rel for rel, a, b in _imports() if a == "pipeline" and b in ("commands", "cli")]
+
+
+@pytest.mark.parametrize("upward", ["from lsqm.commands.base import App", "import lsqm.cli"])
+def test_a_pipeline_module_importing_a_command_or_the_cli_fails(
+    tmp_path: Path, upward: str
+) -> None:
+    (tmp_path / "pipeline").mkdir()
+    (tmp_path / "pipeline" / "chain.py").write_text(f"{upward}\nfrom lsqm.store import X\n")
+    assert _upward(_imports(tmp_path)) == ["pipeline/chain.py"]
 
 
 def test_foreign_modules_import_nothing_of_lsqm() -> None:

@@ -36,6 +36,7 @@ ENV_ALIASES = {
     "LOCALSTACK_AUTH_TOKEN": "localstack_auth_token",
     "ARTIFACT_REPO": "artifact_repo",
     "SLACK_WEBHOOK_URL": "slack_webhook_url",
+    "GITHUB_STEP_SUMMARY": "step_summary",
 }
 
 # Settings that are secrets: read from the environment only, never from a file (a config
@@ -265,6 +266,11 @@ class Settings(BaseModel):
     report_url: str | None = Field(
         default=None,
         description="where the report is published (e.g. GitHub Pages), for links in Slack",
+    )
+    step_summary: Path | None = Field(
+        default=None,
+        description="GitHub Actions' step summary file (GITHUB_STEP_SUMMARY): notify writes "
+        "the run's summary there",
     )
     discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
 

@@ -9,7 +9,6 @@ never fail the run — its results are already written.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ from lsqm.reporting.gaps import Gap
 
 # Slack limits a section's text to 3,000 characters; lists are cut well before that.
 MAX_LISTED = 10
-STEP_SUMMARY_VAR = "GITHUB_STEP_SUMMARY"
 
 
 @dataclass(frozen=True)
@@ -164,17 +162,12 @@ def notify(
     backoff_s: float = 1.0,
 ) -> list[Delivery]:
     """Every configured notification for ``report``: Slack when a webhook is set, the step
-    summary when GitHub Actions names one (``GITHUB_STEP_SUMMARY``)."""
+    summary when GitHub Actions names one (``GITHUB_STEP_SUMMARY``, the setting
+    ``step_summary``)."""
     done: list[Delivery] = []
-    summary_file = step_summary or _step_summary_from_env()
-    if summary_file is not None:
-        done.append(write_step_summary(report, summary_file))
+    if step_summary is not None:
+        done.append(write_step_summary(report, step_summary))
     if webhook_url:
         payload = slack_message(report, report_url)
         done.append(post_slack(webhook_url, payload, backoff_s=backoff_s))
     return done
-
-
-def _step_summary_from_env() -> Path | None:
-    value = os.environ.get(STEP_SUMMARY_VAR)
-    return Path(value) if value else None

@@ -14,6 +14,7 @@ by an older one, and files written by earlier versions stay readable (new fields
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from enum import StrEnum
@@ -185,6 +186,65 @@ class TraceCall(Record):
     first: int = 0  # position of the first of these calls in the architecture's work
 
 
+TERRAFORM_CALLERS = frozenset({"init", "apply", "plan", "destroy"})
+NOT_IMPLEMENTED_CODES = frozenset({"NotImplemented", "NotImplementedError", "NotSupported"})
+# A signature that names its operation: ``apigatewayv2.CreateApi 501 InternalFailure``,
+# ``sqs.ReceiveMessage: test_dlq_redrive: no message arrived``.
+_OPERATION_SIGNATURE = re.compile(r"^([a-z0-9][a-z0-9-]*)\.([A-Z][A-Za-z0-9]*)\b")
+
+
+def operation_name(call: TraceCall) -> str:
+    """``service.Operation``, how coverage and signatures name an operation."""
+    return f"{call.service}.{call.operation}"
+
+
+def unsupported(call: TraceCall) -> bool:
+    """The emulator answered that it does not implement the call (501, not implemented)."""
+    return call.status == 501 or (call.error_code or "") in NOT_IMPLEMENTED_CODES
+
+
+def failed_operation(
+    status: Status, category: Category | None, signature: str, trace: Iterable[TraceCall]
+) -> str | None:
+    """The operation (``service.Operation``) a result fails at, or None.
+
+    The one place this is decided. Only a result that is not PASSED and whose category blames
+    the emulator fails at an operation (an environment or configuration failure blocks on no
+    call): the one its signature starts with, else the first call of its trace (in the order
+    calls first appeared) the emulator answered with a 5xx (501 included).
+    """
+    if status is Status.PASSED or category is None or not category.blames_emulator:
+        return None
+    named = _OPERATION_SIGNATURE.match(signature)
+    if named:
+        return f"{named.group(1)}.{named.group(2)}"
+    failing = [c for c in trace if c.status >= 500 and c.operation]
+    return operation_name(min(failing, key=lambda c: c.first)) if failing else None
+
+
+def call_flags(trace: Iterable[TraceCall]) -> dict[str, str]:
+    """A trace in a run index's few bytes: per ``service.Operation`` (in the order calls
+    first appeared) letters saying who called it and how the emulator answered:
+    ``f`` terraform (init, apply, plan, destroy), ``t`` the tests, ``o`` anything else;
+    ``u`` some call was unsupported (501, not implemented), ``e`` some other 5xx."""
+    letters: dict[str, set[str]] = {}
+    for call in sorted(trace, key=lambda c: c.first):
+        if not call.operation:
+            continue
+        flags = letters.setdefault(operation_name(call), set())
+        if call.caller in TERRAFORM_CALLERS:
+            flags.add("f")
+        elif call.caller == "test":
+            flags.add("t")
+        else:
+            flags.add("o")
+        if unsupported(call):
+            flags.add("u")
+        elif call.status >= 500:
+            flags.add("e")
+    return {op: "".join(sorted(flags, key="ftoue".index)) for op, flags in letters.items()}
+
+
 class Attempt(Record):
     """An earlier attempt of a result that was rerun (``validate --rerun-failures``)."""
 
@@ -237,6 +297,11 @@ class Result(Record):
                 return name
         return None
 
+    @property
+    def fails_at(self) -> str | None:
+        """The operation this result fails at (:func:`failed_operation`)."""
+        return failed_operation(self.status, self.category, self.signature, self.trace)
+
     def attempt(self) -> Attempt:
         """This result's verdict as an attempt (kept when the architecture is rerun)."""
         return Attempt(
@@ -268,6 +333,15 @@ class ResultRow(Record):
     emulator_version: str = ""  # EmulatorUse.version
     terraform: str = ""  # ToolchainUse.terraform
     aws_provider: str = ""  # the AWS provider's version of ToolchainUse.providers
+    # The trace in brief (:func:`call_flags`); None: no trace recorded (or an index written
+    # before traces were), never "no calls".
+    calls: dict[str, str] | None = None
+    fails_at: str | None = None  # the operation the result fails at (:func:`failed_operation`)
+
+    @property
+    def test_operations(self) -> set[str]:
+        """Operations the tests called at run time (empty without a trace)."""
+        return {op for op, flags in (self.calls or {}).items() if "t" in flags}
 
     @classmethod
     def of(cls, result: Result) -> ResultRow:
@@ -289,6 +363,8 @@ class ResultRow(Record):
             tests_passed=result.tests.passed,
             tests_total=result.tests.total,
             failing_stage=result.failing_stage,
+            calls=call_flags(result.trace) if result.trace else None,
+            fails_at=result.fails_at,
         )
 
 
@@ -463,3 +539,14 @@ class AppRecord(Record):
     @property
     def hand_written(self) -> bool:
         return self.generator == "hand-written"
+
+
+class Output(BaseModel):
+    """Base of what a command prints with ``--format json`` (not stored): typed for the
+    code, the JSON shape a contract. A field nobody set is left out of the JSON (absent,
+    not null): optional parts appear only when they apply."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True)

@@ -20,7 +20,7 @@ def test_plain_aws_folder_is_accepted(tmp_path: Path) -> None:
     assert decision.accepted, decision.reasons
     assert decision.inventory.services == ["s3"]
     assert decision.inventory.resource_types == ["aws_s3_bucket"]
-    assert decision.as_dict()["accepted"] is True
+    assert decision.to_json()["accepted"] is True
 
 
 def test_no_aws_resources(tmp_path: Path) -> None:
@@ -147,7 +147,7 @@ def test_services_outside_the_emulator_are_kept_and_recorded(tmp_path: Path) -> 
     assert kept.accepted, kept.reasons
     assert kept.inventory.services == ["kafka", "s3"]
     assert kept.unsupported == {"kafka": ["aws_msk_cluster"]}
-    assert kept.as_dict()["unsupported_services"] == {"kafka": ["aws_msk_cluster"]}
+    assert kept.to_json()["unsupported_services"] == {"kafka": ["aws_msk_cluster"]}
     skipped = evaluate(tmp_path, tmp_path, Policy(skip_unsupported_services=True))
     assert [(r.code.value, r.detail) for r in skipped.reasons] == [
         ("service_not_supported", "kafka (aws_msk_cluster) is not offered by the target emulator")

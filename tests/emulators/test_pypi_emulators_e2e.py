@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
+import httpx
 import pytest
 
 from lsqm.cli import main
@@ -101,3 +102,20 @@ def test_versions_side_by_side_and_setup_list(
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "* 1.5.32" in text and "* 1.5.33" in text and "[default]" in text
+
+
+def test_localemus_answer_on_localstacks_reset_path_empties_nothing(
+    cache_dir: Path, tmp_path: Path
+) -> None:
+    # Why lsqm installs its own reset into LocalEmu: nothing in LocalEmu routes
+    # /_localstack/state/reset, whatever it answers there.
+    emu = _make("localemu", ensure_emulator(cache_dir, "localemu", VERSIONS["localemu"]), tmp_path)
+    emu.start()
+    try:
+        sqs = _sqs(emu.endpoint)
+        sqs.create_queue(QueueName="survives")  # type: ignore[attr-defined]
+        answer = httpx.post(emu.endpoint + "/_localstack/state/reset", timeout=30)
+        listed = sqs.list_queues().get("QueueUrls", [])  # type: ignore[attr-defined]
+        assert any(u.endswith("/survives") for u in listed), answer.status_code
+    finally:
+        emu.stop()

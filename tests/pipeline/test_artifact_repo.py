@@ -16,7 +16,7 @@ from lsqm.cli import main
 from lsqm.config import load_settings
 from lsqm.errors import StoreError, UsageError
 from lsqm.ingest import add_local
-from lsqm.pipeline import push, sync
+from lsqm.pipeline.stages import push, sync
 from lsqm.records import Result, Run, RunStatus, Status
 from lsqm.store import ArtifactStore, new_run_id
 

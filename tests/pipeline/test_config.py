@@ -132,3 +132,12 @@ def test_the_config_file_read_by_default_is_lsqm_yaml(
              *sorted((REPO / "src").rglob("*.py"))]  # fmt: skip
     other = re.compile(r"\b(config\.ya?ml|lsqm\.yml|\.lsqm\.ya?ml)\b")
     assert [str(p) for p in texts if other.search(p.read_text())] == []
+
+
+def test_github_actions_step_summary_is_read_through_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    assert load_settings(None).step_summary is None
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+    assert load_settings(None).step_summary == tmp_path / "summary.md"

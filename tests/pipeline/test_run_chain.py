@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
-from lsqm import pipeline, proc
+from lsqm import proc
 from lsqm.cli import main
 from lsqm.config import load_settings
 from lsqm.errors import ToolMissing
+from lsqm.pipeline import chain
+from lsqm.pipeline.stages import push
 from lsqm.records import ArchitectureRecord, EmulatorInfo, Run, RunStatus
 from lsqm.store import ArtifactStore
 
@@ -23,8 +25,8 @@ from .helpers import EXAMPLES, bare_repo, git, remote_files, sources_yaml
 
 
 def _replace(monkeypatch: pytest.MonkeyPatch, **stages: Callable[[Any], dict[str, Any]]) -> None:
-    chain = [(name, stages.get(name, stage)) for name, stage in pipeline.RUN_STAGES]
-    monkeypatch.setattr(pipeline, "RUN_STAGES", chain)
+    replaced = [(name, stages.get(name, stage)) for name, stage in chain.RUN_STAGES]
+    monkeypatch.setattr(chain, "RUN_STAGES", replaced)
 
 
 def _no_emulator(monkeypatch: pytest.MonkeyPatch, validate: Callable[[Any], Any]) -> None:
@@ -58,7 +60,7 @@ def test_a_dry_run_changes_nothing_and_says_what_each_stage_would_do(
     monkeypatch.setenv("ARTIFACT_REPO", str(remote))
     seed = ArtifactStore(work / "seed")
     seed.add_architecture(EXAMPLES / "kms_key", ArchitectureRecord(name="kms"))
-    pipeline.push(load_settings(), seed)
+    push(load_settings(), seed)
     assert main(["sync"]) == 0
     capsys.readouterr()
     before, refs = _tree(work), git("show-ref", cwd=remote)
@@ -66,7 +68,7 @@ def test_a_dry_run_changes_nothing_and_says_what_each_stage_would_do(
     assert code == 0, err
     assert _tree(work) == before and git("show-ref", cwd=remote) == refs
     stages = json.loads(out)["stages"]
-    assert set(stages) == {n for n, _s in pipeline.RUN_STAGES}
+    assert set(stages) == {n for n, _s in chain.RUN_STAGES}
     assert {n for n, s in stages.items() if s["status"] == "would"} == {
         "sync", "mine", "generate", "setup", "validate", "push"}  # fmt: skip
     assert "would mine examples (local)" in err and "would fast-forward" in err
@@ -165,12 +167,12 @@ def test_claude_falls_back_to_rules_without_a_key(
 def test_an_unfinished_latest_run_is_resumed(tmp_path: Path) -> None:
     store = ArtifactStore(tmp_path)
     settings = load_settings()
-    assert pipeline.unfinished_run(settings, store) is None
+    assert chain.unfinished_run(settings, store) is None
     store.write_run(Run(run_id="20261206T000000Z-aaaaaa", status=RunStatus.COMPLETE))
-    assert pipeline.unfinished_run(settings, store) is None
+    assert chain.unfinished_run(settings, store) is None
     store.write_run(Run(run_id="20261213T000000Z-bbbbbb", status=RunStatus.INTERRUPTED))
-    assert pipeline.unfinished_run(settings, store) == "20261213T000000Z-bbbbbb"
+    assert chain.unfinished_run(settings, store) == "20261213T000000Z-bbbbbb"
     emulator = EmulatorInfo(runtime="host", version="2025.1.0")
     store.write_run(Run(run_id="20261213T000000Z-bbbbbb", status=RunStatus.RUNNING,
                         emulator=emulator))  # fmt: skip
-    assert pipeline.unfinished_run(settings, store) is None  # another LocalStack: a new run
+    assert chain.unfinished_run(settings, store) is None  # another LocalStack: a new run

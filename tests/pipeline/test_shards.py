@@ -207,12 +207,13 @@ def test_a_shard_with_nothing_to_do_still_records_itself(
 
 
 def test_status_names_a_run_that_has_shards_but_no_merge(tmp_path: Path) -> None:
-    from lsqm import pipeline
     from lsqm.commands.status import status_lines
+    from lsqm.pipeline import stages
     from lsqm.records import Run, ShardInfo
 
     store = ArtifactStore(tmp_path / "store")
     store.write_run(Run(run_id="20261206T000000Z-shards", shard=ShardInfo(index=1, count=2)))
-    data = pipeline.status(store)
-    assert data["unmerged_runs"] == ["20261206T000000Z-shards"]
-    assert any("lsqm merge" in line for line in status_lines(data))
+    view = stages.status(store)
+    assert view.unmerged_runs == ["20261206T000000Z-shards"]
+    assert view.to_json()["unmerged_runs"] == ["20261206T000000Z-shards"]
+    assert any("lsqm merge" in line for line in status_lines(view))

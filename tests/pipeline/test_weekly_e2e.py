@@ -19,7 +19,7 @@ from pytest_httpserver import HTTPServer
 
 from lsqm.config import load_settings
 from lsqm.ingest import add_local
-from lsqm.pipeline import push
+from lsqm.pipeline.stages import push
 from lsqm.store import ArtifactStore
 
 from .helpers import EXAMPLES, LSQM, bare_repo, git, lsqm, remote_files, sources_yaml

@@ -10,8 +10,8 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from lsqm import pipeline
 from lsqm.notify import notify, post_slack, slack_message
+from lsqm.pipeline import stages
 
 from .histories import R2, History
 
@@ -25,7 +25,7 @@ def _text(payload: dict[str, Any]) -> str:
 def test_the_message_says_pass_rate_change_regressions_fixes_and_the_new_gap(
     two_runs: History,
 ) -> None:
-    report = pipeline.run_report(two_runs.store)
+    report = stages.run_report(two_runs.store)
     payload = slack_message(report, REPORT_URL)
     # 3 of 9 passed in R2 (sqs_fixed, steady, new_arch); 5 of 9 in R1.
     assert payload["text"] == "lsqm: 33.3% passed (3/9), -22.2 points"
@@ -60,7 +60,7 @@ def test_posted_once_to_the_webhook_and_written_to_the_step_summary(
     httpserver.expect_oneshot_request("/services/T0/B0/XYZ", method="POST").respond_with_data("ok")
     summary = tmp_path / "step-summary.md"
     deliveries = notify(
-        pipeline.run_report(two_runs.store),
+        stages.run_report(two_runs.store),
         webhook_url=httpserver.url_for("/services/T0/B0/XYZ"),
         report_url=REPORT_URL,
         step_summary=summary,

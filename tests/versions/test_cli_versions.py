@@ -9,7 +9,7 @@ import pytest
 
 from lsqm.cli import main
 from lsqm.ingest import add_local
-from lsqm.pipeline import Target, targets
+from lsqm.pipeline.stages import Target, targets
 from lsqm.store import ArtifactStore
 
 from ..conftest import REPO

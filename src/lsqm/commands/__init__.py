@@ -9,6 +9,7 @@ from lsqm.commands.add import add
 from lsqm.commands.bisect import bisect
 from lsqm.commands.clean import clean
 from lsqm.commands.compare import compare
+from lsqm.commands.coverage import coverage
 from lsqm.commands.generate import generate
 from lsqm.commands.merge import merge
 from lsqm.commands.mine import mine
@@ -31,6 +32,7 @@ COMMANDS: list[click.Command] = [
     bisect,
     status,
     compare,
+    coverage,
     report,
     clean,
     sync,

@@ -1,6 +1,6 @@
 """What every command shares: the App it receives, ``--format``, JSON output, messages.
 
-Commands parse options, call the library (stages, :mod:`lsqm.pipeline`), and print. They
+Commands parse options, call the library (:mod:`lsqm.pipeline.stages`), and print. They
 raise :mod:`lsqm.errors` exceptions; :func:`lsqm.cli.main` alone turns them into messages
 and exit codes. Settings are built once per command, through :func:`load_settings` with the
 command's options as overrides — never by assigning to a Settings object.

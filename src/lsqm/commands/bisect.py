@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import click
 
-from lsqm import pipeline
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
 from lsqm.config import Settings
 from lsqm.errors import ActionNeeded
+from lsqm.pipeline import stages
 from lsqm.validation.bisect import Bisection
 
 
@@ -52,7 +52,7 @@ def bisect(
         pinned = {"emulator": emulator, f"{emulator}_version": version}
         return app.configure(**pinned, runtime="host", timeout=timeout)
 
-    found, folder = pipeline.bisect_versions(
+    found, folder = stages.bisect_versions(
         settings_for,
         app.store,
         arch,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from lsqm import pipeline
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
+from lsqm.pipeline import stages
 
 
 @click.command("clean")
@@ -16,7 +16,7 @@ from lsqm.commands.base import App, format_option, lsqm_command, print_json
 @lsqm_command
 def clean(app: App, keep: int, fmt: str) -> None:
     """Keep the newest N runs and delete older runs' folders (with --dry-run: list them)."""
-    plan = pipeline.clean(app.store, keep, dry_run=app.dry_run)
+    plan = stages.clean(app.store, keep, dry_run=app.dry_run)
     if fmt == "json":
         print_json(plan.to_json(app.dry_run))
         return

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import click
 
-from lsqm import pipeline
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
 from lsqm.errors import ActionNeeded, UsageError
+from lsqm.pipeline import stages
 from lsqm.reporting.formats import compare_markdown, compare_text
 from lsqm.reporting.matrix import build_matrix, matrix_text
 
@@ -40,7 +40,7 @@ def compare(app: App, runs: tuple[str, ...], matrix: bool, fmt: str) -> None:
         raise UsageError("compare takes at most two runs (BASE HEAD); use --matrix for more")
     base = runs[0] if runs else None
     head = runs[1] if len(runs) > 1 else None
-    comparison = pipeline.compare_runs(app.store, base, head)
+    comparison = stages.compare_runs(app.store, base, head)
     if fmt == "json":
         print_json(comparison.to_json())
     elif fmt == "markdown":

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from lsqm import pipeline
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
 from lsqm.errors import ActionNeeded
 from lsqm.generation.run import Outcome
+from lsqm.pipeline import stages
 
 
 @click.command("generate")
@@ -26,7 +26,7 @@ def generate(
     """Write tests (apps/<hash>/) for stored architectures."""
     settings = app.configure(generator=kind)
     store = app.store
-    hashes = pipeline.select_architectures(store, list(arches))
+    hashes = stages.select_architectures(store, list(arches))
     if app.dry_run:
         todo = [h for h in hashes if force or not store.has_app(h)]
         if fmt == "json":
@@ -43,12 +43,12 @@ def generate(
         detail = f": {outcome.message}" if outcome.message and outcome.status != "exists" else ""
         app.info(f"[{done}/{total}] {outcome.arch_hash} {outcome.status}{detail}")
 
-    report = pipeline.generate(
+    report = stages.generate(
         settings, store, budget=budget, hashes=hashes, force=force, progress=progress
     )
     counts = report.counts
     if fmt == "json":
-        print_json(report.as_json())
+        print_json(report.to_json())
     else:
         parts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
         app.info(f"generate ({report.generator}): {parts or 'nothing to do'}")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from lsqm import pipeline
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
 from lsqm.errors import ActionNeeded, UsageError
+from lsqm.pipeline import stages
 
 
 @click.command("merge")
@@ -22,7 +22,7 @@ def merge(app: App, sources: tuple[Path, ...], run_id: str | None, fmt: str) -> 
     the store's runs/ID/run.json. Exit 1 when a shard is missing or did not finish."""
     if app.dry_run:
         raise UsageError("merge writes only runs/<id>/ of the store; --dry-run has nothing to show")
-    report = pipeline.merge(app.store, list(sources), run_id)
+    report = stages.merge(app.store, list(sources), run_id)
     if fmt == "json":
         print_json(report.to_json())
     else:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from lsqm import pipeline
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
 from lsqm.discovery.filter import Decision, Policy, evaluate
 from lsqm.discovery.miner import Summary
 from lsqm.errors import ActionNeeded, UsageError
+from lsqm.pipeline import stages
 
 
 def _repository_root(path: Path) -> Path:
@@ -78,7 +78,7 @@ def mine(
         folder = explain.absolute()
         decision = evaluate(folder, _repository_root(folder), policy)
         if fmt == "json":
-            print_json(decision.as_dict())
+            print_json(decision.to_json())
         else:
             _print_decision(decision)
         return
@@ -95,12 +95,12 @@ def mine(
                 f"{summary.rejected} rejected"
             )
 
-    summary = pipeline.mine(
+    summary = stages.mine(
         app.settings, app.store, source_names=source_names, limit=limit, dry_run=app.dry_run,
         progress=progress, say=app.info,
     )  # fmt: skip
     if fmt == "json":
-        print_json(summary.as_dict())
+        print_json(summary.to_json())
     else:
         _print_summary(summary)
     if summary.errors:

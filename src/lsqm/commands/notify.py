@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from lsqm import pipeline
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
+from lsqm.pipeline import stages
 
 
 @click.command("notify")
@@ -20,7 +20,7 @@ def notify(app: App, run_id: str | None, fmt: str) -> None:
     if app.dry_run:
         app.info("would notify: " + ("Slack" if settings.slack_webhook_url else "no webhook"))
         return
-    deliveries = pipeline.notify_all(settings, app.store, run_id)
+    deliveries = stages.notify_all(settings, app.store, run_id)
     if not deliveries:
         app.info("nothing to notify: no webhook (SLACK_WEBHOOK_URL) and no step summary")
     if fmt == "json":

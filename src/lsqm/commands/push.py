@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from lsqm import pipeline
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
+from lsqm.pipeline import stages
 
 
 @click.command("push")
@@ -16,7 +16,7 @@ def push(app: App, message: str | None, fmt: str) -> None:
     """Commit new architectures, apps and runs into the store's git history and push them;
     when another writer pushed first, rebase and try again. ARTIFACT_REPO_TOKEN (or
     GITHUB_TOKEN) is handed to git through its environment, never its configuration."""
-    report = pipeline.push(app.settings, app.store, message=message, dry_run=app.dry_run)
+    report = stages.push(app.settings, app.store, message=message, dry_run=app.dry_run)
     if fmt == "json":
         print_json(report.to_json())
     elif app.dry_run:

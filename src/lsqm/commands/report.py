@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from lsqm import pipeline
 from lsqm.commands.base import App, lsqm_command, print_json
 from lsqm.errors import UsageError
+from lsqm.pipeline import stages
 from lsqm.reporting.formats import junit_xml, run_markdown
 from lsqm.reporting.site import SiteReport
 
@@ -48,7 +48,7 @@ def report(
     if fmt in ("markdown", "junit"):
         if output is not None:
             raise UsageError(f"--format {fmt} prints to stdout; redirect it instead of --output")
-        summary = pipeline.run_report(store, run_id)
+        summary = stages.run_report(store, run_id)
         if fmt == "markdown":
             click.echo(run_markdown(summary), nl=False)
         else:
@@ -56,14 +56,14 @@ def report(
             click.echo(junit_xml(summary.view, services), nl=False)
         return
     if fmt == "json":
-        summary = pipeline.run_report(store, run_id)
+        summary = stages.run_report(store, run_id)
         data = summary.to_json()
         if output is not None and not app.dry_run:
             data["site"] = _site(app, output, summary.view.run_id, templates).to_json()
         print_json(data)
         return
     if app.dry_run:
-        chosen = pipeline.run_report(store, run_id).view.run_id
+        chosen = stages.run_report(store, run_id).view.run_id
         click.echo(f"would write the report of run {chosen} to {output or DEFAULT_OUTPUT}")
         return
     site = _site(app, output or DEFAULT_OUTPUT, run_id, templates)
@@ -72,6 +72,4 @@ def report(
 
 
 def _site(app: App, output: Path, run_id: str | None, templates: Path | None) -> SiteReport:
-    return pipeline.report(
-        app.settings, app.store, output, run_id, templates=templates, say=app.info
-    )
+    return stages.report(app.settings, app.store, output, run_id, templates=templates, say=app.info)

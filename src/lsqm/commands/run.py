@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from lsqm import pipeline
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
 from lsqm.commands.validate import progress_lines, summary_table
+from lsqm.pipeline import chain
 
 
 @click.command("run")
@@ -59,22 +59,18 @@ def run(
         parallel=parallel, timeout=timeout, localstack_version=localstack_version,
         emulator=emulator,
     )  # fmt: skip
-    options = pipeline.RunOptions(
+    options = chain.RunOptions(
         limit=limit, generator=generator, budget=budget, message=message,
-        report_dir=report_dir or pipeline.RunOptions.report_dir, dry_run=app.dry_run,
+        report_dir=report_dir or chain.RunOptions.report_dir, dry_run=app.dry_run,
     )  # fmt: skip
     store = app.store
-    ctx = pipeline.run_all(
+    ctx = chain.run_all(
         settings, store, options=options, validate_progress=progress_lines, say=app.info,
         check=False,
     )  # fmt: skip
     results = list(store.results(ctx.run.run_id).values()) if ctx.run else []
     if fmt == "json":
-        data = ctx.to_json()
-        if ctx.run:
-            data["summary"] = ctx.run.summary.to_json()
-            data["results"] = [r.to_json() for r in results]
-        print_json(data)
+        print_json(ctx.summary(results).to_json())
     elif ctx.run:
         Console().print(summary_table(ctx.run, results))
     ctx.check()

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
-from lsqm import pipeline
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
 from lsqm.errors import UsageError
+from lsqm.pipeline.provision import VersionList, list_versions, provision
 
 
 def split_versions(values: tuple[str, ...]) -> list[str]:
@@ -71,40 +69,39 @@ def setup(
         offline_toolchain=offline,
     )
     if show:
-        listing = pipeline.list_versions(settings, prereleases=show_all)
+        listing = list_versions(settings, prereleases=show_all)
         if fmt == "json":
-            print_json(listing)
+            print_json(listing.to_json())
         else:
             click.echo("\n".join(versions_lines(listing)))
         return
-    report = pipeline.provision(settings, app.info, versions=chosen or None)
+    report = provision(settings, app.info, versions=chosen or None)
     if fmt == "json":
-        print_json(report)
+        print_json(report.to_json())
     else:
-        for entry in report.get("localstack_versions", []):
-            click.echo(f"LocalStack {entry['version']}: " + "; ".join(entry.get("notes") or ["ok"]))
-        for entry in report.get(settings.emulator, []) if settings.emulator != "localstack" else []:
-            click.echo(f"{settings.emulator} {entry['version']}: ok (Python {entry['python']})")
-        click.echo(f"ready: runtime {report['runtime']}, {report['terraform']['describe']}")
+        for entry in report.localstack_versions or []:
+            click.echo(f"LocalStack {entry.version}: " + "; ".join(entry.notes or ["ok"]))
+        for found in (report.ministack or []) + (report.localemu or []):
+            click.echo(f"{settings.emulator} {found.version}: ok (Python {found.python})")
+        click.echo(f"ready: runtime {report.runtime}, {report.terraform.describe}")
 
 
-def versions_lines(listing: dict[str, Any]) -> list[str]:
+def versions_lines(listing: VersionList) -> list[str]:
     """One line per version, oldest first: installed ones marked ``*`` with python, disk
     (``own``: not shared with uv's cache) and what lsqm's plugin gives on them."""
     lines = []
-    for row in listing["versions"]:
-        mark = "*" if row["installed"] else " "
-        line = f"{mark} {row['version']:<14} {row['released']:<10}"
-        if row["installed"]:
-            disk = f"{human_bytes(row['disk_bytes'])} ({human_bytes(row['own_bytes'])} own)"
-            default = " [default]" if row["version"] == listing["default"] else ""
-            line += f"  py{row.get('python', '?'):<5} {disk:<20} {row['capabilities']}{default}"
-            line = line.rstrip() if not row["capabilities"] else line
-        elif row["yanked"]:
+    for row in listing.versions:
+        mark = "*" if row.installed else " "
+        line = f"{mark} {row.version:<14} {row.released:<10}"
+        if row.installed:
+            disk = f"{human_bytes(row.disk_bytes)} ({human_bytes(row.own_bytes)} own)"
+            default = " [default]" if row.version == listing.default else ""
+            line += f"  py{row.python or '?':<5} {disk:<20} {row.capabilities}{default}"
+        elif row.yanked:
             line += "  yanked"
         lines.append(line.rstrip())
-    total = human_bytes(listing["installed_disk_bytes"])
-    lines.append(f"{len(listing['installed'])} installed (*), {total} on disk")
-    if listing.get("index_error"):
-        lines.append(f"PyPI not reached: {listing['index_error']}")
+    total = human_bytes(listing.installed_disk_bytes)
+    lines.append(f"{len(listing.installed)} installed (*), {total} on disk")
+    if listing.index_error:
+        lines.append(f"PyPI not reached: {listing.index_error}")
     return lines

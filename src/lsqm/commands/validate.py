@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from lsqm import pipeline
 from lsqm.commands.base import App, err_console, format_option, lsqm_command, print_json, say
 from lsqm.commands.setup import split_versions
 from lsqm.config import Settings
-from lsqm.emulator import check_reachable, resolve_runtime
 from lsqm.errors import UsageError
+from lsqm.pipeline import stages
 from lsqm.records import Result, Run, Status
-from lsqm.store import ArtifactStore
 
 STATUS_STYLE = {
     Status.PASSED: "green",
@@ -175,13 +172,11 @@ def validate(
     the same architectures, tagged with the emulator and version and sharing one ``group``.
     An emulator that cannot serve the run (no Docker daemon, an unhealthy endpoint) is
     refused before anything is written (exit 3)."""
-    chosen = pipeline.targets(split_versions(emulators), split_versions(versions))
+    chosen = stages.targets(split_versions(emulators), split_versions(versions))
     if profile and not emulators:
-        chosen = [pipeline.Target("")]  # the profile names the emulator
-    if len(chosen) > 1 and run_id:
-        raise UsageError("--run-id resumes one run: give one emulator and version with it")
+        chosen = [stages.Target("")]  # the profile names the emulator
 
-    def settings_for(target: pipeline.Target) -> Settings:
+    def settings_for(target: stages.Target) -> Settings:
         return app.configure(
             parallel=parallel,
             timeout=timeout,
@@ -197,63 +192,26 @@ def validate(
             rerun_failures=rerun_failures,
         )
 
-    for target in chosen:  # every target is valid and reachable before the first run
-        checked = settings_for(target)
-        if not app.dry_run:
-            check_reachable(checked, resolve_runtime(checked))
     store = app.store
-    group = pipeline.new_group(len(chosen))
     outputs = []
-    for target in chosen:
-        settings = settings_for(target)
-        plan = pipeline.plan_validation(
-            store, run_id=run_id, arch=list(arch), shard=parse_shard(shard)
-        )
-        if plan.resumed:
-            app.info(f"resuming run {plan.run_id}: {len(plan.done)} done, {len(plan.todo)} to go")
-        if plan.shard:
-            s = plan.shard
-            app.info(
-                f"shard {s.index}/{s.count} of run {plan.run_id}: "
-                f"{len(plan.todo) + len(plan.done)} of {s.selected} architecture(s); "
-                "merge the shards with 'lsqm merge'"
-            )
-        if app.dry_run:
+    group = None
+    for done in stages.validate_targets(
+        settings_for, store, chosen, run_id=run_id, arch=list(arch), shard=parse_shard(shard),
+        dry_run=app.dry_run, progress=progress_lines, say=app.info,
+    ):  # fmt: skip
+        group = done.group
+        if done.run is None:
             click.echo(
-                f"would validate {len(plan.todo)} architecture(s) on {target.label} "
-                f"in run {plan.run_id}"
+                f"would validate {len(done.plan.todo)} architecture(s) on {done.target.label} "
+                f"in run {done.plan.run_id}"
             )
             continue
-        if len(chosen) > 1:
-            app.info(f"== {target.label}: run {plan.run_id}")
-        with progress_lines(len(plan.todo)) as on_result:
-            run = pipeline.validate(
-                settings, store, plan, on_result=on_result, say=app.info, group=group
-            )
-        results = list(store.results(plan.run_id).values())
-        outputs.append((run, results))
+        results = list(store.results(done.plan.run_id).values())
+        outputs.append(stages.ValidatedRun.of(done.run, results))
         if fmt != "json":
-            Console().print(summary_table(run, results))
+            Console().print(summary_table(done.run, results))
     if fmt == "json" and outputs:
-        shaped = [run_json(run, results) for run, results in outputs]
-        print_json(shaped[0] if len(shaped) == 1 else {"group": group, "runs": shaped})
-
-
-def run_json(run: Run, results: list[Result]) -> dict[str, Any]:
-    """``validate --format json`` for one run (docs/design.md, "lsqm validate")."""
-    return {
-        "run_id": run.run_id,
-        "emulator": run.emulator.to_json() if run.emulator else None,
-        "group": run.group,
-        "summary": run.summary.to_json(),
-        "results": [r.to_json() for r in results],
-    }
-
-
-def print_run(store: ArtifactStore, run: Run, fmt: str) -> None:
-    """One run's results: :func:`run_json` or the summary table."""
-    results = list(store.results(run.run_id).values())
-    if fmt == "json":
-        print_json(run_json(run, results))
-    else:
-        Console().print(summary_table(run, results))
+        shaped = (
+            outputs[0] if len(outputs) == 1 else stages.ValidatedGroup(group=group, runs=outputs)
+        )
+        print_json(shaped.to_json())

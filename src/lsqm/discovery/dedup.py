@@ -53,7 +53,7 @@ class Entry:
     decided_at: str = ""
     policy: str = ""  # the filter policy's fingerprint the decision was taken under
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "fingerprint": self.fingerprint,
             "accepted": self.accepted,
@@ -128,5 +128,5 @@ class Ledger:
     def save(self) -> None:
         """Write the decisions this mine took (only those) into its own file."""
         if self._changed:
-            changed = {k: self.entries[k].as_dict() for k in sorted(self._changed)}
+            changed = {k: self.entries[k].to_json() for k in sorted(self._changed)}
             self.store.write_discovery_ledger(changed, self._writer)

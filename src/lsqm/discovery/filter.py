@@ -115,11 +115,11 @@ class Decision:
         except ValueError:
             return str(path)
 
-    def as_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         """The ``mine --explain --format json`` document."""
         return {
             "accepted": self.accepted,
-            "reasons": [r.as_dict() for r in self.reasons],
+            "reasons": [r.to_json() for r in self.reasons],
             "path": str(self.folder),
             "services": self.inventory.services,
             "unsupported_services": self.unsupported,

@@ -27,6 +27,7 @@ import httpx
 
 from lsqm.errors import RateLimitExhausted, SourceError
 from lsqm.files import atomic_write_json
+from lsqm.messages import Say, quiet
 
 SECONDARY_DEFAULT_WAIT_S = 60.0
 
@@ -75,7 +76,7 @@ class ApiClient:
     headers: dict[str, str] = field(default_factory=dict)
     label: str = "API"
     sleep: Callable[[float], None] = time.sleep
-    notify: Callable[[str], None] = lambda _msg: None
+    say: Say = quiet
     stats: HttpStats = field(default_factory=HttpStats)
     _client: httpx.Client | None = None
 
@@ -217,7 +218,7 @@ class ApiClient:
                     f"(in {wait:.0f}s, more than the {self.max_wait_s:.0f}s allowed to wait)"
                     + ("" if self.token else "; a token raises the budget")
                 )
-            self.notify(f"{self.label} rate limit: waiting {wait:.0f}s")
+            self.say(f"{self.label} rate limit: waiting {wait:.0f}s")
             self.stats.waited_s += wait
             self.sleep(wait)
 

@@ -42,7 +42,7 @@ class Reason:
     code: Code
     detail: str
 
-    def as_dict(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, str]:
         return {"code": str(self.code), "detail": self.detail}
 
 

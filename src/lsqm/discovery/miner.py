@@ -38,7 +38,7 @@ class SourceCounts:
 
 @dataclass
 class Summary:
-    """What one `mine` did; ``as_dict`` is the ``--format json`` output."""
+    """What one `mine` did; ``to_json`` is the ``--format json`` output."""
 
     candidates_seen: int = 0
     accepted: int = 0  # newly stored architectures
@@ -57,7 +57,7 @@ class Summary:
     elapsed_s: float = 0.0
     per_source: dict[str, SourceCounts] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "candidates_seen": self.candidates_seen,
             "accepted": self.accepted,
@@ -190,7 +190,7 @@ class Miner:
         self.summary.by_reason.update({str(r.code) for r in reasons})
         self.ledger.record(
             snap, folder, accepted=False, content_hash=None, content_digest=digest,
-            reasons=[r.as_dict() for r in reasons], deps=deps,
+            reasons=[r.to_json() for r in reasons], deps=deps,
         )  # fmt: skip
         codes = ", ".join(sorted({str(r.code) for r in reasons}))
         self.progress(f"rejected {snap.name_prefix}/{folder}: {codes}", self.summary)

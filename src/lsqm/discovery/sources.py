@@ -7,7 +7,6 @@ The format is documented in ``docs/sources.md``. A mistake in the file is a
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,6 +20,7 @@ from lsqm.discovery.interface import Source
 from lsqm.discovery.local import LocalSource
 from lsqm.discovery.registry import RegistrySource
 from lsqm.errors import UsageError
+from lsqm.messages import Say
 
 
 class _Spec(BaseModel):
@@ -181,7 +181,7 @@ def select(specs: list[SourceSpec], choices: list[str]) -> list[SourceSpec]:
     return picked
 
 
-def build(spec: SourceSpec, settings: Settings, notify: Callable[[str], None]) -> Source:
+def build(spec: SourceSpec, settings: Settings, say: Say) -> Source:
     """Turn a validated spec into a source bound to the cache and the HTTP policy."""
     d = settings.discovery
     cache = Path(os.path.abspath(settings.cache_dir)) / "discovery"
@@ -195,7 +195,7 @@ def build(spec: SourceSpec, settings: Settings, notify: Callable[[str], None]) -
         return ApiClient(
             base_url=base, cache_dir=cache / "http", token=token, retries=d.http_retries,
             backoff_s=d.http_backoff_s, max_wait_s=d.http_max_wait_s, timeout_s=d.http_timeout_s,
-            headers=headers, label=label, notify=notify,
+            headers=headers, label=label, say=say,
         )  # fmt: skip
 
     if isinstance(spec, GitHubReposSpec | GitHubOrgsSpec):

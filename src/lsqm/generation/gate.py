@@ -54,7 +54,7 @@ class GateReport:
     def ok(self) -> bool:
         return not self.problems
 
-    def as_json(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {
             "syntax": "ok" if not any("syntax" in p for p in self.problems) else "failed",
             "collected": self.collected,

@@ -24,7 +24,7 @@ class ResourceCoverage:
     tests: list[str] = field(default_factory=list)
     reason: str = ""
 
-    def as_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"address": self.address, "type": self.type, "level": self.level}
         if self.tests:
             data["tests"] = self.tests

@@ -33,7 +33,7 @@ class Outcome:
     metrics: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
-    def as_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"arch_hash": self.arch_hash, "status": self.status}
         if self.message:
             data["message"] = self.message
@@ -56,9 +56,9 @@ def generate_one(store: ArtifactStore, generator: Generator, arch_hash: str) -> 
         "generator": generator.name,
         "architecture": arch.name,
         **app.meta,
-        "checks": report.as_json(),
+        "checks": report.to_json(),
         "metrics": metrics,
-        "coverage": [c.as_json() for c in app.coverage],
+        "coverage": [c.to_json() for c in app.coverage],
     }
     if arch.remote_modules:
         meta["unread_modules"] = arch.remote_modules

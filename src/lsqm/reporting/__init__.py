@@ -3,6 +3,7 @@
 
     history.py   runs as rows (from each run's index), pass rates by run/service/type/version
     gaps.py      non-passing results clustered by signature, weighted by real-world impact
+    coverage.py  the operations architectures call, per emulator release (``lsqm coverage``)
     compare.py   what changed between two runs (regressions, fixes, flaky flips, ...)
     overview.py  the store at a glance (``lsqm status``)
     formats.py   compare as text/markdown, a run as markdown and JUnit XML

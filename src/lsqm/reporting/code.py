@@ -212,4 +212,16 @@ def _client_service(node: ast.expr) -> str | None:
 
 
 def pygments_css() -> str:
-    return str(FORMATTER.get_style_defs(".code"))  # type: ignore[no-untyped-call]  # untyped stub
+    """Pygments' light style, and its dark one for the report's dark theme (the system's
+    when no theme was chosen with the toggle, or the one chosen)."""
+    light = str(FORMATTER.get_style_defs(".code"))  # type: ignore[no-untyped-call]  # untyped stub
+    dark = HtmlFormatter(cssclass="code", style="github-dark")
+
+    def scoped(selector: str) -> str:
+        rules = dark.get_background_style_defs(selector)  # type: ignore[no-untyped-call]
+        rules += dark.get_token_style_defs(selector)  # type: ignore[no-untyped-call]
+        return "\n".join(rules)
+
+    chosen = scoped(':root[data-theme="dark"] .code')
+    system = scoped(':root:not([data-theme="light"]) .code')
+    return f"{light}\n{chosen}\n@media (prefers-color-scheme: dark) {{\n{system}\n}}\n"

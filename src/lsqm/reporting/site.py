@@ -4,7 +4,9 @@ inside it (no CDN, no request leaving its folder).
     index.html                 summary cards, trend and status charts, service-by-run matrix,
                                top gaps, and the table of every architecture (rendered in the
                                browser from a JSON blob embedded in the page)
-    arch/<hash>.html           one page per architecture of the run
+    coverage.html              the operations architectures call, per emulator release
+                               (:mod:`lsqm.reporting.coverage`), linked from every page
+    arch/<hash>.html           one page per architecture of the run, with its operation trace
     compare/<base>..<head>.html  one page per pair of consecutive runs
     assets/                    style.css, app.js, code.css
 
@@ -22,7 +24,6 @@ import secrets
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
@@ -34,17 +35,13 @@ from jinja2 import Environment
 
 from lsqm.errors import UsageError
 from lsqm.files import utcnow
-from lsqm.records import (
-    CATEGORY_MEANING,
-    Category,
-    Result,
-    ResultRow,
-    Status,
-)
+from lsqm.messages import Say, quiet
+from lsqm.records import CATEGORY_MEANING, Category, Result, ResultRow, Status
 from lsqm.redact import redact
 from lsqm.reporting import charts
 from lsqm.reporting.code import CodeShelf, Source, pygments_css
 from lsqm.reporting.compare import BUCKETS, Comparison, compare
+from lsqm.reporting.coverage import NO_TRACE, Coverage, cell_text, coverage_of, latest_runs
 from lsqm.reporting.details import load_details, shared_page, terraform_sources, test_sources
 from lsqm.reporting.formats import TITLES, verdict
 from lsqm.reporting.gaps import blockers, top_gaps
@@ -57,6 +54,7 @@ from lsqm.reporting.history import (
     status_history,
 )
 from lsqm.reporting.matrix import build_matrix
+from lsqm.reporting.overview import runtime_calls
 from lsqm.reporting.render import Redacted, Redactor, environment, pct, pts, seconds, status_class
 from lsqm.reporting.reproduce import ENDPOINT, override_text, reproduce
 from lsqm.store import ArtifactStore
@@ -71,12 +69,6 @@ INDEX_GAPS = 15
 PARALLEL_PAGES = 400  # architecture pages worth forking writers for
 # The table's status order: what most needs a maintainer first.
 SEVERITY = (Status.FAILED, Status.PARTIAL, Status.TIMEOUT, Status.ERROR, Status.PASSED)
-
-Say = Callable[[str], None]
-
-
-def _quiet(_message: str) -> None:
-    """Says nothing."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +115,7 @@ def build_site(
     schemas: Path | None = None,
     code_cache: Path | None = None,
     workers: int | None = None,
-    say: Say = _quiet,
+    say: Say = quiet,
 ) -> SiteReport:
     """Write the report of ``run_id`` (default: the latest run) to ``output``.
 
@@ -148,6 +140,8 @@ def build_site(
         builder.write_assets()
         builder.write_index()
         clock.lap("index")
+        builder.write_coverage()
+        clock.lap("coverage")
         builder.write_architectures()
         clock.lap("architectures")
         builder.write_comparisons()
@@ -288,6 +282,21 @@ class _Builder:
             buckets=BUCKETS,
         )
 
+    def coverage(self) -> Coverage:
+        """Coverage of the latest run of each emulator release, up to the report's run."""
+        rows = {v.run_id: v.rows for v in self.history.runs}
+        runs = latest_runs(v.run for v in self.history.runs)
+        return coverage_of([(run, rows[run.run_id]) for run in runs])
+
+    def write_coverage(self) -> None:
+        self._write(
+            "coverage.html",
+            "coverage.html",
+            cov=self.coverage(),
+            cell_text=cell_text,
+            no_trace=NO_TRACE,
+        )
+
     def write_architectures(self) -> None:
         """One page per architecture of the run. Files many architectures hold alike (a
         generated app's support module) get one page of their own, linked from each; the
@@ -361,6 +370,9 @@ class _Builder:
             override=self.override,
             run_date=charts.run_date,
             titles=TITLES,
+            trace=sorted(result.trace, key=lambda c: c.first),
+            fails_at=result.fails_at,
+            no_trace=NO_TRACE,
         )
 
     def _cell(self, run_id: str, row: ResultRow | None) -> tuple[str, Redacted]:
@@ -435,8 +447,22 @@ class _Builder:
                 emulator.runtime + " runtime" if emulator and emulator.runtime else "",
             ),
             Card("Terraform", terraform.version or "unknown", providers),
+            self.operations_card(),
         ]
         return cards
+
+    def operations_card(self) -> Card:
+        """The operations the tests called at run time (a trace, not a count of call sites)."""
+        calls = runtime_calls(self.view.rows.values())
+        if not calls.recorded:
+            return Card("Operations tested", "n/a", NO_TRACE)
+        partial = f" in {calls.traced:,}/{calls.results:,} traced results"
+        return Card(
+            "Operations tested",
+            f"{calls.test_operations or 0:,}",
+            f"called by the tests at run time; {calls.operations or 0:,} with terraform's"
+            + (partial if calls.traced < calls.results else ""),
+        )
 
     def recent_runs(self) -> list[dict[str, Any]]:
         runs = self.history.runs

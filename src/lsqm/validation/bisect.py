@@ -23,6 +23,7 @@ from typing import Any
 from lsqm.config import Settings
 from lsqm.errors import ToolMissing, UsageError
 from lsqm.files import atomic_write_json, utcnow
+from lsqm.messages import Say, quiet
 from lsqm.records import Category, Result
 from lsqm.store import ArtifactStore, new_run_id
 from lsqm.toolchain.emulator_install import EmulatorInstall, ensure_emulator
@@ -225,7 +226,7 @@ def localstack_probe(
     workspace: BisectWorkspace,
     settings_for: Callable[[str], Settings],
     toolchain: TerraformToolchain,
-    say: Callable[[str], None] = lambda _m: None,
+    say: Say = quiet,
 ) -> Probe:
     """Validate the architecture once on a version (installing it first, only now)."""
     group = workspace.root.name

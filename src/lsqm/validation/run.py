@@ -23,6 +23,7 @@ from lsqm.emulator import check_reachable, describe_target, emulator_factory, re
 from lsqm.emulator.interface import Emulator
 from lsqm.errors import EmulatorError, UsageError
 from lsqm.files import utcnow
+from lsqm.messages import Say, quiet
 from lsqm.records import (
     Attempt,
     Category,
@@ -116,7 +117,7 @@ def execute(
     *,
     on_result: ResultCallback,
     toolchain: TerraformToolchain | None = None,
-    on_status: Callable[[str], None] = lambda _m: None,
+    say: Say = quiet,
     group: str | None = None,
 ) -> Run:
     """Validate ``plan.todo``; return the final run record.
@@ -154,7 +155,7 @@ def execute(
     run.sandbox = "bwrap" if base_sandbox else "none"
     run.warnings = sorted(set(run.warnings) | set(warnings))
     for warning in warnings:
-        on_status(f"warning: {warning}")
+        say(f"warning: {warning}")
     if plan.resumed:
         run.resumed_at.append(utcnow())
     # Versions side by side: the run is tagged with its emulator before any starts (the
@@ -169,7 +170,7 @@ def execute(
             store, plan.run_id, settings, toolchain, settings.cache_dir / "provider-schemas",
             scratch, base_sandbox,
         )  # fmt: skip
-        return _execute(settings, store, plan, run, job, factory, on_result, on_status)
+        return _execute(settings, store, plan, run, job, factory, on_result, say)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -182,7 +183,7 @@ def _execute(
     job: Job,
     factory: Callable[[int], Emulator],
     on_result: ResultCallback,
-    on_status: Callable[[str], None],
+    say: Say,
 ) -> Run:
     todo: queue.Queue[str] = queue.Queue()
     for arch_hash in plan.todo:
@@ -193,7 +194,7 @@ def _execute(
         for i in range(min(settings.parallel, max(1, len(plan.todo))))
     ]
     if plan.todo:
-        on_status(f"validating {len(plan.todo)} architecture(s) with {len(workers)} worker(s)")
+        say(f"validating {len(plan.todo)} architecture(s) with {len(workers)} worker(s)")
     try:
         for worker in workers if plan.todo else []:
             worker.start()

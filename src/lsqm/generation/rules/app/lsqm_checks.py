@@ -636,7 +636,8 @@ def policy_verdict(
     return "allow" if allowed else ("unknown" if unknown else "deny")
 
 
-def _wildcards(pattern: str) -> re.Pattern[str]:
+def _iam_pattern(pattern: str) -> re.Pattern[str]:
+    """An IAM policy pattern: ``*`` any run of characters, ``?`` any one; no escapes."""
     parts = re.split(r"([*?])", pattern)
     return re.compile(
         "".join({"*": ".*", "?": "."}.get(p, re.escape(p)) for p in parts)
@@ -648,7 +649,7 @@ def _matches(patterns: Any, value: str, ignore_case: bool = False) -> bool:
     subject = value.lower() if ignore_case else value
     return any(
         isinstance(p, str)
-        and _wildcards(p.lower() if ignore_case else p).fullmatch(subject) is not None
+        and _iam_pattern(p.lower() if ignore_case else p).fullmatch(subject) is not None
         for p in listed
     )
 
@@ -1655,7 +1656,9 @@ def _timestamp(value: Any) -> datetime.datetime | None:
     return None
 
 
-def _wildcard(pattern: str) -> re.Pattern[str]:
+def _sfn_string_pattern(pattern: str) -> re.Pattern[str]:
+    """A Step Functions ``StringMatches`` operand: ``*`` any run of characters, and
+    ``\\*`` / ``\\\\`` a literal star / backslash; ``?`` is literal."""
     parts = re.split(r"(\\\\|\\\*|\*)", pattern)
     escaped = {"\\\\": re.escape("\\"), "\\*": re.escape("*"), "*": ".*"}
     return re.compile("".join(escaped.get(p, re.escape(p)) for p in parts), re.DOTALL)
@@ -1707,7 +1710,7 @@ def choice_rule_matches(rule: dict[str, Any], data: Any) -> bool:
         return (_timestamp(value) is not None) is operand
     if operator == "StringMatches":
         _same_kind(value, operand, _KINDS["String"], rule)
-        return _wildcard(operand).fullmatch(value) is not None
+        return _sfn_string_pattern(operand).fullmatch(value) is not None
     if operator.endswith("Path"):
         operator, operand = operator[:-4], _get(data, operand)
     for kind, fits in _KINDS.items():
