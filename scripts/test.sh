@@ -3,8 +3,15 @@
 # real Terraform, the report in a real Chromium), after ruff and mypy (strict on src/).
 # Provisions the toolchain first so the tests measure lsqm, not downloads. Tests that need
 # ../shared/corpus skip without it.
+#   --unit   the fast loop: every test not marked e2e, on every core (pytest-xdist), nothing
+#            provisioned (only ./.venv), no lint; under a minute. Further arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--unit" ]; then
+  shift
+  VENV=$(bash scripts/bootstrap.sh)
+  exec "$VENV/bin/python" -m pytest -p no:cacheprovider -m "not e2e" -n auto "$@"
+fi
 bash scripts/system-packages.sh bwrap:bubblewrap chromium:chromium
 VENV=$(bash scripts/bootstrap.sh)
 "$VENV/bin/lsqm" setup

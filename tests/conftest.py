@@ -38,6 +38,20 @@ def corpus_dir(name: str) -> Path:
     return folder
 
 
+# Fixtures that need what only a provisioned machine has: the real toolchain cache, which they
+# fill when missing (Terraform and its providers, LocalStack), and Debian's Chromium.
+PROVISIONED = frozenset({"cache_dir", "toolchain", "localstack", "e2e_settings", "browser"})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs a provisioned machine is end-to-end, marked or not: the fast loop
+    (``-m "not e2e"``, scripts/test.sh --unit) must never download or install anything."""
+    for item in items:
+        if PROVISIONED & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
+
 # Read once: the autouse fixture below keeps every test's own settings apart from the caller's.
 _CACHE_DIR = os.environ.get("LSQM_CACHE_DIR")
 
@@ -78,5 +92,5 @@ def e2e_settings(
 ) -> Settings:
     """Settings for an end-to-end run on the host runtime (toolchain already provisioned)."""
     return Settings(
-        artifacts_dir=tmp_path / "artifacts", cache_dir=cache_dir, runtime="host", timeout=120
+        artifacts_dir=tmp_path / "artifacts", cache_dir=cache_dir, runtime="host", timeout=600
     )

@@ -15,7 +15,7 @@ LAYERS: list[set[str]] = [
     {"errors"},
     {"files", "redact", "records", "content", "versions", "messages"},
     {"config", "childenv", "proc"},
-    {"toolchain", "sandbox"},
+    {"toolchain", "sandbox", "trace"},
     {"terraform"},
     {"store", "emulator"},
     {"discovery", "generation", "validation", "ingest", "reporting", "artifact_repo", "notify"},
@@ -26,7 +26,7 @@ LAYERS: list[set[str]] = [
 # Same-layer imports between different components: none unless listed here.
 SIDEWAYS: set[tuple[str, str]] = {("ingest", "generation"), ("notify", "reporting")}
 # Run inside other interpreters (LocalStack's venv, a generated app): they import no lsqm.
-FOREIGN = {"emulator/localstack_plugin.py", "generation/rules/app"}
+FOREIGN = {"emulator/localstack_plugin.py", "generation/rules/app", "trace/pytest_plugin.py"}
 
 
 def _component(module: str) -> str | None:

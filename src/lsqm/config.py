@@ -215,6 +215,11 @@ class Settings(BaseModel):
         description="one AWS provider process per architecture instead of one per terraform "
         "phase (about twice as fast; terraform's own processes where it could differ)",
     )
+    trace: bool = Field(
+        default=True,
+        description="record the AWS API calls that reach the emulator (a recording proxy in "
+        "front of it); off (LSQM_TRACE=0) only to measure what recording costs",
+    )
     eager_services: list[str] = Field(
         default_factory=list,
         description="services LocalStack loads at start-up (default: lazily, on first use)",

@@ -172,7 +172,8 @@ class TraceCall(Record):
 
     Calls are counted per (service, operation, caller, test, status, error code), so a trace
     stays small however chatty terraform is; ``first`` keeps the order the kinds first
-    appeared in, which is how a failure is pinned to the call that caused it.
+    appeared in and ``last`` where the last of them came, which is how a failure is pinned
+    to the call that caused it.
     """
 
     service: str  # botocore's service name: "sqs", "apigatewayv2", ...
@@ -184,6 +185,7 @@ class TraceCall(Record):
     count: int = 1
     seconds: float = 0.0  # total latency of these calls
     first: int = 0  # position of the first of these calls in the architecture's work
+    last: int = 0  # position of the last of them (a failing test's last call is its culprit)
 
 
 TERRAFORM_CALLERS = frozenset({"init", "apply", "plan", "destroy"})

@@ -9,7 +9,7 @@ import pytest
 
 from lsqm.terraform.inventory import RETIRED_SERVICES, service_of
 from lsqm.toolchain.terraform_install import TerraformToolchain
-from tests.provider_schemas import fixture_schema, real_schema
+from tests.terraform.provider_schemas import fixture_schema, real_schema
 
 VOCABULARY = frozenset(boto3.session.Session().get_available_services())
 

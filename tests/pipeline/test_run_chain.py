@@ -21,7 +21,7 @@ from lsqm.pipeline.stages import push
 from lsqm.records import ArchitectureRecord, EmulatorInfo, Run, RunStatus
 from lsqm.store import ArtifactStore
 
-from .helpers import EXAMPLES, bare_repo, git, remote_files, sources_yaml
+from ..helpers import EXAMPLES, bare_repo, git, remote_files, sources_yaml
 
 
 def _replace(monkeypatch: pytest.MonkeyPatch, **stages: Callable[[Any], dict[str, Any]]) -> None:

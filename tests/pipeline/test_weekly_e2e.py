@@ -22,7 +22,7 @@ from lsqm.ingest import add_local
 from lsqm.pipeline.stages import push
 from lsqm.store import ArtifactStore
 
-from .helpers import EXAMPLES, LSQM, bare_repo, git, lsqm, remote_files, sources_yaml
+from ..helpers import EXAMPLES, LSQM, bare_repo, git, lsqm, remote_files, sources_yaml
 
 pytestmark = pytest.mark.e2e
 

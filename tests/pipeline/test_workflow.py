@@ -26,7 +26,7 @@ from lsqm.cli import cli
 from lsqm.records import Run
 
 from ..conftest import REPO
-from .helpers import ProcWatch, bare_repo, canaries, git, leaks, remote_files, sources_yaml
+from ..helpers import ProcWatch, bare_repo, canaries, git, leaks, remote_files, sources_yaml
 
 WORKFLOW = REPO / ".github" / "workflows" / "weekly.yml"
 ACTIONLINT = Path(sys.executable).parent / "actionlint"

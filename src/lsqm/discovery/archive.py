@@ -3,6 +3,12 @@
 Every entry is checked before anything is written: an absolute name, a ``..`` part, a link
 that points out of the folder, a device or fifo, or more bytes than allowed refuses the whole
 archive (:class:`UnsafeArchive`), because one hostile entry says the rest is not to be trusted.
+
+Entries are then written by this module, not by ``TarFile.extractall``: its ``filter=``
+argument exists only from Python 3.11.4, and lsqm runs on any 3.11. Each write lands inside
+the folder once links are resolved (a link may not make another entry or link escape),
+files get plain modes (no set-uid, no owner from the archive), and hard links become copies.
+A refusal part-way removes what was written.
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ def extract(archive: Path, dest: Path, max_bytes: int) -> Path:
 def _extract_tar(archive: Path, dest: Path, max_bytes: int) -> None:
     try:
         with tarfile.open(archive) as tar:
-            members = tar.getmembers()
+            members = [m for m in tar.getmembers() if m.type != tarfile.XGLTYPE]
             total = 0
             for m in members:
                 name = _check_name(m.name)
@@ -67,10 +73,81 @@ def _extract_tar(archive: Path, dest: Path, max_bytes: int) -> None:
                 total += max(m.size, 0)
                 if total > max_bytes:
                     raise UnsafeArchive(f"archive unpacks to more than {max_bytes} bytes")
-            members = [m for m in members if m.type != tarfile.XGLTYPE]
-            tar.extractall(dest, members=members, filter="data")
+            before = set(dest.iterdir())
+            try:
+                _TarWriter(tar, dest, max_bytes).write_all(members)
+            except BaseException:
+                for path in set(dest.iterdir()) - before:
+                    _remove(path)
+                raise
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise UnsafeArchive(f"archive {archive.name} cannot be unpacked: {exc}") from None
+
+
+class _TarWriter:
+    """Writes checked tar members under ``dest``, resolving links before every write."""
+
+    def __init__(self, tar: tarfile.TarFile, dest: Path, max_bytes: int) -> None:
+        self.tar, self.root, self.max_bytes = tar, dest.resolve(), max_bytes
+        self.written = 0
+        self.links: list[Path] = []
+
+    def write_all(self, members: list[tarfile.TarInfo]) -> None:
+        for member in members:
+            self._write(member)
+        # A link checked when written may point through a link written after it: check again.
+        for link in self.links:
+            self._inside(str(link.relative_to(self.root)), Path(os.path.realpath(link)))
+
+    def _inside(self, name: str, resolved: Path) -> None:
+        if resolved != self.root and self.root not in resolved.parents:
+            raise UnsafeArchive(f"archive entry {name!r} leads outside the folder")
+
+    def _target(self, member: tarfile.TarInfo) -> Path:
+        target = self.root.joinpath(*_check_name(member.name).parts)
+        if target == self.root:
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._inside(member.name, target.parent.resolve())
+        if target.is_symlink() or (target.exists() and not target.is_dir()):
+            target.unlink()  # a later entry replaces an earlier one, never writes through it
+        return target
+
+    def _count(self, size: int) -> None:
+        self.written += size
+        if self.written > self.max_bytes:
+            raise UnsafeArchive(f"archive unpacks to more than {self.max_bytes} bytes")
+
+    def _write(self, member: tarfile.TarInfo) -> None:
+        target = self._target(member)
+        if member.isdir():
+            target.mkdir(exist_ok=True)
+            self._inside(member.name, target.resolve())
+        elif member.issym():
+            self._inside(member.name, Path(os.path.realpath(target.parent / member.linkname)))
+            target.symlink_to(member.linkname)
+            self.links.append(target)
+        elif member.islnk():
+            source = self.root.joinpath(*_check_name(member.linkname).parts).resolve()
+            self._inside(member.name, source)
+            if not source.is_file():
+                raise UnsafeArchive(f"archive link {member.name!r} names no file before it")
+            self._count(source.stat().st_size)
+            shutil.copyfile(source, target)
+        elif member.isreg():
+            self._count(member.size)
+            extracted = self.tar.extractfile(member)
+            assert extracted is not None  # a regular member always has data
+            with extracted, open(target, "xb") as out:
+                shutil.copyfileobj(extracted, out)
+            target.chmod(0o755 if member.mode & stat.S_IXUSR else 0o644)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _extract_zip(archive: Path, dest: Path, max_bytes: int) -> None:

@@ -8,11 +8,13 @@ anything is blamed on the emulator, and the emulator is blamed only when its ans
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from lsqm.records import Category
+from lsqm.records import Category, TraceCall, unsupported
 
 # Categories whose deploy failure is FAILED: the emulator answered and the answer broke it.
 FAILED_CATEGORIES = frozenset(
@@ -31,6 +33,7 @@ class Failure:
     category: Category
     signature: str
     message: str
+    test: str = ""  # the failing test's name, for a test failure
 
 
 # Matched against the output with whitespace folded (terraform wraps at 78 columns).
@@ -56,11 +59,20 @@ _ENVIRONMENT = [
         "terraform could not start its provider plugin",
     ),
     (
+        # An exact pin ("5.65.0") has no operator; a range ("~> 5.0", ">= 4, < 6") has.
         re.compile(
-            r"no available releases match the given constraints "
-            r"((?:[~<>=!]+ ?v?[0-9][0-9A-Za-z.\-]*(?:, ?)?)+)"
+            r"(?:versions for provider ([\w.-]+/[\w.-]+): )?no available releases match the "
+            r"given constraints ((?:[~<>=!]*\s?v?[0-9][0-9A-Za-z.+\-]*(?:,\s?)?)+)"
         ),
-        "provider version constraint not satisfiable: {0}",
+        "provider version constraint not satisfiable: {all}",
+    ),
+    (
+        # A dependency lock file shipped with the configuration pins what the mirror lacks.
+        re.compile(
+            r"versions for provider ([\w.-]+/[\w.-]+): the previously-selected version "
+            r"(v?[0-9][0-9A-Za-z.+\-]*) is no longer available"
+        ),
+        "provider version locked in .terraform.lock.hcl not available: {all}",
     ),
     (
         re.compile(r"does not support Terraform version ([0-9][0-9A-Za-z.\-]*)"),
@@ -103,7 +115,8 @@ _ENVIRONMENT = [
 
 _UNAVAILABLE = re.compile(
     r"connection refused|connect: connection reset|(?:: |unexpected )EOF\b|Connection aborted|"
-    r"EndpointConnectionError|Could not connect to the endpoint URL|RemoteDisconnected",
+    r"EndpointConnectionError|Could not connect to the endpoint URL|RemoteDisconnected|"
+    r"Connection was closed before we received a valid response",
 )
 _UNSUPPORTED = re.compile(
     r"not yet been emulated|not yet implemented|not implemented|not included in your current "
@@ -198,6 +211,9 @@ def _classify_output(stage: str, output: str) -> Failure:
             detail = (
                 next((g for g in match.groups() if g), match.group(0)) if match.groups() else ""
             )
+            if "{all}" in template:  # every group that matched, in order
+                detail = " ".join(g.strip().rstrip(".,") for g in match.groups() if g)
+                template = template.replace("{all}", "{0}")
             # No resource name in the signature: the same limit clusters across architectures.
             signature = (
                 template.format(detail.strip().rstrip(".")) if "{0}" in template else template
@@ -268,6 +284,12 @@ def _netloc(url: str) -> str:
 
 
 def classify_test_failure(text: str, test_id: str = "", endpoint: str | None = None) -> Failure:
+    """:func:`_test_failure`, with the test's name kept (for :func:`name_by_trace`)."""
+    failure = _test_failure(text, test_id, endpoint)
+    return dataclasses.replace(failure, test=test_id.rsplit("::", 1)[-1])
+
+
+def _test_failure(text: str, test_id: str = "", endpoint: str | None = None) -> Failure:
     """Category of one failed or errored test, from its message and traceback.
 
     A failure inside the test's own client (a parameter it validated, a host name that does
@@ -336,3 +358,61 @@ assert set(_PRIORITY) == set(Category), "every category needs a place in _PRIORI
 def dominant(failures: list[Failure]) -> Failure:
     """The failure that explains a set best: emulator faults first, then environment."""
     return min(failures, key=lambda f: _PRIORITY.index(f.category))
+
+
+# Failures the emulator's answers explain: the trace can name the operation behind them.
+_NAMED_BY_TRACE = frozenset(
+    {
+        Category.EMULATOR_UNSUPPORTED,
+        Category.EMULATOR_ERROR,
+        Category.EMULATOR_REJECTED,
+        Category.EMULATOR_BEHAVIOUR,
+    }
+)
+
+
+def broken(call: TraceCall) -> bool:
+    """Whether the emulator answered this call with a fault of its own (5xx, 501, or an
+    error code saying it is not implemented: ``records.unsupported``)."""
+    return call.status >= 500 or unsupported(call)
+
+
+def name_by_trace(failure: Failure, trace: Sequence[TraceCall], stage: str) -> Failure:
+    """The failure with a signature naming the operation behind it, from the emulator's side.
+
+    Among the failing stage's calls (a test failure: the failing test's), the first the
+    emulator answered with a fault names it: ``apigatewayv2.CreateApi 501 InternalFailure``.
+    Else a refused deploy names the last call refused with the error code terraform reported,
+    and a failing test its own last call: ``sqs.ReceiveMessage: test_dlq: <message>``.
+    The category stays as decided; without a telling call the failure is unchanged."""
+    if failure.category not in _NAMED_BY_TRACE:
+        return failure
+    calls = [c for c in trace if c.caller == stage]
+    if stage == "test" and failure.test:
+        calls = [c for c in calls if c.test == failure.test]
+    fault = min((c for c in calls if broken(c)), key=lambda c: c.first, default=None)
+    if fault is not None and fault.operation:
+        return dataclasses.replace(failure, signature=_call_label(fault))
+    if stage != "test":
+        refused = [
+            c
+            for c in calls
+            if 400 <= c.status < 500 and c.error_code and c.error_code in failure.message
+        ]
+        last = max(refused, key=lambda c: c.last, default=None)
+        if last is not None and last.operation and failure.category is Category.EMULATOR_REJECTED:
+            return dataclasses.replace(failure, signature=_call_label(last))
+        return failure
+    last = max(calls, key=lambda c: c.last, default=None)
+    if last is None or not last.operation or not failure.test:
+        return failure
+    name = failure.test.split("[", 1)[0]
+    signature = _signature(f"{last.service}.{last.operation}: {name}", failure.message)
+    return dataclasses.replace(failure, signature=signature)
+
+
+def _call_label(call: TraceCall) -> str:
+    """``service.Operation STATUS ErrorCode``."""
+    return " ".join(
+        x for x in (f"{call.service}.{call.operation}", str(call.status), call.error_code) if x
+    )

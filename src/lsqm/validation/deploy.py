@@ -26,6 +26,7 @@ from lsqm.records import (
     Result,
     StageRecord,
     ToolchainUse,
+    TraceCall,
 )
 from lsqm.sandbox import Sandbox
 from lsqm.store import ArtifactStore
@@ -39,7 +40,10 @@ from lsqm.terraform.runner import Terraform
 from lsqm.terraform.workspace import Workspace, write_provider_overrides
 from lsqm.terraform.workspace import prepare as prepare_workspace
 from lsqm.toolchain.terraform_install import TerraformToolchain
-from lsqm.validation.classify import Failure, classify_terraform
+from lsqm.trace.names import OperationNames
+from lsqm.trace.proxy import PYTEST_PLUGIN, Call, RecordingProxy
+from lsqm.trace.record import aggregate
+from lsqm.validation.classify import Failure, classify_terraform, name_by_trace
 from lsqm.validation.junit import JUnitCounts, read_junit
 from lsqm.validation.verdict import (
     Verdict,
@@ -65,6 +69,8 @@ class Job:
     sandbox: Sandbox | None = None  # the run's base sandbox (bwrap), when there is one
     test_python: str = sys.executable
     providers_seen: dict[str, str] = field(default_factory=dict)
+    # Names traced calls; None: no trace (setting ``trace: false``), no proxy in between.
+    names: OperationNames | None = None
 
 
 @dataclass
@@ -74,7 +80,7 @@ class Prepared:
 
     validation: _Validation
     verdict: Verdict | None  # set when it cannot deploy (init failed, ...)
-    endpoint: str  # the emulator endpoint its provider override names
+    endpoint: str  # the emulator endpoint it was made for (directly or through the proxy)
     started_at: str
     seconds: float
     child_seconds: float
@@ -226,6 +232,8 @@ class _Validation:
     drift: bool | None = None
     provider_rerun: str | None = None
     locked_providers: dict[str, str] = field(default_factory=dict)
+    proxy: RecordingProxy | None = None  # the recording proxy terraform and the tests call
+    calls: list[Call] = field(default_factory=list)  # what it recorded, once it stopped
 
     def __post_init__(self) -> None:
         self.logs = self.job.store.logs_dir(self.job.run_id, self.arch_hash)
@@ -248,7 +256,24 @@ class _Validation:
             toolchain=ToolchainUse(
                 terraform=self.job.toolchain.version, providers=self.locked_providers
             ),
+            trace=self.trace(),
         )  # fmt: skip
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint terraform and the tests are given: the recording proxy's, if any."""
+        return self.proxy.url if self.proxy is not None else self.emulator.endpoint
+
+    def trace(self) -> list[TraceCall]:
+        """The calls recorded so far (all of them once the proxy stopped), as trace rows."""
+        if self.job.names is None:
+            return []
+        calls = self.proxy.recording.calls() if self.proxy is not None else self.calls
+        return aggregate(calls, self.job.names)
+
+    def _caller(self, caller: str) -> None:
+        if self.proxy is not None:
+            self.proxy.recording.caller = caller
 
     def _record(self, name: str, result: proc.Completed) -> proc.Completed:
         self.stages[name] = StageRecord(
@@ -261,6 +286,8 @@ class _Validation:
 
     def _terraform(self, stage: str | None, *args: str) -> proc.Completed:
         log = self.logs / f"{stage}.log" if stage else None
+        if stage:
+            self._caller(stage)
         result = self.tf(list(args), cwd=self.root, timeout=self.limit, log_path=log)
         return self._record(stage, result) if stage else result
 
@@ -284,11 +311,13 @@ class _Validation:
         home = self.scratch / "home"
         home.mkdir()
         emulator = self.emulator
+        if self.job.names is not None:  # its own listener: init's calls are this one's
+            self.proxy = RecordingProxy(lambda: emulator.endpoint)
         toolchain = self.job.toolchain
         self.sandbox = self.job.sandbox and self.job.sandbox.with_paths(
             writable=[self.scratch, *toolchain.write_paths], readable=toolchain.read_paths
         )
-        env = aws_env(emulator.endpoint, settings.region)
+        env = aws_env(self.endpoint, settings.region)
         self.tf = Terraform(toolchain, home, env, sandbox=self.sandbox)
 
         init = self._terraform("init", "init", *TF_FLAGS)
@@ -301,7 +330,7 @@ class _Validation:
         except CommandError as exc:
             return harness_failed(exc, "provider schema unreadable")
         if self.caps is not None:
-            write_provider_overrides(ws, self.caps, emulator.endpoint, settings.region)
+            write_provider_overrides(ws, self.caps, self.endpoint, settings.region)
             self.job.providers_seen[self.caps.source] = self.caps.version
             self.provider = ProviderUse(
                 source=self.caps.source,
@@ -318,6 +347,7 @@ class _Validation:
         try:
             if not apply.ok:
                 failure = _name_provider(classify_terraform("apply", apply.output), self.caps)
+                failure = name_by_trace(failure, self.trace(), "apply")
                 alive = not apply.aborted and emulator.healthy()
                 return deploy_failed(failure, timed_out=apply.timed_out, emulator_alive=alive)
             return self._plan_and_test()
@@ -358,6 +388,10 @@ class _Validation:
                 self.logs.mkdir(parents=True, exist_ok=True)
                 (self.logs / "shared-provider.log").write_text(self.shared.log_tail())
             self.shared = None
+        if self.proxy is not None:
+            self.proxy.stop()
+            self.calls = self.proxy.recording.calls()
+            self.proxy = None
         shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _plan_and_test(self) -> Verdict:
@@ -383,7 +417,8 @@ class _Validation:
             timed_out=timed_out,
             emulator_alive=self.emulator.healthy(),
             has_app=has_app,
-            endpoint=self.emulator.endpoint,
+            endpoint=self.endpoint,
+            trace=self.trace(),
         )
 
     def _read_outputs_and_state(self) -> tuple[Path, Path]:
@@ -404,10 +439,12 @@ class _Validation:
         junit = self.scratch / "junit.xml"  # copied to the logs: a sandboxed test cannot write
         home = self.scratch / "test-home"
         home.mkdir()
+        trace_env, trace_args = self._trace_plugin()
         env = child_env(
             home,
             {
-                **aws_env(self.emulator.endpoint, self.job.settings.region),
+                **aws_env(self.endpoint, self.job.settings.region),
+                **trace_env,
                 "LSQM_TF_OUTPUTS": str(outputs_path.resolve()),
                 "LSQM_TF_STATE": str(state_path.resolve()),
                 "PYTHONDONTWRITEBYTECODE": "1",
@@ -417,7 +454,7 @@ class _Validation:
         argv = [
             self.job.test_python, "-m", "pytest", "-c", str(ini), "--rootdir", str(cwd),
             "-p", "no:cacheprovider", "-q", "-rN", f"--junitxml={junit}",
-            "-o", "junit_family=xunit2", str(cwd),
+            "-o", "junit_family=xunit2", *trace_args, str(cwd),
         ]  # fmt: skip
         emulator = self.emulator
         if self.job.sandbox is not None:
@@ -428,6 +465,7 @@ class _Validation:
                 own_processes=True,
             )
             argv = sandbox.wrap(argv, cwd)
+        self._caller("test")
         result = proc.run(
             argv,
             env=env,
@@ -440,6 +478,20 @@ class _Validation:
         if junit.is_file():
             shutil.copyfile(junit, self.logs / "junit.xml")
         return result
+
+    def _trace_plugin(self) -> tuple[dict[str, str], list[str]]:
+        """The environment and options that load lsqm's trace plugin into the test run (it
+        tells the proxy which test is running); nothing without a proxy."""
+        if self.proxy is None:
+            return {}, []
+        folder = self.scratch / "lsqm-plugins"
+        folder.mkdir(exist_ok=True)
+        shutil.copyfile(PYTEST_PLUGIN, folder / f"{TRACE_PLUGIN}.py")
+        env = {"PYTHONPATH": str(folder), "LSQM_TRACE_URL": self.proxy.url}
+        return env, ["-p", TRACE_PLUGIN]
+
+
+TRACE_PLUGIN = "lsqm_trace_plugin"
 
 
 def _python_paths(python: str) -> list[Path]:

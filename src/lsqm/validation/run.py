@@ -38,6 +38,7 @@ from lsqm.records import (
 )
 from lsqm.store import ArtifactStore, new_run_id
 from lsqm.toolchain.terraform_install import TerraformToolchain, ensure_terraform
+from lsqm.trace.names import OperationNames
 from lsqm.validation import cost
 from lsqm.validation.deploy import (
     Job,
@@ -166,9 +167,11 @@ def execute(
     scratch = Path(tempfile.mkdtemp(prefix="lsqm-run-", dir=scratch_root()))
     try:
         factory = emulator_factory(settings, runtime, logs, scratch)
+        # One namer for the run's traces (botocore's models are read once, lazily).
+        names = OperationNames(settings.cache_dir / "trace") if settings.trace else None
         job = Job(
             store, plan.run_id, settings, toolchain, settings.cache_dir / "provider-schemas",
-            scratch, base_sandbox,
+            scratch, base_sandbox, names=names,
         )  # fmt: skip
         return _execute(settings, store, plan, run, job, factory, on_result, say)
     finally:

@@ -9,11 +9,18 @@ ERROR    the harness or environment failed, not the emulator
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lsqm.errors import LsqmError
-from lsqm.records import Attempt, Category, Status
-from lsqm.validation.classify import FAILED_CATEGORIES, Failure, classify_test_failure, dominant
+from lsqm.records import Attempt, Category, Status, TraceCall
+from lsqm.validation.classify import (
+    FAILED_CATEGORIES,
+    Failure,
+    classify_test_failure,
+    dominant,
+    name_by_trace,
+)
 from lsqm.validation.junit import JUnitCounts
 
 # pytest's exit codes (pytest.ExitCode): 0 ok, 1 tests failed, 2 interrupted,
@@ -65,6 +72,7 @@ def _healthy_after(failure: Failure) -> Failure:
         Category.EMULATOR_ERROR,
         "test: a connection to the emulator failed while it stayed healthy",
         failure.message,
+        failure.test,
     )
 
 
@@ -86,11 +94,13 @@ def tests_finished(
     emulator_alive: bool,
     has_app: bool,
     endpoint: str | None = None,
+    trace: Sequence[TraceCall] = (),
 ) -> Verdict:
     """The verdict after a successful deploy, from what the tests did.
 
     ``emulator_alive`` is the emulator's health checked after the tests: only a failed check
-    makes a result ``emulator_unavailable``."""
+    makes a result ``emulator_unavailable``. ``trace`` (the calls so far) names the operation
+    behind a failure in its signature."""
     if timed_out:
         return Verdict(
             Status.TIMEOUT,
@@ -135,7 +145,7 @@ def tests_finished(
             f"pytest exited {exit_code} with no failing test recorded",
         )
     failures = [classify_test_failure(text, name, endpoint) for name, text in counts.failures]
-    failure = dominant([_healthy_after(f) for f in failures])
+    failure = name_by_trace(dominant([_healthy_after(f) for f in failures]), trace, "test")
     summary = f"{counts.passed} passed, {bad} failed: {failure.message}"
     if counts.passed >= 1:
         return Verdict(Status.PARTIAL, failure.category, failure.signature, summary)
