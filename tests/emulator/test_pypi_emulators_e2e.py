@@ -21,7 +21,7 @@ from lsqm.emulator.localemu import HostLocalEmu
 from lsqm.emulator.ministack import MiniStackServer
 from lsqm.toolchain.emulator_install import EmulatorInstall, ensure_emulator
 
-from ..test_interrupt_e2e import _interrupt_mid_run
+from ..validation.test_interrupt_e2e import _interrupt_mid_run
 
 pytestmark = pytest.mark.e2e
 
