@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from lsqm.emulator.catalogue import CATALOGUE
 from lsqm.errors import UsageError
 from lsqm.records import ArchitectureRecord, ResultRow, Run, Status, Summary, summarize
 from lsqm.store import ArtifactStore
@@ -37,6 +38,17 @@ class RunView:
     @property
     def emulator_version(self) -> str:
         return self.run.emulator_version or "unknown"
+
+    @property
+    def emulator_kind(self) -> str:
+        return self.run.emulator.kind if self.run.emulator else "localstack"
+
+    @property
+    def emulator_title(self) -> str:
+        """How pages name the emulator: "LocalStack", "MiniStack", "LocalEmu", "moto server",
+        or the name of one the user runs."""
+        spec = CATALOGUE.get(self.emulator_kind)
+        return spec.title if spec else self.emulator_kind
 
     @property
     def pass_rate(self) -> float | None:
