@@ -55,11 +55,16 @@ def reduce(
     """Cut ARCH's failing configuration down to what still fails the same way."""
 
     def settings_for(run: Run) -> Settings:
+        """The run's emulator and version: the same failure needs the same emulator."""
         emulator = run.emulator
-        if emulator is None or emulator.kind != "moto":
-            version = emulator.version if emulator and emulator.version != "unknown" else None
-            return app.configure(localstack_version=version, timeout=timeout)
-        return app.configure(emulator="moto", moto_version=emulator.version, timeout=timeout)
+        if emulator is None:
+            return app.configure(timeout=timeout)
+        known = emulator.version not in ("", "unknown")
+        fields = {"moto": "moto_version", "ministack": "ministack_version",
+                  "localemu": "localemu_version"}  # fmt: skip
+        field = fields.get(emulator.kind, "localstack_version")
+        versions = {field: emulator.version} if known else {}
+        return app.configure(emulator=emulator.kind, timeout=timeout, **versions)
 
     reduction = stages.reduce_failure(
         settings_for,
