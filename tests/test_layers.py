@@ -18,13 +18,27 @@ LAYERS: list[set[str]] = [
     {"toolchain", "sandbox", "trace"},
     {"terraform"},
     {"store", "emulator"},
-    {"discovery", "generation", "validation", "ingest", "reporting", "artifact_repo", "notify"},
+    {
+        "discovery",
+        "generation",
+        "validation",
+        "reduction",
+        "ingest",
+        "reporting",
+        "artifact_repo",
+        "notify",
+    },
     {"pipeline"},
     {"commands"},
     {"cli"},
 ]
 # Same-layer imports between different components: none unless listed here.
-SIDEWAYS: set[tuple[str, str]] = {("ingest", "generation"), ("notify", "reporting")}
+SIDEWAYS: set[tuple[str, str]] = {
+    ("ingest", "generation"),
+    ("notify", "reporting"),
+    ("reduction", "validation"),
+    ("reduction", "ingest"),
+}
 # Run inside other interpreters (LocalStack's venv, a generated app): they import no lsqm.
 FOREIGN = {"emulator/localstack_plugin.py", "generation/rules/app", "trace/pytest_plugin.py"}
 

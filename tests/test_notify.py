@@ -112,3 +112,20 @@ def test_a_refused_message_is_not_retried_and_an_unreachable_slack_gives_up(
     gone = post_slack("http://127.0.0.1:9/hook", {"text": "x"}, sleep=waits.append)
     assert (gone.ok, gone.attempts) == (False, 4) and waits == [1.0, 2.0, 4.0]
     assert "127.0.0.1:9" not in gone.detail
+
+
+def test_a_regression_with_a_confirmed_reduction_links_it(two_runs: History) -> None:
+    store = two_runs.store
+    s3 = two_runs.hashes["s3_site"]
+    signature = store.results(R2)[s3].signature
+    folder = store.reduction_dir(s3)
+    folder.mkdir(parents=True)
+    facts = {"signature": signature, "resources_after": 1, "confirmed": True}
+    (folder / "reduction.json").write_text(json.dumps(facts))
+    text = _text(slack_message(stages.run_report(store), REPORT_URL))
+    assert f"<{REPORT_URL}/arch/{s3}.html#reduction|reduced to 1 resource(s)>" in text
+    # an unconfirmed reduction, or one of another failure, is not linked
+    for changed in ({"confirmed": False}, {"signature": "another failure"}):
+        (folder / "reduction.json").write_text(json.dumps({**facts, **changed}))
+        text = _text(slack_message(stages.run_report(store), REPORT_URL))
+        assert "reduced to" not in text

@@ -54,6 +54,18 @@ def _link(report_url: str | None, arch_hash: str, name: str) -> str:
     return f"<{report_url.rstrip('/')}/arch/{arch_hash}.html|{label}>"
 
 
+def _reduced(
+    report_url: str | None, arch_hash: str, facts: dict[str, Any] | None, signature: str
+) -> str:
+    """ ", reduced to N resources" (linked to the page's reduction) when one keeps it."""
+    if not facts or facts.get("signature") != signature:
+        return ""
+    text = f"reduced to {facts.get('resources_after')} resource(s)"
+    if report_url:
+        text = f"<{report_url.rstrip('/')}/arch/{arch_hash}.html#reduction|{text}>"
+    return f", {text}"
+
+
 def new_gap(report: RunReport) -> Gap | None:
     """The heaviest gap first seen in this run (a gap that was there before is not news)."""
     run_id = report.view.run_id
@@ -86,10 +98,12 @@ def slack_message(report: RunReport, report_url: str | None = None) -> dict[str,
         ):
             if not changes:
                 continue
+            reductions = report.history.reductions
             lines = [
                 f"• {_link(report_url, c.arch_hash, c.name)}: {c.base.status.value} → "
                 f"{c.head.status.value}"
                 + (f" ({c.head.category.value})" if c.head.category else "")
+                + _reduced(report_url, c.arch_hash, reductions.get(c.arch_hash), c.head.signature)
                 for c in changes[:MAX_LISTED]
             ]
             if len(changes) > MAX_LISTED:

@@ -10,6 +10,7 @@ Layout (docs/design.md, "The artifact store"):
     runs/<run_id>/results/<hash>.json               Result
     runs/<run_id>/index.json                        RunIndex (a row per result; a cache)
     runs/<run_id>/logs/<hash>/...                   terraform, pytest and emulator logs
+    reductions/<hash>/reduction.json (+ main.tf, ISSUE.md)   what `lsqm reduce` confirmed
     discovery/decisions/<writer>.json               what one `mine` decided (see below)
 
 No two writers (shards of a run on different machines, two weeks, two `mine` runs) ever
@@ -279,6 +280,19 @@ class ArtifactStore:
         path = self.run_dir(run_id) / "logs" / arch_hash
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    # -- reductions ----------------------------------------------------------------------
+    def reduction_dir(self, arch_hash: str) -> Path:
+        """Where ``lsqm reduce`` writes an architecture's smallest failing configuration."""
+        return self.root / "reductions" / arch_hash
+
+    def reduction(self, arch_hash: str) -> dict[str, Any] | None:
+        """The architecture's ``reduction.json`` when one was confirmed (None otherwise)."""
+        path = self.reduction_dir(arch_hash) / "reduction.json"
+        if not path.is_file():
+            return None
+        data = read_json(path)
+        return data if isinstance(data, dict) and data.get("confirmed") is True else None
 
     # -- discovery -----------------------------------------------------------------------
     # What `mine` decided about each candidate: every `mine` writes the decisions it took in

@@ -89,6 +89,7 @@ def test_each_stage_says_why_it_is_skipped_without_configuration(
     )
     assert "== push skipped: no artifact repository: the results stay in" in err
     assert "== notify skipped: no webhook (SLACK_WEBHOOK_URL)" in err
+    assert "== reduce skipped: --reduce-new not given" in err
     assert "== mine done" in err and "new 2" in err
     assert "== generate done" in err and "generated 2" in err
     code, _out, err = _run(["run"], capsys)

@@ -188,3 +188,29 @@ def test_dry_run_writes_nothing(
     code, out, _ = cli(two_runs.store, capsys, "--dry-run", "report", "--output", str(site))
     assert code == 0 and out == f"would write the report of run {R2} to {site}\n"
     assert not site.exists()
+
+
+def test_an_architecture_page_shows_its_confirmed_reduction(
+    two_runs: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = two_runs.store
+    s3 = two_runs.hashes["s3_site"]
+    folder = store.reduction_dir(s3)
+    folder.mkdir(parents=True)
+    facts = {
+        "signature": store.results(R2)[s3].signature, "confirmed": True, "status": "FAILED",
+        "category": "emulator_error", "emulator": "localstack", "version": "2026.3.0",
+        "resources_before": 9, "resources_after": 1, "lines_before": 120, "lines_after": 4,
+        "probes": 17,
+    }  # fmt: skip
+    (folder / "reduction.json").write_text(json.dumps(facts))
+    (folder / "main.tf").write_text('resource "aws_s3_bucket" "site" {\n  bucket = "<b>"\n}\n')
+    (folder / "ISSUE.md").write_text("# s3: CreateBucket fails\n")
+    site = tmp_path / "site"
+    assert cli(store, capsys, "report", "--output", str(site))[0] == 0
+    page = (site / "arch" / f"{s3}.html").read_text()
+    assert 'id="reduction"' in page and "1 of 9 resources and 4 of 120 lines" in page
+    assert "bucket = &#34;&lt;b&gt;&#34;" in page  # escaped like everything embedded
+    assert "# s3: CreateBucket fails" in page
+    other = (site / "arch" / f"{two_runs.hashes['sns_flaky']}.html").read_text()
+    assert 'id="reduction"' not in other

@@ -15,6 +15,7 @@ from lsqm.commands.merge import merge
 from lsqm.commands.mine import mine
 from lsqm.commands.notify import notify
 from lsqm.commands.push import push
+from lsqm.commands.reduce import reduce
 from lsqm.commands.report import report
 from lsqm.commands.run import run
 from lsqm.commands.setup import setup
@@ -30,6 +31,7 @@ COMMANDS: list[click.Command] = [
     validate,
     merge,
     bisect,
+    reduce,
     status,
     compare,
     coverage,

@@ -34,6 +34,15 @@ from lsqm.pipeline import chain
     "--report-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
     help="where report writes the site [default: ./lsqm-report]",
 )  # fmt: skip
+@click.option(
+    "--reduce-new",
+    is_flag=True,
+    help="reduce the run's new regressions blamed on the emulator (lsqm reduce)",
+)
+@click.option(
+    "--reduce-budget", type=click.FloatRange(min=60), default=1800.0, show_default=True,
+    help="seconds for all the reductions together",
+)  # fmt: skip
 @format_option()
 @lsqm_command
 def run(
@@ -47,9 +56,12 @@ def run(
     emulator: str | None,
     message: str | None,
     report_dir: Path | None,
+    reduce_new: bool,
+    reduce_budget: float,
     fmt: str,
 ) -> None:
-    """The whole job: sync, mine, generate, setup, validate, report, compare, push, notify.
+    """The whole job: sync, mine, generate, setup, validate, report, compare, reduce, push,
+    notify (reduce only with --reduce-new).
 
     Each stage runs when it is configured and says why it is skipped when not. With
     --dry-run nothing changes and each stage says what it would do. Running again resumes:
@@ -62,6 +74,7 @@ def run(
     options = chain.RunOptions(
         limit=limit, generator=generator, budget=budget, message=message,
         report_dir=report_dir or chain.RunOptions.report_dir, dry_run=app.dry_run,
+        reduce_new=reduce_new, reduce_budget=reduce_budget,
     )  # fmt: skip
     store = app.store
     ctx = chain.run_all(

@@ -41,6 +41,7 @@ from lsqm.pipeline.stages import (
     validate,
 )
 from lsqm.records import Output, Result, Run, RunStatus
+from lsqm.reduction.session import REDUCIBLE, reduce_architecture
 from lsqm.reporting.compare import Comparison
 from lsqm.reporting.site import SiteReport
 from lsqm.store import ArtifactStore
@@ -61,6 +62,8 @@ class RunOptions:
     message: str | None = None  # the push's commit message
     report_dir: Path = Path("lsqm-report")
     dry_run: bool = False
+    reduce_new: bool = False  # reduce the run's new regressions (``lsqm reduce``)
+    reduce_budget: float = 1800.0  # seconds for all of them together
 
 
 # What a stage's end-of-stage line shows: counts, names, or a sentence under "what".
@@ -394,6 +397,45 @@ def _notify_stage(ctx: RunContext) -> Facts:
     return {"what": "; ".join(f"{d.channel} {d.detail}" for d in deliveries)}
 
 
+def _reduce_stage(ctx: RunContext) -> Facts:
+    """reduce: each new regression the emulator is blamed for, cut down to the smallest
+    configuration that fails the same way, within one total budget (``--reduce-new``). A
+    reduction that cannot be made is reported, never a failed run; the Slack message of this
+    run and the next report link what was confirmed."""
+    if not ctx.options.reduce_new:
+        raise Skip("--reduce-new not given")
+    if ctx.comparison is None or ctx.run is None:
+        raise Skip("no comparison: no new regression to reduce")
+    todo = [
+        c for c in ctx.comparison.regressions
+        if c.head.category in REDUCIBLE and not c.head.flaky
+    ]  # fmt: skip
+    if not todo:
+        raise Skip("no new regression blamed on the emulator")
+    if ctx.dry_run:
+        return {"what": f"would reduce {len(todo)} regression(s)"}
+    deadline = time.monotonic() + ctx.options.reduce_budget
+    done: list[str] = []
+    results = ctx.store.results(ctx.run.run_id)
+    for change in todo:
+        left = deadline - time.monotonic()
+        if left < 60:
+            ctx.say(f"reduce: the budget ran out before {change.name}")
+            break
+        try:
+            reduction = reduce_architecture(
+                ctx.settings, ctx.store, change.arch_hash, results[change.arch_hash], ctx.run,
+                budget=left, say=ctx.say,
+            )  # fmt: skip
+        except LsqmError as exc:
+            ctx.say(f"reduce {change.name}: {exc.message}")
+            continue
+        ctx.say(f"reduce {change.name}: {reduction.message}")
+        if reduction.ending in ("reduced", "budget", "not_smaller"):
+            done.append(change.name)
+    return {"reduced": len(done), "regressions": len(todo)}
+
+
 def _push_stage(ctx: RunContext) -> Facts:
     remote = artifact_repo.configured_remote(ctx.settings)
     if remote is None:
@@ -412,6 +454,7 @@ RUN_STAGES: list[tuple[str, Stage]] = [
     ("validate", _validate_stage),
     ("report", _report_stage),
     ("compare", _compare_stage),
+    ("reduce", _reduce_stage),
     ("push", _push_stage),
     ("notify", _notify_stage),
 ]

@@ -29,6 +29,7 @@ from lsqm.generation.run import Outcome, generate_apps
 from lsqm.messages import Say, quiet
 from lsqm.notify import Delivery, notify
 from lsqm.records import Output, Result, Run
+from lsqm.reduction.session import Reduction, reduce_architecture
 from lsqm.reporting.clean import CleanPlan, plan_clean
 from lsqm.reporting.clean import clean as remove_runs
 from lsqm.reporting.compare import Comparison, compare
@@ -382,6 +383,37 @@ def bisect_versions(
         raise Interrupted(f"bisect interrupted; its runs so far are in {workspace.root}") from None
     workspace.save(found, {"arch_hash": arch_hash, "good": good, "bad": bad, "confirm": confirm})
     return found, workspace.root
+
+
+# -- reduce --------------------------------------------------------------------------------
+def reduce_failure(
+    settings_for: Callable[[Run], Settings],
+    store: ArtifactStore,
+    arch: str,
+    *,
+    run_id: str | None = None,
+    out: Path | None = None,
+    budget: float = 900.0,
+    workers: int = 1,
+    say: Say = quiet,
+) -> Reduction:
+    """The smallest configuration of ``arch`` that fails as it did in ``run_id`` (default:
+    the latest run with a result for it), on that run's emulator version."""
+    arch_hash = resolve_architecture(store, arch)
+    runs = [resolve_run(store, run_id)] if run_id else require_runs(store)[::-1]
+    found = next((r for r in runs if arch_hash in store.result_hashes(r)), None)
+    if found is None:
+        where = f"run {runs[0]}" if run_id else "any run"
+        raise UsageError(f"architecture {arch_hash} has no result in {where}; validate it first")
+    run = store.run(found)
+    result = store.results(found)[arch_hash]
+    try:
+        return reduce_architecture(
+            settings_for(run), store, arch_hash, result, run,
+            out=out, budget=budget, workers=workers, say=say,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        raise Interrupted("reduce interrupted; nothing was written") from None
 
 
 # -- status, compare, clean ------------------------------------------------------------------

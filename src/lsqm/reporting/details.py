@@ -13,6 +13,7 @@ import re
 from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 
@@ -90,6 +91,31 @@ class Details:
     test_files: list[Listing]
     operations: list[str] = field(default_factory=list)
     use_cases: list[tuple[str, str]] = field(default_factory=list)  # (test, what it checks)
+    reduction: Reduced | None = None
+
+
+@dataclass(frozen=True)
+class Reduced:
+    """A confirmed ``lsqm reduce`` of this very failure: its figures, main.tf and issue."""
+
+    facts: dict[str, Any]
+    main_tf: str
+    issue: str
+
+
+def reduced(store: ArtifactStore, result: Result, redactor: Redactor) -> Reduced | None:
+    """The architecture's reduction when it keeps this result's failure (same signature)."""
+    facts = store.reduction(result.arch_hash)
+    if facts is None or facts.get("signature") != result.signature:
+        return None
+    folder = store.reduction_dir(result.arch_hash)
+    main = folder / "main.tf"
+    issue = folder / "ISSUE.md"
+    return Reduced(
+        facts,
+        redactor.text(main.read_text(errors="replace")) if main.is_file() else "",
+        redactor.text(issue.read_text(errors="replace")) if issue.is_file() else "",
+    )
 
 
 def read_text(path: Path, redactor: Redactor, limit: int = LOG_BYTES) -> tuple[str, bool]:
@@ -219,4 +245,5 @@ def load_details(
         test_files=[listing(s, shelf, shared) for s in tests],
         operations=sorted(operations),
         use_cases=use_cases,
+        reduction=reduced(store, result, redactor),
     )

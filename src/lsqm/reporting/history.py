@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from lsqm.emulator.catalogue import CATALOGUE
 from lsqm.errors import UsageError
@@ -106,6 +107,8 @@ class History:
 
     runs: list[RunView]
     architectures: dict[str, ArchitectureRecord]
+    # confirmed reductions (``lsqm reduce``) by architecture: their reduction.json
+    reductions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: ArtifactStore, upto: str | None = None) -> History:
@@ -117,7 +120,8 @@ class History:
             h: store.architecture(h) if h in stored else ArchitectureRecord(hash=h)
             for h in sorted(seen)
         }
-        return cls(runs, architectures)
+        reductions = {h: r for h in sorted(seen) if (r := store.reduction(h)) is not None}
+        return cls(runs, architectures, reductions)
 
     @property
     def latest(self) -> RunView:

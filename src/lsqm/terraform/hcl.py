@@ -60,6 +60,11 @@ class ParsedFile:
     source: str
 
 
+def syntax_tree(text: str) -> tree_sitter.Tree:
+    """tree-sitter's tree of an HCL text, for callers that edit by byte range (reduce)."""
+    return _parser().parse(text.encode("utf-8", errors="replace"))
+
+
 def parse_text(text: str, path: str = "<text>") -> ParsedFile:
     data = text.encode("utf-8", errors="replace")
     tree = _parser().parse(data)

@@ -1,0 +1,114 @@
+"""How far ``lsqm reduce`` cuts real failing Terraform, in how many probes and seconds.
+
+The shared corpus's failing architectures (docs/verdicts-on-real-terraform.md: five
+``emulator_unsupported``, one ``provider_crash``) are copied to a scratch folder, then
+mined, generated and validated with lsqm's defaults, and every failure that blames the
+emulator is reduced (``lsqm reduce --budget``). Prints one row per architecture (resources
+and lines before and after, probes, seconds, ending) and the medians.
+
+Measured 2026-12-06 (LocalStack 2026.3.0, --budget 180, 1 worker, 2 cores shared with other
+work): 6 of 6 reproduced; 5 reduced to 1 resource (93->4, 57->4, 57->4, 127->4, 39->3
+lines; 6-13 probes; 44-209 s); acm-route53 ran out of budget after 3 probes of ~100 s each
+(its apply waits on certificate validation) and kept all 5. Median: 14.2x fewer lines,
+5.0x fewer resources, 8 probes, 68 s.
+
+Usage: python benchmarks/reduce.py [--corpus DIR] [--budget S] [--workers N] [--only NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+LSQM = Path(sys.executable).parent / "lsqm"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "localstack-terraform-samples"
+FAILING = [
+    "acm-route53",
+    "apigatewayv2-lambda-proxy",
+    "apigatewayv2-lambda-proxy-handling-binary",
+    "apigatewayv2-lambda-request-authorizer-2.0",
+    "cognito-group-example",
+    "sample-archive/apigateway-custom-domain",
+]
+
+
+def _lsqm(store: Path, *args: str, ok: tuple[int, ...] = (0, 1)) -> dict[str, object]:
+    argv = [str(LSQM), "--artifacts", str(store), *args, "--format", "json"]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if done.returncode not in ok:
+        raise SystemExit(f"{' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
+    data: dict[str, object] = json.loads(done.stdout) if done.stdout.strip() else {}
+    if done.returncode not in (0, 1):
+        data["error"] = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+    return data
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--budget", type=float, default=180.0)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--only", nargs="*")
+    args = parser.parse_args()
+    chosen = [f for f in FAILING if not args.only or Path(f).name in args.only]
+    with tempfile.TemporaryDirectory(prefix="lsqm-bench-reduce-") as tmp:
+        source, store = Path(tmp) / "corpus", Path(tmp) / "store"
+        source.mkdir()
+        for folder in chosen:
+            shutil.copytree(args.corpus / folder, source / Path(folder).name)
+        for extra in ("provider.tf",):
+            if (args.corpus / extra).is_file():
+                shutil.copy2(args.corpus / extra, source / extra)
+        _lsqm(store, "mine", "--source", str(source))
+        _lsqm(store, "generate")
+        validated = _lsqm(store, "validate", "--parallel", "1")
+        print(f"validated: {json.dumps(validated.get('summary', validated))[:300]}", flush=True)
+        rows = []
+        results = sorted((store / "runs").glob("*/results/*.json"))
+        for path in results:
+            result = json.loads(path.read_text())
+            if result["status"] == "PASSED":
+                continue
+            t0 = time.monotonic()
+            reduced = _lsqm(
+                store, "reduce", result["arch_hash"], "--budget", str(args.budget),
+                "--workers", str(args.workers), ok=(0, 1, 2),
+            )  # fmt: skip
+            reduced.setdefault("seconds", round(time.monotonic() - t0, 1))
+            reduced["name"] = result["name"]
+            reduced["verdict"] = f"{result['status']}/{result['category']}"
+            rows.append(reduced)
+            print(json.dumps(reduced), flush=True)
+    print()
+    print(f"{'architecture':44} {'verdict':30} {'res':>7} {'lines':>9} {'probes':>6} {'s':>6}")
+    for r in rows:
+        if "error" in r:
+            print(f"{r['name'][:44]:44} {r['verdict'][:30]:30} refused: {r['error'][:80]}")
+            continue
+        res = f"{r['resources_before']}->{r['resources_after']}"
+        lines = f"{r['lines_before']}->{r['lines_after']}"
+        print(
+            f"{r['name'][:44]:44} {r['verdict'][:30]:30} {res:>7} {lines:>9} "
+            f"{r['probes']:>6} {r['seconds']:>6} {r.get('ending', '')}"
+        )
+    done = [r for r in rows if "error" not in r and r.get("lines_after")]
+    if done:
+        ratio = [r["lines_before"] / r["lines_after"] for r in done]  # type: ignore[operator]
+        res = [r["resources_before"] / max(1, r["resources_after"]) for r in done]  # type: ignore[operator]
+        print(
+            f"median lines ratio {statistics.median(ratio):.1f}x, resources ratio "
+            f"{statistics.median(res):.1f}x, probes {statistics.median(r['probes'] for r in done)}"  # type: ignore[misc]
+            f", seconds {statistics.median(r['seconds'] for r in done)}"  # type: ignore[misc]
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

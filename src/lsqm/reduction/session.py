@@ -1,0 +1,278 @@
+"""One reduction end to end: refuse or reproduce, search, write the folder, confirm.
+
+Endings (``Reduction.ending``), each with one sentence in ``message``:
+``reduced`` (smaller and confirmed), ``not_smaller`` (reproduced, nothing could go),
+``budget`` (time ran out; the smallest confirmed configuration so far is kept),
+``not_reproduced``, ``needs_network`` (it fails here for want of what the network gives),
+``unconfirmed`` (the written folder's final probe disagreed: no reduction is claimed).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from lsqm.config import Settings
+from lsqm.errors import EmulatorError, UsageError
+from lsqm.files import atomic_write_json, utcnow
+from lsqm.messages import Say, quiet
+from lsqm.records import EMULATOR_CATEGORIES, Category, Output, Result, Run
+from lsqm.reduction.hcl_edit import Config
+from lsqm.reduction.issue import issue_markdown
+from lsqm.reduction.probe import Prober, Target, app_files, write_candidate
+from lsqm.reduction.pytests import AppTests
+from lsqm.reduction.search import Candidate, Search, reduce
+from lsqm.store import ArtifactStore
+from lsqm.terraform.inventory import service_of
+
+REDUCTION_FILE = "reduction.json"
+# The emulator's failures (``emulator_*``) and the provider crashing on the emulator's answer;
+# a timeout blames the emulator too, but gives no signature to keep while cutting.
+REDUCIBLE = frozenset(EMULATOR_CATEGORIES - {Category.TIMEOUT})
+
+
+class Reduction(Output):
+    """What ``lsqm reduce --format json`` prints (and ``reduction.json`` holds, with more)."""
+
+    out_dir: str
+    resources_before: int
+    resources_after: int
+    lines_before: int
+    lines_after: int
+    probes: int
+    seconds: float
+    status: str
+    category: str | None
+    signature: str
+    ending: str
+    message: str
+
+
+def refusal(result: Result) -> str | None:
+    """Why a verdict is not reduced (None: it is). Only the emulator's failures are."""
+    if result.status.value == "PASSED":
+        return f"{result.display_name} passed in run {result.run_id}: there is nothing to reduce"
+    category = result.category
+    if category in REDUCIBLE:
+        return None
+    why = (
+        {
+            Category.ENVIRONMENT: "it failed for want of something the environment lacks "
+            "(a tool, a provider, the network), which a smaller configuration cannot show",
+            Category.TERRAFORM_CONFIG: "the configuration itself is wrong; that is not an "
+            "emulator bug to file",
+            Category.TIMEOUT: "a stage ran out of time: no signature to keep while cutting",
+            Category.HARNESS: "lsqm's harness failed, not the emulator",
+            Category.NO_TESTS: "no test ran, so there is no failure to keep",
+        }.get(category)
+        if category
+        else None
+    )
+    reason = why or "the verdict does not blame the emulator"
+    label = category.value if category else "none"
+    return f"will not reduce {result.display_name} ({result.status.value}/{label}): {reason}"
+
+
+def start_candidate(store: ArtifactStore, arch_hash: str) -> Candidate:
+    """The stored architecture's root module and its app's test files, as a candidate."""
+    record = store.architecture(arch_hash)
+    folder = store.architecture_dir(arch_hash) / (record.root or ".")
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.tf"))]
+    app = store.app_dir(arch_hash)
+    tests = (
+        [(p.name, p.read_text(encoding="utf-8")) for p in sorted(app.glob("test_*.py"))]
+        if app.is_dir()
+        else []
+    )
+    return Candidate(Config.parse(texts), AppTests(tuple(tests)))
+
+
+def hint_from(result: Result, config: Config) -> list[str]:
+    """Addresses the failure names: ``with aws_x.y`` in terraform's error, the resource type
+    a signature starts with (``aws_cognito_user_pool: ...``), or the resources of the
+    operation a trace signature names (``cognito-idp.CreateUserPool 501 ...``)."""
+    named = re.findall(r"with ((?:data\.)?[a-z][\w-]*\.[\w-]+)", result.message)
+    found = [a for a in named if a in config.addresses]
+    if found:
+        return found
+    head = result.signature.split(":", 1)[0].split(" ", 1)[0].strip()
+    typed = [a for a in config.resources() if a.split(".")[-2] == head]
+    call = re.fullmatch(r"([a-z0-9-]+)\.([A-Z]\w+)", head)
+    if typed or call is None:
+        return typed
+    service, operation = call.groups()
+    mine = [a for a in config.resources() if service_of(a.split(".")[-2]) == service]
+    noun = re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower().split("_", 1)[-1]
+    return [a for a in mine if a.split(".")[-2].endswith(noun)] or mine
+
+
+def reduce_architecture(
+    settings: Settings,
+    store: ArtifactStore,
+    arch_hash: str,
+    result: Result,
+    run: Run,
+    *,
+    out: Path | None = None,
+    budget: float = 900.0,
+    workers: int = 1,
+    say: Say = quiet,
+) -> Reduction:
+    """Reduce ``arch_hash``'s failing ``result`` of ``run``; write the folder; say how it ended.
+
+    Raises UsageError (one sentence) for a verdict that is not reduced (:func:`refusal`)."""
+    reason = refusal(result)
+    if reason:
+        raise UsageError(reason)
+    started = time.monotonic()
+    target = Target.of(result)
+    out = out or store.reduction_dir(arch_hash)
+    start = start_candidate(store, arch_hash)
+    if not start.config.resources():
+        raise UsageError(f"{result.display_name} has no resources this reducer can read")
+    with Prober(settings, store, arch_hash, workers=workers, say=say) as prober:
+        info = prober.info
+        version = info.version if info else "unknown"
+        emulator = f"{info.kind if info else settings.emulator} {version}"
+        if run.emulator and run.emulator.version not in ("", "unknown", version):
+            raise UsageError(
+                f"run {run.run_id} used {run.emulator.kind} {run.emulator.version}, this "
+                f"machine runs {version}: the same failure needs the same version"
+            )
+        say(f"reproducing {target} on {emulator}")
+        again = prober.checker(target)
+        seen = prober.results([start] * (2 if result.flaky else 1))
+        bad = [r for r in seen if not target.matches(r)]
+        base = _facts(start, start, started, target)
+        if bad:
+            got = bad[0]
+            if got.category == Category.ENVIRONMENT:
+                ending = "needs_network"
+                message = (
+                    f"{result.display_name} does not fail the same way here: it needs what "
+                    f"this machine lacks ({got.signature}), so it only fails with the network"
+                )
+            else:
+                ending = "not_reproduced"
+                message = (
+                    f"did not reproduce: run {run.run_id} had {target}, "
+                    f"{emulator} now gives {Target.of(got)}"
+                )
+            return Reduction(out_dir="", **base, probes=len(seen), ending=ending, message=message)
+        deadline = started + budget
+        search = Search(start, again, batch=prober.workers, deadline=deadline)
+        best = reduce(search, hint_from(result, start.config))
+        # The folder as written, probed once more: only what it confirms is claimed.
+        _write_folder(store, arch_hash, prober, best, out)
+        confirm = _read_back(out)
+        final = prober.run(confirm, source=out)
+        probes = len(seen) + search.probes + 1
+        facts = _facts(start, best, started, target)
+        confirmed = target.matches(final)
+        if not confirmed:
+            ending = "unconfirmed"
+            message = (
+                f"the reduced folder gave {Target.of(final)} on its final probe, not {target}: "
+                "no reduction is claimed (the failure may be flaky)"
+            )
+        elif search.out_of_time:
+            ending = "budget"
+            message = (
+                f"the budget of {budget:.0f}s ran out; kept the smallest configuration that "
+                f"still fails the same way ({facts['resources_after']} of "
+                f"{facts['resources_before']} resources)"
+            )
+        elif best.key == start.key:
+            ending, message = "not_smaller", "reproduced, but nothing could go"
+        else:
+            ending = "reduced"
+            message = (
+                f"{facts['resources_before']} -> {facts['resources_after']} resources, "
+                f"{facts['lines_before']} -> {facts['lines_after']} lines, same failure"
+            )
+        reduction = Reduction(out_dir=str(out), **facts, probes=probes, ending=ending,
+                              message=message)  # fmt: skip
+        extra = {
+            "arch_hash": arch_hash,
+            "name": result.display_name,
+            "run_id": run.run_id,
+            "emulator": info.kind if info else settings.emulator,
+            "version": version,
+            "confirmed": confirmed,
+            "invalid_candidates": search.invalid,
+            "passes": search.log,
+            "kept": best.config.resources(),
+            "tests_kept": best.tests.test_ids(),
+            "finished_at": utcnow(),
+        }
+        atomic_write_json(out / REDUCTION_FILE, {**reduction.to_json(), **extra})
+        log = _log_excerpt(prober.logs_of(final) / "emulator.log")
+        (out / "ISSUE.md").write_text(
+            issue_markdown(reduction, extra, final, best, log, settings.region), encoding="utf-8"
+        )
+        return reduction
+
+
+def _facts(start: Candidate, best: Candidate, started: float, target: Target) -> dict[str, Any]:
+    return {
+        "resources_before": len(start.config.resources()),
+        "resources_after": len(best.config.resources()),
+        "lines_before": start.lines,
+        "lines_after": best.lines,
+        "seconds": round(time.monotonic() - started, 1),
+        "status": target.status.value,
+        "category": target.category.value if target.category else None,
+        "signature": target.signature,
+    }
+
+
+def _write_folder(
+    store: ArtifactStore, arch_hash: str, prober: Prober, best: Candidate, out: Path
+) -> None:
+    """``main.tf`` (and the architecture's other files), the tests it still needs."""
+    if out.exists():
+        shutil.rmtree(out)
+    record = store.architecture(arch_hash)
+    write_candidate(store.architecture_dir(arch_hash), record.root, best, out)
+    # Files the configuration no longer names (READMEs, scripts, unused assets) go too; the
+    # final probe deploys this folder as it is, so a file still needed cannot go unnoticed.
+    module = out / record.root if record.root not in ("", ".") else out
+    for path in module.iterdir():
+        if path.suffix != ".tf" and path.name not in best.main_tf:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    tests = [name for name, _ in best.tests.files if _has_tests(best, name)]
+    if tests:
+        folder = out / "tests"
+        folder.mkdir()
+        files = app_files(store.app_dir(arch_hash), best)
+        for name, text in files.items():
+            if name.startswith("test_") and name not in tests:
+                continue
+            (folder / name).write_text(text, encoding="utf-8")
+
+
+def _has_tests(candidate: Candidate, name: str) -> bool:
+    return any(i.startswith(f"{name}::") for i in candidate.tests.test_ids())
+
+
+def _read_back(out: Path) -> Candidate:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(out.glob("*.tf"))]
+    tests = out / "tests"
+    files = sorted(tests.glob("test_*.py")) if tests.is_dir() else []
+    return Candidate(Config.parse(texts), AppTests(tuple((p.name, p.read_text()) for p in files)))
+
+
+def _log_excerpt(path: Path, limit: int = 40) -> str:
+    """The emulator's log lines that say something went wrong (the last ``limit``)."""
+    if not path.is_file():
+        return ""
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    picked = [ln for ln in lines if re.search(r"ERROR|WARN|Exception|50[01]|not implemented", ln)]
+    return "\n".join((picked or lines)[-limit:])
+
+
+def emulator_error(exc: EmulatorError) -> str:
+    return f"no emulator would start for the probes: {exc.message}"

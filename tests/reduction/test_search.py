@@ -1,0 +1,249 @@
+"""The reduction search over real HCL, with a predicate over the configuration as the
+probe: it decides what the emulator would, so the search's choices and cost are checked."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from lsqm.reduction.hcl_edit import Config
+from lsqm.reduction.pytests import AppTests
+from lsqm.reduction.search import Candidate, Search, ddmin, reduce
+
+TWELVE = """
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws" }
+  }
+}
+
+provider "aws" {
+  region = var.region
+}
+
+variable "region" {
+  default = "us-east-1"
+}
+
+variable "prefix" {
+  default = "demo"
+}
+
+locals {
+  name = "${var.prefix}-app"
+  tags = { app = local.name }
+}
+
+resource "aws_sqs_queue" "jobs" {
+  name                       = "${local.name}-jobs"
+  visibility_timeout_seconds = 45
+  tags                       = local.tags
+}
+
+resource "aws_sqs_queue" "dead" {
+  name = "${local.name}-dead"
+}
+
+resource "aws_sns_topic" "events" {
+  name = "${local.name}-events"
+}
+
+resource "aws_sns_topic_subscription" "to_jobs" {
+  topic_arn = aws_sns_topic.events.arn
+  protocol  = "sqs"
+  endpoint  = aws_sqs_queue.jobs.arn
+}
+
+resource "aws_s3_bucket" "data" {
+  bucket = "${local.name}-data"
+}
+
+resource "aws_dynamodb_table" "items" {
+  name         = "${local.name}-items"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+  attribute {
+    name = "id"
+    type = "S"
+  }
+  tags = local.tags
+}
+
+resource "aws_ssm_parameter" "config" {
+  name  = "/${local.name}/config"
+  type  = "String"
+  value = aws_s3_bucket.data.bucket
+}
+
+resource "aws_cognito_user_pool" "users" {
+  name = "${local.name}-users"
+  tags = local.tags
+  password_policy {
+    minimum_length = 8
+  }
+}
+
+resource "aws_cognito_user_pool_client" "web" {
+  name         = "web"
+  user_pool_id = aws_cognito_user_pool.users.id
+}
+
+output "queue_url" {
+  value = aws_sqs_queue.jobs.id
+}
+
+output "pool_id" {
+  value = aws_cognito_user_pool.users.id
+}
+"""
+
+TESTS = AppTests(
+    (
+        (
+            "test_app.py",
+            "import os\n\n\ndef helper():\n    return 1\n\n\n"
+            "def test_queue():\n    assert helper() == 1\n\n\n"
+            "def test_pool():\n    assert 'pool_id' == ''\n\n\n"
+            "class TestMore:\n    def test_topic(self):\n        pass\n",
+        ),
+    )
+)
+
+
+def _has_cognito(candidate: Candidate) -> bool:
+    return "aws_cognito_user_pool" in candidate.main_tf
+
+
+def _search(check, batch: int = 1) -> tuple[Search, list[Candidate]]:  # type: ignore[no-untyped-def]
+    seen: list[Candidate] = []
+
+    def probe(candidates: Sequence[Candidate]) -> list[bool]:
+        seen.extend(candidates)
+        return [check(c) for c in candidates]
+
+    start = Candidate(Config.parse([TWELVE]), TESTS)
+    return Search(start, probe, batch=batch), seen
+
+
+def test_units_go_with_what_references_them_and_the_cause_stays() -> None:
+    search, seen = _search(_has_cognito)
+    best = reduce(search)
+    assert best.config.resources() == ["aws_cognito_user_pool.users"]
+    # every probed candidate parsed and resolved all its references
+    assert all(not c.config.problems() for c in seen)
+    for candidate in seen:
+        config = candidate.config
+        for unit in config.units:
+            text_refs = config.references(unit)
+            assert text_refs <= set(config.addresses)
+    # arguments the predicate does not need went too; locals were inlined
+    main = best.main_tf
+    assert "password_policy" not in main and "local." not in main and "var." not in main
+    assert 'provider "aws"' in main and "required_providers" in main
+    assert best.tests.test_ids() == []  # nothing in the predicate needs a test
+    assert len(set(c.key for c in seen)) == len(seen), "a candidate was probed twice"
+    assert search.probes == len(seen)
+
+
+def test_a_hint_spares_probes() -> None:
+    plain, _ = _search(_has_cognito)
+    reduce(plain)
+    hinted, _ = _search(_has_cognito)
+    best = reduce(hinted, hint=["aws_cognito_user_pool.users"])
+    assert best.config.resources() == ["aws_cognito_user_pool.users"]
+    assert hinted.probes < plain.probes
+
+
+def test_a_resource_keeps_what_it_cannot_live_without() -> None:
+    def client_fails(c: Candidate) -> bool:
+        # user_pool_id is required: Terraform rejects the client without it
+        return "aws_cognito_user_pool_client" in c.main_tf and "user_pool_id" in c.main_tf
+
+    search, _ = _search(client_fails)
+    best = reduce(search)
+    assert best.config.resources() == [
+        "aws_cognito_user_pool.users",
+        "aws_cognito_user_pool_client.web",
+    ]
+    assert "user_pool_id = aws_cognito_user_pool.users.id" in best.main_tf
+
+
+def test_a_test_stage_failure_keeps_the_one_test_and_its_resources() -> None:
+    def pool_test_fails(c: Candidate) -> bool:
+        return "def test_pool" in c.tests.files[0][1] and 'output "pool_id"' in c.main_tf
+
+    search, _ = _search(pool_test_fails)
+    best = reduce(search)
+    assert best.tests.test_ids() == ["test_app.py::test_pool"]
+    assert "hint: keep output.pool_id and what it needs" in search.log
+    assert "def helper" in best.tests.files[0][1]  # helpers stay
+    assert best.config.resources() == ["aws_cognito_user_pool.users"]
+    assert [u.address for u in best.config.units if u.kind == "output"] == ["output.pool_id"]
+
+
+def test_parallel_batches_find_the_same_answer() -> None:
+    one, _ = _search(_has_cognito)
+    two, _ = _search(_has_cognito, batch=2)
+    assert reduce(one).key == reduce(two).key
+
+
+def test_a_budget_that_runs_out_keeps_the_smallest_confirmed_candidate() -> None:
+    calls = 0
+
+    def check(c: Candidate) -> bool:
+        nonlocal calls
+        calls += 1
+        return _has_cognito(c)
+
+    search, seen = _search(check)
+    search.deadline = time.monotonic() - 1  # already out of time: nothing is probed
+    best = reduce(search)
+    assert search.out_of_time and calls == 0 and best.key == seen[0].key if seen else True
+    assert best.config.resources() == Config.parse([TWELVE]).resources()
+
+    search, seen = _search(check)
+    probes = 0
+
+    def limited(candidates: Sequence[Candidate]) -> list[bool]:
+        nonlocal probes
+        probes += len(candidates)
+        if probes >= 4:
+            search.deadline = 0  # the budget ends after this batch
+        return [_has_cognito(c) for c in candidates]
+
+    search.check = limited
+    best = reduce(search)
+    assert search.out_of_time and _has_cognito(best)
+    assert len(best.config.resources()) < len(Config.parse([TWELVE]).resources())
+
+
+def test_ddmin_is_one_minimal() -> None:
+    start = Candidate(Config.parse([TWELVE]), TESTS)
+    items = [f"x{i}" for i in range(16)]
+    wanted = {"x3", "x11"}
+
+    def build(keep: list[str]) -> Candidate:
+        return Candidate(start.config, AppTests((("t.py", "\n".join(sorted(keep))),)))
+
+    def check(cs: Sequence[Candidate]) -> list[bool]:
+        return [wanted <= set(c.tests.files[0][1].split()) for c in cs]
+
+    search = Search(start, check)
+    assert sorted(ddmin(items, build, search)) == ["x11", "x3"]
+    assert search.probes < 40
+
+
+def test_an_invalid_candidate_is_never_probed() -> None:
+    broken = Config.parse(['resource "aws_sqs_queue" "q" {\n  name = \n}\n'])
+    assert broken.problems()
+    search = Search(Candidate(broken, AppTests(())), lambda cs: [True for _ in cs])
+    assert search.first_holding([Candidate(broken, AppTests(()))]) is None
+    assert search.probes == 0 and search.invalid == 1
+
+
+def test_removing_what_a_provider_block_needs_is_refused() -> None:
+    config = Config.parse([TWELVE])
+    assert config.without(["var.region"]) is None
+    assert "var.region" in config.without(["aws_s3_bucket.data"]).addresses  # type: ignore[union-attr]
+    gone = config.without(["aws_s3_bucket.data"])
+    assert gone is not None and "aws_ssm_parameter.config" not in gone.addresses
