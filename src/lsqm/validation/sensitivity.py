@@ -56,6 +56,7 @@ class FaultOutcome:
     signature: str
     seconds: float
     classification_bug: bool = False  # caught, but not blamed on the emulator
+    terraform_ok: bool = True  # every terraform stage succeeded (the fault left them alone)
 
 
 @dataclass
@@ -130,6 +131,7 @@ def judge(fault: Fault, injector: FaultInjector, result: Result, seconds: float)
         fault.id, fault.service, fault.operation, fault.kind, outcome,
         fault.words if outcome == SURVIVED else "", str(result.status), category,
         result.signature, round(seconds, 2), bug,
+        all(s.ok for name, s in result.stages.items() if name != "test"),
     )  # fmt: skip
 
 
