@@ -43,10 +43,14 @@ def dynamodb_put_get_query(aws: Aws, table: Resource) -> None:
             KeyConditionExpression="#h = :h",
             ExpressionAttributeNames={"#h": state["hash_key"]},
             ExpressionAttributeValues={":h": key[state["hash_key"]]},
+            ConsistentRead=True,
         )
-        assert found["Count"] >= 1, (
-            f"query on {name} by {state['hash_key']} found nothing"
+        # The hash key is a fresh marker: the item put is the only one that has it.
+        assert found["Items"] == [item], (
+            f"query on {name} by {state['hash_key']} returned {found['Items']},"
+            " not exactly the item put"
         )
+        assert found["Count"] == 1, f"query on {name} counted {found['Count']}, not 1"
     finally:
         ddb.delete_item(TableName=name, Key=key)
     assert "Item" not in ddb.get_item(TableName=name, Key=key, ConsistentRead=True)

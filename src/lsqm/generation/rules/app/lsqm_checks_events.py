@@ -160,7 +160,11 @@ def events_rule_as_configured(
         assert got.get("ScheduleExpression") == state["schedule_expression"]
     if "is_enabled" in declared:
         wanted = "ENABLED" if expected(rule, declared, "is_enabled") else "DISABLED"
-        assert got.get("State") == wanted, f"rule state {got.get('State')} != {wanted}"
+    elif state.get("state"):  # the provider's recorded state (``state`` since 5.x)
+        wanted = state["state"]
+    else:  # an older provider: is_enabled, true unless the configuration says otherwise
+        wanted = "ENABLED" if state.get("is_enabled", True) else "DISABLED"
+    assert got.get("State") == wanted, f"rule state {got.get('State')} != {wanted}"
 
 
 def events_target_as_configured(aws: Aws, target: Resource) -> None:

@@ -5,6 +5,7 @@ Copied verbatim into every generated app beside ``lsqm_checks.py``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from typing import Any
@@ -85,9 +86,49 @@ def sqs_send_receive_delete(aws: Aws, tf_state: Any, queue: Resource) -> None:
     extra = {}
     if state.get("fifo_queue"):
         extra = {"MessageGroupId": "lsqm", "MessageDeduplicationId": body}
-    sqs.send_message(QueueUrl=url, MessageBody=body, **extra)
+    sent = sqs.send_message(QueueUrl=url, MessageBody=body, **extra)
+    assert sent.get("MD5OfMessageBody") == _md5(body), (
+        f"SendMessage answered MD5OfMessageBody {sent.get('MD5OfMessageBody')},"
+        f" not the MD5 of the body sent ({_md5(body)})"
+    )
     delay = float(state.get("delay_seconds") or 0)
-    sqs_find_message(aws, state["arn"], body, timeout=WAIT_S + delay)
+    sqs_receive_sent(aws, state["arn"], body, timeout=WAIT_S + delay)
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def sqs_receive_sent(
+    aws: Aws, queue_arn: str, body: str, timeout: float = WAIT_S
+) -> None:
+    """Receive until the message sent with ``body`` arrives, then delete it: it comes back
+    unchanged (the same body, its MD5OfBody that body's MD5, as SQS guarantees and the
+    Java SDK verifies) and once per receive."""
+    sqs = aws("sqs", {"values": {"arn": queue_arn}})
+    url = queue_url(aws, queue_arn)
+
+    def probe() -> bool | None:
+        got = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        )
+        mine = [m for m in got.get("Messages", []) if body in m["Body"]]
+        if not mine:
+            return None
+        assert len(mine) == 1, f"one receive returned the message {len(mine)} times"
+        message = mine[0]
+        assert message["Body"] == body, (
+            f"received body {message['Body']!r}, sent {body!r}: changed in transit"
+        )
+        assert message.get("MD5OfBody") == _md5(message["Body"]), (
+            f"MD5OfBody {message.get('MD5OfBody')} is not the MD5 of the body received"
+        )
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return True
+
+    wait_for(
+        f"the message sent ({body!r}) never arrived on {queue_arn}", probe, timeout
+    )
 
 
 SQS_ATTRIBUTES = {
