@@ -14,7 +14,7 @@ import pytest
 from pydantic import SecretStr
 
 from lsqm.cli import main
-from lsqm.config import CONFIG_FILE, DiscoverySettings, Settings, load_settings
+from lsqm.config import CONFIG_FILE, DiscoverySettings, EmulatorProfile, Settings, load_settings
 
 from .conftest import REPO
 
@@ -30,6 +30,9 @@ def _sample(annotation: Any, default: Any) -> tuple[str, Any]:
         return str(choice), choice
     if typing.get_origin(kind) is list:
         return "alpha, beta", ["alpha", "beta"]
+    if typing.get_origin(kind) is dict:  # emulator_profiles: JSON
+        text = '{"fc": {"emulator": "fakecloud", "endpoint": "http://127.0.0.1:5000"}}'
+        return text, {"fc": EmulatorProfile(emulator="fakecloud", endpoint="http://127.0.0.1:5000")}
     if kind is bool:
         return ("false", False) if default else ("true", True)
     if kind is int:

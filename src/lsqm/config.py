@@ -9,6 +9,7 @@ what is wrong. YAML files (this one and ``sources.yaml``) are read through :func
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any, Literal, get_origin
@@ -20,6 +21,9 @@ from lsqm.errors import UsageError
 
 DEFAULT_LOCALSTACK_VERSION = "2026.3.0"
 DEFAULT_MOTO_VERSION = "5.2.5"  # moto[server] for `--emulator moto`, date-locked like LocalStack
+DEFAULT_MINISTACK_VERSION = "1.5.33"  # `--emulator ministack`, from PyPI, date-locked
+DEFAULT_LOCALEMU_VERSION = "1.3.2"  # `--emulator localemu`, from PyPI, date-locked
+EMULATOR_NAME = r"^[a-z][a-z0-9-]{0,39}$"
 CONFIG_FILE = "lsqm.yaml"  # read from the working directory when --config is not given
 SOURCES_FILE = "sources.yaml"  # what `mine` reads from the working directory by default
 ENV_PREFIX = "LSQM_"
@@ -136,6 +140,19 @@ def _default_cache() -> Path:
     return Path(base) / "lsqm"
 
 
+class EmulatorProfile(BaseModel):
+    """An emulator the user runs, named in ``lsqm.yaml`` (``emulator_profiles:``) and chosen
+    with ``--profile NAME``: how to reach, check and reset it, and what to call it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    emulator: str = Field(pattern=EMULATOR_NAME, description="its name in results")
+    endpoint: str
+    reset_url: str | None = None
+    health_path: str | None = None
+    version: str | None = Field(default=None, description="when it does not report one")
+
+
 class Settings(BaseModel):
     """Every knob lsqm has. Unknown keys are an error, so typos do not pass silently."""
 
@@ -144,13 +161,30 @@ class Settings(BaseModel):
     artifacts_dir: Path = Path("lsqm-artifacts")
     cache_dir: Path = Field(default_factory=_default_cache)
     localstack_version: str = DEFAULT_LOCALSTACK_VERSION
-    emulator: Literal["localstack", "moto"] = Field(
+    emulator: str = Field(
         default="localstack",
-        description="which emulator validate runs: LocalStack, or moto's server (host or external)",
+        pattern=EMULATOR_NAME,
+        description="which emulator validate runs: localstack, moto, ministack, localemu "
+        "(lsqm runs them), or any name for one you run (--runtime external)",
     )
     moto_version: str = DEFAULT_MOTO_VERSION
+    ministack_version: str = DEFAULT_MINISTACK_VERSION
+    localemu_version: str = DEFAULT_LOCALEMU_VERSION
     runtime: Literal["auto", "host", "docker", "external"] = "auto"
     endpoint: str | None = None
+    reset_url: str | None = Field(
+        default=None, description="external emulator: POST here empties its state"
+    )
+    health_path: str | None = Field(
+        default=None, description="external emulator: GET this path answers 2xx when healthy"
+    )
+    emulator_version: str | None = Field(
+        default=None, description="external emulator: its version, when it does not report one"
+    )
+    emulator_profiles: dict[str, EmulatorProfile] = Field(
+        default_factory=dict, description="emulators you run, by name (--profile NAME)"
+    )
+    profile: str | None = Field(default=None, description="use emulator_profiles[NAME]")
     region: str = "us-east-1"
     terraform: str | None = Field(
         default=None, description="terraform or tofu executable; default: PATH, then offline"
@@ -320,9 +354,15 @@ def _settings_from_env(env: dict[str, str]) -> tuple[dict[str, Any], dict[str, s
 
 
 def _env_value(annotation: Any, value: str) -> Any:
-    """Lists come as comma-separated text; everything else is parsed by the model."""
+    """Lists come as comma-separated text, mappings as JSON; everything else is parsed by the
+    model."""
     if get_origin(annotation) is list:
         return [part.strip() for part in value.split(",") if part.strip()]
+    if get_origin(annotation) is dict:
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value  # the model says what is wrong with it
     return value
 
 

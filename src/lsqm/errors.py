@@ -4,6 +4,8 @@
     ├── UsageError        (exit 2) a mistake in options, lsqm.yaml or sources.yaml
     ├── StoreError        (exit 2) the artifact store is unreadable or inconsistent
     ├── ToolMissing       (exit 3) a required tool, runtime or credential is absent
+    │   └── EmulatorUnavailable    no emulator can serve the run (no Docker daemon, an
+    │                              external endpoint not healthy): nothing is validated
     ├── ActionNeeded      (exit 1) the command worked and found what its user must act on
     ├── Interrupted     (exit 130) Ctrl-C, SIGTERM or SIGHUP: children killed, results kept
     ├── CommandError               an external command failed (argv, exit code, output)
@@ -51,6 +53,12 @@ class ToolMissing(LsqmError):
     """A required tool is not installed; the message says how to get it."""
 
     exit_code = 3
+
+
+class EmulatorUnavailable(ToolMissing):
+    """The run's emulator cannot serve it before anything starts (no Docker daemon, an
+    external endpoint that is not healthy): refused with exit 3 and no result written, so
+    a scheduled run never records an environment problem as every architecture's verdict."""
 
 
 class ActionNeeded(LsqmError):

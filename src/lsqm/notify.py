@@ -71,7 +71,7 @@ def slack_message(report: RunReport, report_url: str | None = None) -> dict[str,
     )
     facts = (
         f"*Pass rate* {_percent(view.pass_rate)} ({_change(delta)})\n"
-        f"*Run* `{view.run_id}` on LocalStack {view.emulator_version or 'of unknown version'}"
+        f"*Run* `{view.run_id}` on {view.emulator_title} {view.emulator_version}"
     )
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "LocalStack Quality Monitor"}},

@@ -148,8 +148,23 @@ class ProviderUse(Record):
 
 
 class EmulatorUse(Record):
+    """The emulator that served one result. ``kind`` + ``version`` are part of the result's
+    identity: the same architecture on LocalStack 2026.3.0 and on MiniStack 1.5.33 is two
+    results, read side by side by ``compare --matrix`` (empty in results written before
+    they were recorded; the run's ``emulator`` says it for those)."""
+
     runtime: str
     restarts: int = 0
+    kind: str = ""  # catalogue name ("localstack", "moto", "ministack", "localemu") or the user's
+    version: str = ""  # what the running emulator reported, else the version lsqm installed
+
+
+class ToolchainUse(Record):
+    """The Terraform and provider versions one result was made with: most breakages users
+    report come from a provider bump, not from the emulator, so they sit beside its version."""
+
+    terraform: str = ""  # "1.11.4"
+    providers: dict[str, str] = Field(default_factory=dict)  # lock file: source -> version
 
 
 class TraceCall(Record):
@@ -262,6 +277,7 @@ class Result(Record):
     child_process_s: float = 0.0
     provider: ProviderUse | None = None
     emulator: EmulatorUse | None = None
+    toolchain: ToolchainUse | None = None  # None: written before it was recorded
     workspace_notes: list[str] = Field(default_factory=list)
     relaxed_constraints: bool | None = None
     drift: bool | None = None
@@ -315,6 +331,10 @@ class ResultRow(Record):
     tests_passed: int = 0
     tests_total: int = 0
     failing_stage: str | None = None
+    emulator: str = ""  # EmulatorUse.kind ("" in rows of older results)
+    emulator_version: str = ""  # EmulatorUse.version
+    terraform: str = ""  # ToolchainUse.terraform
+    aws_provider: str = ""  # the AWS provider's version of ToolchainUse.providers
     # The trace in brief (:func:`call_flags`); None: no trace recorded (or an index written
     # before traces were), never "no calls".
     calls: dict[str, str] | None = None
@@ -327,7 +347,15 @@ class ResultRow(Record):
 
     @classmethod
     def of(cls, result: Result) -> ResultRow:
+        used, tools = result.emulator, result.toolchain
+        aws = next(
+            (v for k, v in (tools.providers if tools else {}).items() if k.endswith("/aws")), ""
+        )
         return cls(
+            emulator=used.kind if used else "",
+            emulator_version=used.version if used else "",
+            terraform=tools.terraform if tools else "",
+            aws_provider=aws,
             name=result.name,
             status=result.status,
             category=result.category,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,43 @@ def test_every_corpus_verdict_is_the_one_explained(
     }
     assert changed == {}, "read each changed verdict, then update the doc and the table"
     assert sorted(found) == sorted(EXPECTED["validated"])
+    _coverage_names_what_blocks_the_corpus(config, validated["results"])
+
+
+def _coverage_names_what_blocks_the_corpus(config: Path, results: list[dict[str, Any]]) -> None:
+    """``lsqm coverage`` on the corpus's stored run: each operation a verdict fails at is
+    ranked by the architectures it blocks (API Gateway v2's CreateApi blocks three), is
+    scored unsupported (501), and an operation only passing architectures call is correct."""
+    code, coverage = _lsqm(config, "coverage")
+    assert code == 0
+    [target] = coverage["targets"]
+    assert target["results"] == len(EXPECTED["validated"]) and target["traced"] > 0
+    label = target["label"]
+    ops = {op["operation"]: op for op in coverage["operations"]}
+    fails_at = Counter(
+        v["signature"].split(" ", 1)[0]
+        for v in EXPECTED["validated"].values()
+        if v["category"] == "emulator_unsupported"
+    )
+    assert fails_at == {
+        "apigatewayv2.CreateApi": 3,
+        "apigatewayv2.CreateDomainName": 1,
+        "cognito-idp.CreateUserPool": 1,
+    }
+    for name, count in fails_at.items():
+        assert ops[name]["blocks"] == count, name
+        assert ops[name]["cells"][label]["unsupported"] >= count
+        assert ops[name]["cells"][label]["score"] == "unsupported"
+    ranked = [op["operation"] for op in coverage["operations"]]
+    assert ranked[0] == "apigatewayv2.CreateApi"
+    passed = [r for r in results if r["status"] == "PASSED"]
+    called_by_passing = {
+        f"{c['service']}.{c['operation']}" for r in passed for c in r["trace"] if c["operation"]
+    }
+    assert "sqs.CreateQueue" in called_by_passing  # s3-sqs-notifications
+    assert ops["sqs.CreateQueue"]["cells"][label]["score"] == "correct"
+    scores = coverage["scores"][label]
+    assert scores["unsupported"] >= 3 and scores["correct"] > scores["unsupported"]
 
 
 def test_the_doc_explains_every_verdict_that_is_not_passed() -> None:

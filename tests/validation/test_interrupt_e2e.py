@@ -58,7 +58,7 @@ def _lsqm(args: list[str], tmp: Path, cache_dir: Path) -> subprocess.Popen[str]:
 
 
 def _interrupt_mid_run(
-    tmp_path: Path, cache_dir: Path, signum: int
+    tmp_path: Path, cache_dir: Path, signum: int, emulator: str = "localstack"
 ) -> tuple[Path, Path, list[str], str, str, str]:
     """Start ``lsqm validate`` on a passing and a hanging architecture, wait until the first
     result is written and the hanging test runs, send ``signum``, and check what every way of
@@ -73,7 +73,7 @@ def _interrupt_mid_run(
     run_id = "20260101T000000Z-abcdef"
     args = [
         "--artifacts", str(artifacts), "validate", "--runtime", "host", "--run-id", run_id,
-        "--arch", ok, "--arch", hang, "--timeout", "300",
+        "--arch", ok, "--arch", hang, "--timeout", "300", "--emulator", emulator,
     ]  # fmt: skip
     child = _lsqm(args, private_tmp, cache_dir)
     results = artifacts / "runs" / run_id / "results"
@@ -89,7 +89,7 @@ def _interrupt_mid_run(
     _out, err = child.communicate(timeout=CEILING_S)  # the run ends: its process is gone
     assert child.returncode == 130, err
     assert "resume with" in err and "Traceback" not in err
-    assert _processes_under(str(private_tmp)) == []  # no terraform, pytest, sleep or LocalStack
+    assert _processes_under(str(private_tmp)) == []  # no terraform, pytest, sleep or emulator
     assert sorted(p.name for p in private_tmp.iterdir()) == []  # no workspace, no emulator dir
 
     run = json.loads((artifacts / "runs" / run_id / "run.json").read_text())

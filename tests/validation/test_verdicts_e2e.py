@@ -11,6 +11,7 @@ import pytest
 
 from lsqm.config import Settings
 from lsqm.emulator.host import HostLocalStack
+from lsqm.errors import EmulatorUnavailable
 from lsqm.ingest import add_local
 from lsqm.store import ArtifactStore
 from lsqm.toolchain.localstack_install import LocalStackInstall
@@ -211,17 +212,17 @@ def test_aliased_providers_and_providers_in_local_modules_reach_the_emulator(
     assert result["provider"]["process"] == "per-command (3 AWS provider configurations)"
 
 
-def test_an_emulator_that_never_answers_gives_error_results_not_failures(
+def test_an_emulator_that_never_answers_is_refused_and_nothing_is_written(
     e2e_settings: Settings, toolchain: TerraformToolchain
 ) -> None:
     store = ArtifactStore(e2e_settings.artifacts_dir)
     e2e_settings.runtime = "external"
     e2e_settings.endpoint = "http://127.0.0.1:9"  # discard port: nothing listens
-    run, by_name = _validate(e2e_settings, store, _add(store, "sqs_ok", "cognito"), toolchain)
-    for result in by_name.values():
-        assert (result["status"], result["category"]) == ("ERROR", "emulator_unavailable")
-        assert "no healthy LocalStack answers at http://127.0.0.1:9" in result["message"]
-    assert run["status"] == "complete" and run["summary"]["ERROR"] == 2
+    hashes = _add(store, "sqs_ok", "cognito")
+    plan = plan_run(store, run_id=None, arch=hashes, shard=None)
+    with pytest.raises(EmulatorUnavailable, match="no healthy LocalStack answers at http://127"):
+        execute(e2e_settings, store, plan, on_result=lambda _r: None, toolchain=toolchain)
+    assert not store.run_dir(plan.run_id).exists()  # no run.json, no ERROR results
 
 
 @pytest.mark.e2e

@@ -20,7 +20,7 @@ from ..conftest import REPO
     [
         (["validate", "--run-id", "20260101T000000Z-abcdef", "--localstack-version",
           "4.14.0,2026.3.0"], "--run-id resumes one run"),
-        (["validate", "--emulator", "docker"], "--emulator 'docker'"),
+        (["validate", "--emulator", "docker"], "does not run 'docker' itself"),
         (["validate", "--emulator", "moto", "--runtime", "docker"], "not docker"),
         (["bisect", "nothing", "--good", "4.13.0", "--bad", "4.14.0"], "no architecture"),
         (["bisect", "s3_bucket", "--good", "4.13.0", "--bad", "4.14.0", "--runtime", "docker"],

@@ -1,5 +1,6 @@
-"""``lsqm bisect ARCH --good V1 --bad V2``: the first LocalStack release between two where
-the architecture's verdict changes, installing only the releases it probes."""
+"""``lsqm bisect ARCH --good V1 --bad V2``: the first release (LocalStack's, or MiniStack's or
+LocalEmu's with ``--emulator``) between two where the architecture's verdict changes,
+installing only the releases it probes."""
 
 from __future__ import annotations
 
@@ -24,6 +25,13 @@ from lsqm.validation.bisect import Bisection
     help="runs that must agree before a version's verdict counts (a flaky verdict is rerun)",
 )
 @click.option("--all", "prereleases", is_flag=True, help="search dev builds too")
+@click.option(
+    "--emulator",
+    type=click.Choice(["localstack", "ministack", "localemu"]),
+    default="localstack",
+    show_default=True,
+    help="whose releases to walk",
+)
 @click.option("--timeout", type=click.FloatRange(min=1), default=None, help="limit per stage, s")
 @format_option()
 @lsqm_command
@@ -34,13 +42,15 @@ def bisect(
     bad: str,
     confirm: int,
     prereleases: bool,
+    emulator: str,
     timeout: float | None,
     fmt: str,
 ) -> None:
     """Find the first release where ARCH's verdict changes (ARCH: hash, prefix or name)."""
 
     def settings_for(version: str) -> Settings:
-        return app.configure(localstack_version=version, runtime="host", timeout=timeout)
+        pinned = {"emulator": emulator, f"{emulator}_version": version}
+        return app.configure(**pinned, runtime="host", timeout=timeout)
 
     found, folder = stages.bisect_versions(
         settings_for,

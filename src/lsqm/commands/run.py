@@ -23,6 +23,12 @@ from lsqm.pipeline import chain
 )  # fmt: skip
 @click.option("--budget", type=click.IntRange(min=1), default=None, help="token budget (claude)")
 @click.option("--localstack-version", default=None)
+@click.option(
+    "--emulator",
+    default=None,
+    help="the emulator validate runs on (localstack, moto, ministack, localemu; default: the "
+    "setting)",
+)
 @click.option("--message", "-m", default=None, help="commit message of the push")
 @click.option(
     "--report-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
@@ -38,6 +44,7 @@ def run(
     generator: str | None,
     budget: int | None,
     localstack_version: str | None,
+    emulator: str | None,
     message: str | None,
     report_dir: Path | None,
     fmt: str,
@@ -49,8 +56,9 @@ def run(
     an unfinished latest run is continued.
     """
     settings = app.configure(
-        parallel=parallel, timeout=timeout, localstack_version=localstack_version
-    )
+        parallel=parallel, timeout=timeout, localstack_version=localstack_version,
+        emulator=emulator,
+    )  # fmt: skip
     options = chain.RunOptions(
         limit=limit, generator=generator, budget=budget, message=message,
         report_dir=report_dir or chain.RunOptions.report_dir, dry_run=app.dry_run,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
+from lsqm.errors import UsageError
 from lsqm.pipeline.provision import VersionList, list_versions, provision
 
 
@@ -25,7 +26,17 @@ def human_bytes(count: int) -> str:
     multiple=True,
     help="LocalStack version(s) to install side by side (repeatable or comma-separated)",
 )
-@click.option("--emulator", type=click.Choice(["localstack", "moto"]), default=None)
+@click.option(
+    "--version",
+    "emulator_versions",
+    multiple=True,
+    help="version(s) of the chosen --emulator (LocalStack, MiniStack, LocalEmu) side by side",
+)
+@click.option(
+    "--emulator",
+    type=click.Choice(["localstack", "moto", "ministack", "localemu"]),
+    default=None,
+)
 @click.option("--runtime", type=click.Choice(["auto", "host", "docker", "external"]), default=None)
 @click.option("--offline", is_flag=True, default=None, help="use the offline Terraform toolchain")
 @click.option("--list", "show", is_flag=True, help="show installed and available versions")
@@ -35,6 +46,7 @@ def human_bytes(count: int) -> str:
 def setup(
     app: App,
     versions: tuple[str, ...],
+    emulator_versions: tuple[str, ...],
     emulator: str | None,
     runtime: str | None,
     offline: bool | None,
@@ -43,9 +55,15 @@ def setup(
     fmt: str,
 ) -> None:
     """Install or find the emulator runtime(s), Terraform and the AWS provider (cached)."""
-    chosen = split_versions(versions)
+    others = split_versions(emulator_versions)
+    if others and emulator in (None, "localstack"):
+        versions, others = versions + tuple(others), []
+    chosen = others or split_versions(versions)
+    if others and emulator == "moto" and len(others) > 1:
+        raise UsageError("--emulator moto installs one --version at a time")
+    pinned = {f"{emulator or 'localstack'}_version": chosen[0]} if chosen else {}
     settings = app.configure(
-        localstack_version=chosen[0] if chosen else None,
+        **pinned,
         emulator=emulator,
         runtime=runtime,
         offline_toolchain=offline,
@@ -63,6 +81,8 @@ def setup(
     else:
         for entry in report.localstack_versions or []:
             click.echo(f"LocalStack {entry.version}: " + "; ".join(entry.notes or ["ok"]))
+        for found in (report.ministack or []) + (report.localemu or []):
+            click.echo(f"{settings.emulator} {found.version}: ok (Python {found.python})")
         click.echo(f"ready: runtime {report.runtime}, {report.terraform.describe}")
 
 

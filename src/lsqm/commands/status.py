@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
+from lsqm.emulator.catalogue import CATALOGUE
 from lsqm.pipeline import stages
 from lsqm.reporting.overview import Overview, RuntimeCalls
 from lsqm.reporting.render import pct, pts
@@ -44,7 +45,9 @@ def status_lines(view: Overview) -> list[str]:
         s = latest.summary
         counts = " ".join(f"{k}={v}" for k, v in s.items() if k != "total")
         version = (latest.emulator or {}).get("version", "unknown")
-        lines.append(f"latest run     {latest.run_id} ({latest.status}, LocalStack {version})")
+        kind = (latest.emulator or {}).get("kind", "localstack")
+        title = CATALOGUE[kind].title if kind in CATALOGUE else kind
+        lines.append(f"latest run     {latest.run_id} ({latest.status}, {title} {version})")
         change = ""
         if view.previous_run:
             change = f", {pts(view.pass_rate_change)} since {view.previous_run.run_id}"

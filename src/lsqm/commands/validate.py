@@ -1,4 +1,4 @@
-"""``lsqm validate``: deploy and test architectures on LocalStack, one result per architecture."""
+"""``lsqm validate``: deploy and test architectures on an emulator, one result per architecture."""
 
 from __future__ import annotations
 
@@ -102,6 +102,14 @@ def summary_table(run: Run, results: list[Result]) -> Table:
 )
 @click.option("--runtime", type=click.Choice(["auto", "host", "docker", "external"]), default=None)
 @click.option("--endpoint", default=None, help="URL of an emulator you run (runtime external)")
+@click.option("--reset-url", default=None, help="external emulator: POST here empties its state")
+@click.option(
+    "--health-path", default=None, help="external emulator: GET path that answers when healthy"
+)
+@click.option(
+    "--emulator-version", default=None, help="external emulator: its version, if not reported"
+)
+@click.option("--profile", default=None, help="an emulator of lsqm.yaml's emulator_profiles")
 @click.option(
     "--localstack-version",
     "versions",
@@ -112,7 +120,9 @@ def summary_table(run: Run, results: list[Result]) -> Table:
     "--emulator",
     "emulators",
     multiple=True,
-    help="localstack (default) and/or moto: one run per emulator (repeatable or comma-separated)",
+    help="localstack (default), moto, ministack, localemu, or NAME of one you run (with "
+    "--endpoint); NAME:VERSION pins a version; one run per emulator (repeatable or "
+    "comma-separated)",
 )
 @click.option("--shard", default=None, help="I/N: validate every N-th architecture from the I-th")
 @click.option("--run-id", default=None, help="resume (or name) this run")
@@ -143,6 +153,10 @@ def validate(
     timeout: float | None,
     runtime: str | None,
     endpoint: str | None,
+    reset_url: str | None,
+    health_path: str | None,
+    emulator_version: str | None,
+    profile: str | None,
     versions: tuple[str, ...],
     emulators: tuple[str, ...],
     shard: str | None,
@@ -152,11 +166,15 @@ def validate(
     shared_provider: bool | None,
     fmt: str,
 ) -> None:
-    """Deploy each architecture to LocalStack with Terraform, run its tests, record verdicts.
+    """Deploy each architecture to the emulator with Terraform, run its tests, record verdicts.
 
-    Several LocalStack versions and/or moto make one run each, of the same architectures,
-    tagged with the emulator and version (run.json) and sharing one ``group``."""
-    chosen = stages.targets(split_values(emulators, EMULATORS), split_versions(versions))
+    Several emulators (LocalStack versions, moto, MiniStack, LocalEmu) make one run each, of
+    the same architectures, tagged with the emulator and version and sharing one ``group``.
+    An emulator that cannot serve the run (no Docker daemon, an unhealthy endpoint) is
+    refused before anything is written (exit 3)."""
+    chosen = stages.targets(split_versions(emulators), split_versions(versions))
+    if profile and not emulators:
+        chosen = [stages.Target("")]  # the profile names the emulator
 
     def settings_for(target: stages.Target) -> Settings:
         return app.configure(
@@ -164,8 +182,11 @@ def validate(
             timeout=timeout,
             runtime=runtime,
             endpoint=endpoint,
-            emulator=target.emulator,
-            localstack_version=target.version,
+            reset_url=reset_url,
+            health_path=health_path,
+            emulator_version=emulator_version,
+            profile=profile,
+            **(target.settings() if target.emulator else {}),
             relax_provider_constraints=relax_constraints,
             share_provider_process=shared_provider,
             rerun_failures=rerun_failures,
@@ -194,15 +215,3 @@ def validate(
             outputs[0] if len(outputs) == 1 else stages.ValidatedGroup(group=group, runs=outputs)
         )
         print_json(shaped.to_json())
-
-
-EMULATORS = ("localstack", "moto")
-
-
-def split_values(values: tuple[str, ...], allowed: tuple[str, ...]) -> list[str]:
-    """Repeated and/or comma-separated option values, each one of ``allowed``."""
-    found = split_versions(values)
-    wrong = [v for v in found if v not in allowed]
-    if wrong:
-        raise UsageError(f"--emulator {wrong[0]!r}: choose from {', '.join(allowed)}")
-    return found

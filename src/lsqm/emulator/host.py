@@ -15,6 +15,7 @@ from lsqm import proc
 from lsqm.childenv import child_env
 from lsqm.emulator.interface import RESET_BY_RESTART, Emulator
 from lsqm.errors import EmulatorError
+from lsqm.toolchain.emulator_install import EmulatorInstall
 from lsqm.toolchain.localstack_install import LocalStackInstall
 
 START_TIMEOUT_S = 120.0
@@ -28,10 +29,12 @@ def free_port() -> int:
 
 class HostLocalStack(Emulator):
     runtime = "host"
+    module = "localstack.runtime.main"  # what ``python -m`` starts
+    host_var = "LOCALSTACK_HOST"  # the setting naming the host:port it tells clients
 
     def __init__(
         self,
-        install: LocalStackInstall,
+        install: LocalStackInstall | EmulatorInstall,
         *,
         workdir: Path | None = None,
         dynamodb_via_moto: bool = True,
@@ -52,9 +55,14 @@ class HostLocalStack(Emulator):
         self._owned_dir: Path | None = None
         self.last_exit: int | None = None  # -9: it needed SIGKILL
         self.stop_grace = 1.0  # seconds between SIGTERM and SIGKILL
-        if dynamodb_via_moto:
-            self.notes.append("dynamodb served by moto (DynamoDB Local needs a download)")
-        self.notes.append("lambda cannot execute on the host runtime (no Docker)")
+        self.notes.extend(self.runtime_notes())
+
+    def runtime_notes(self) -> list[str]:
+        """What this emulator cannot do on a host, said in every run's record."""
+        notes = ["lambda cannot execute on the host runtime (no Docker)"]
+        if self.dynamodb_via_moto:
+            notes.insert(0, "dynamodb served by moto (DynamoDB Local needs a download)")
+        return notes
 
     @property
     def log_path(self) -> Path:
@@ -73,7 +81,7 @@ class HostLocalStack(Emulator):
             "CONFIG_DIR": str(root / "config"),
             "GATEWAY_LISTEN": f"127.0.0.1:{port}",
             "GATEWAY_SERVER": "hypercorn",
-            "LOCALSTACK_HOST": f"127.0.0.1:{port}",
+            self.host_var: f"127.0.0.1:{port}",
             "DNS_ADDRESS": "0",
             "SQS_ENDPOINT_STRATEGY": "off",
             "DISABLE_EVENTS": "1",
@@ -102,13 +110,13 @@ class HostLocalStack(Emulator):
         # folder shared by every instance of this version, so they are fetched once.
         libs = self.install.venv.parent / "lib"
         libs.mkdir(parents=True, exist_ok=True)
-        var_lib = self._owned_dir / "fs" / "var" / "lib" / "localstack"
+        var_lib = self._owned_dir / "fs" / "var" / "lib" / self.module.split(".")[0]
         var_lib.mkdir(parents=True)
         (var_lib / "lib").symlink_to(libs, target_is_directory=True)
         port = self.port or free_port()
         self.endpoint = f"http://127.0.0.1:{port}"
         self._proc = proc.spawn(
-            [str(self.install.python), "-m", "localstack.runtime.main"],
+            [str(self.install.python), "-m", self.module],
             env=self._environment(port, self._owned_dir),
             cwd=self._owned_dir,
             log_path=self.log_path,

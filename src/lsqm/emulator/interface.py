@@ -31,13 +31,16 @@ RESET_BY_RESTART = "state reset by restarting the emulator (no reset endpoint an
 
 class Emulator(ABC):
     runtime: str = ""
-    kind: str = "localstack"  # which emulator: "localstack" or "moto"
+    kind: str = "localstack"  # which emulator: a name of catalogue.CATALOGUE, or the user's
     health_path: str = HEALTH_PATH
+    reset_paths: tuple[str, ...] = (LSQM_RESET_PATH, PRO_RESET_PATH)  # POSTed in order
+    version_path: str = INFO_PATH  # GET: JSON with "version"
 
     def __init__(self) -> None:
         self.endpoint = ""
         self.notes: list[str] = []
         self.restarts = 0
+        self._identity: EmulatorInfo | None = None
 
     @abstractmethod
     def start(self) -> None:
@@ -104,16 +107,24 @@ class Emulator(ABC):
     def info(self) -> EmulatorInfo:
         version = "unknown"
         with contextlib.suppress(httpx.HTTPError, ValueError, AttributeError):
-            version = str(httpx.get(self.endpoint + INFO_PATH, timeout=5).json().get("version"))
+            found = httpx.get(self.endpoint + self.version_path, timeout=5).json().get("version")
+            version = str(found) if found else "unknown"
         return EmulatorInfo(
             kind=self.kind, runtime=self.runtime, version=version, notes=list(self.notes)
         )
 
+    def identity(self) -> EmulatorInfo:
+        """:meth:`info`, asked once per emulator (a restart runs the same version)."""
+        if self._identity is None or self._identity.version == "unknown":
+            self._identity = self.info()
+        return self._identity
+
     def reset(self) -> bool:
         """Empty all state; False when this emulator has no way to do so."""
-        for path in (LSQM_RESET_PATH, PRO_RESET_PATH):
+        for path in self.reset_paths:
+            url = path if path.startswith(("http://", "https://")) else self.endpoint + path
             try:
-                response = httpx.post(self.endpoint + path, timeout=30)
+                response = httpx.post(url, timeout=30)
             except httpx.HTTPError:
                 return False
             if response.status_code == 200:

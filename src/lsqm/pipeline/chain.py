@@ -22,6 +22,7 @@ from lsqm import artifact_repo
 from lsqm.config import Settings, github_token
 from lsqm.discovery import sources as source_config
 from lsqm.discovery.miner import Summary as MineSummary
+from lsqm.emulator import describe_target, target_version
 from lsqm.errors import ActionNeeded, Interrupted, LsqmError
 from lsqm.ingest import add_bundled_examples
 from lsqm.messages import Say, quiet
@@ -309,14 +310,14 @@ def _generate_stage(ctx: RunContext) -> Facts:
 
 def _setup_stage(ctx: RunContext) -> Facts:
     if ctx.dry_run:
-        return {"what": f"would find or install LocalStack {ctx.settings.localstack_version} "
-                        "and Terraform"}  # fmt: skip
+        name = describe_target(ctx.settings, "host")
+        return {"what": f"would find or install {name.kind} {name.version} and Terraform"}
     report = provision(ctx.settings, ctx.say)
     return {"runtime": report.runtime, "terraform": report.terraform.version}
 
 
 def unfinished_run(settings: Settings, store: ArtifactStore) -> str | None:
-    """The latest run, when it did not finish and ran the configured LocalStack version:
+    """The latest run, when it did not finish and ran the configured emulator and version:
     ``run`` continues it rather than starting another."""
     ids = store.run_ids()
     if not ids:
@@ -324,8 +325,10 @@ def unfinished_run(settings: Settings, store: ArtifactStore) -> str | None:
     latest = store.run(ids[-1])
     if latest.status not in (RunStatus.RUNNING, RunStatus.INTERRUPTED) or latest.shards:
         return None
+    if latest.emulator is not None and latest.emulator.kind != settings.emulator:
+        return None
     version = latest.emulator_version
-    return latest.run_id if version in (None, settings.localstack_version) else None
+    return latest.run_id if version in (None, target_version(settings)) else None
 
 
 def _validate_stage(ctx: RunContext) -> Facts:

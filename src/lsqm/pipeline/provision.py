@@ -1,5 +1,6 @@
 """``setup`` as library calls: find or install what validate needs (:func:`provision`), and
-the LocalStack versions installed side by side or offered (:func:`list_versions`).
+the LocalStack (or MiniStack, LocalEmu) versions installed side by side or offered
+(:func:`list_versions`).
 
 Both return typed outputs (:class:`lsqm.records.Output`); their ``to_json()`` is what
 ``lsqm setup [--list] --format json`` prints."""
@@ -9,11 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from lsqm.config import Settings
-from lsqm.emulator import resolve_runtime
+from lsqm.emulator import resolve_runtime, target_version
 from lsqm.emulator.probe import capability_line, probe_localstack, probe_notes
 from lsqm.errors import ToolMissing
 from lsqm.messages import Say, quiet
 from lsqm.records import Output
+from lsqm.toolchain.emulator_install import PACKAGES as PYPI_EMULATORS
+from lsqm.toolchain.emulator_install import available_versions as emulator_releases
+from lsqm.toolchain.emulator_install import ensure_emulator
+from lsqm.toolchain.emulator_install import installed_versions as emulator_installs
 from lsqm.toolchain.localstack_install import available_versions, ensure_localstack
 from lsqm.toolchain.localstack_install import installed_versions as installed_releases
 from lsqm.toolchain.moto_install import ensure_moto
@@ -39,6 +44,17 @@ class MotoSetup(Output):
     installed_now: bool
 
 
+class EmulatorSetup(Output):
+    """One MiniStack or LocalEmu release found or installed (its date-locked venv)."""
+
+    version: str
+    venv: str
+    installed_now: bool
+    python: str | None
+    released: str | None
+    install_seconds: float | None
+
+
 class TerraformSetup(Output):
     binary: str
     version: str
@@ -56,6 +72,8 @@ class ProvisionReport(Output):
     localstack: LocalStackSetup | None = None
     localstack_versions: list[LocalStackSetup] | None = None
     moto: MotoSetup | None = None
+    ministack: list[EmulatorSetup] | None = None
+    localemu: list[EmulatorSetup] | None = None
     terraform: TerraformSetup
 
 
@@ -68,16 +86,22 @@ def provision(
 ) -> ProvisionReport:
     """Find or install what validate needs (emulator runtime, terraform + provider).
 
-    ``versions``: LocalStack versions to install side by side (default: the setting's);
-    each is probed once for what lsqm's plugin gives on it (cached per plugin)."""
+    ``versions``: versions of the chosen emulator to install side by side (default: the
+    setting's); each LocalStack one is probed once for what lsqm's plugin gives on it
+    (cached per plugin)."""
     chosen = resolve_runtime(settings)
     parts: dict[str, Any] = {}
-    if (chosen == "host" and settings.emulator == "localstack") or versions:
+    if settings.emulator == "localstack" and (chosen == "host" or versions):
         installs = [
             _provision_localstack(settings, version, say, probe)
             for version in dict.fromkeys(versions or [settings.localstack_version])
         ]
         parts.update(localstack=installs[0], localstack_versions=installs)
+    if settings.emulator in PYPI_EMULATORS and chosen == "host":
+        parts[settings.emulator] = [
+            _provision_pypi_emulator(settings, version, say)
+            for version in dict.fromkeys(versions or [target_version(settings)])
+        ]
     if settings.emulator == "moto" and chosen == "host":
         moto = ensure_moto(settings.cache_dir, settings.moto_version)
         say(moto.describe())
@@ -96,6 +120,20 @@ def provision(
     )
     return ProvisionReport(
         runtime=chosen, cache_dir=str(settings.cache_dir), terraform=terraform, **parts
+    )
+
+
+def _provision_pypi_emulator(settings: Settings, version: str, say: Say) -> EmulatorSetup:
+    say(f"{settings.emulator} {version}: checking …")
+    found = ensure_emulator(settings.cache_dir, settings.emulator, version)
+    say(found.describe())
+    return EmulatorSetup(
+        version=found.version,
+        venv=str(found.venv),
+        installed_now=found.installed_now,
+        python=found.meta.get("python_version"),
+        released=found.meta.get("released"),
+        install_seconds=found.meta.get("install_seconds"),
     )
 
 
@@ -139,8 +177,10 @@ class VersionRow(Output):
 
 class VersionList(Output):
     """``lsqm setup --list``: every version in release order, the installed ones, and why
-    PyPI's list is missing (``index_error``) when it could not be read."""
+    PyPI's list is missing (``index_error``) when it could not be read. ``emulator`` names
+    MiniStack or LocalEmu when their versions are listed (absent: LocalStack's)."""
 
+    emulator: str | None = None
     default: str
     versions: list[VersionRow]
     installed: list[str]
@@ -150,7 +190,10 @@ class VersionList(Output):
 
 def list_versions(settings: Settings, *, prereleases: bool = False) -> VersionList:
     """Installed LocalStack versions (python, disk, probe) and those PyPI offers, in one
-    release order (SemVer 4.x before CalVer 2026.x); dev builds only with ``prereleases``."""
+    release order (SemVer 4.x before CalVer 2026.x); dev builds only with ``prereleases``.
+    With ``emulator`` MiniStack or LocalEmu, that emulator's versions instead."""
+    if settings.emulator in PYPI_EMULATORS:
+        return _list_emulator_versions(settings, prereleases=prereleases)
     installed = {v.version: v for v in installed_releases(settings.cache_dir)}
     try:
         offered = available_versions(settings.cache_dir, prereleases=prereleases)
@@ -178,6 +221,41 @@ def list_versions(settings: Settings, *, prereleases: bool = False) -> VersionLi
     ordered = [rows[v] for v in sort_versions(rows)]
     return VersionList(
         default=settings.localstack_version,
+        versions=ordered,
+        installed=[r.version for r in ordered if r.installed],
+        installed_disk_bytes=sum(r.disk_bytes for r in ordered),
+        index_error=index_error,
+    )
+
+
+def _list_emulator_versions(settings: Settings, *, prereleases: bool) -> VersionList:
+    """MiniStack's or LocalEmu's installed versions (python, disk) and those PyPI offers."""
+    name = settings.emulator
+    try:
+        offered = emulator_releases(settings.cache_dir, name, prereleases=prereleases)
+        index_error = None
+    except ToolMissing as exc:
+        offered, index_error = [], exc.message
+    rows: dict[str, VersionRow] = {
+        r.version: VersionRow(version=r.version, released=r.day, yanked=r.yanked, installed=False)
+        for r in offered
+    }
+    for found in emulator_installs(settings.cache_dir, name):
+        known = rows.get(found["version"])
+        rows[found["version"]] = VersionRow(
+            version=found["version"],
+            released=known.released if known else found["released"],
+            yanked=known.yanked if known else False,
+            installed=True,
+            python=found["python"],
+            disk_bytes=found["disk_bytes"],
+            own_bytes=found["own_bytes"],
+            install_seconds=found["install_seconds"],
+        )
+    ordered = [rows[v] for v in sort_versions(rows)]
+    return VersionList(
+        emulator=name,
+        default=target_version(settings),
         versions=ordered,
         installed=[r.version for r in ordered if r.installed],
         installed_disk_bytes=sum(r.disk_bytes for r in ordered),

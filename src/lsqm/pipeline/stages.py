@@ -21,7 +21,7 @@ from lsqm.discovery import sources as source_config
 from lsqm.discovery.filter import Policy
 from lsqm.discovery.miner import Miner
 from lsqm.discovery.miner import Summary as MineSummary
-from lsqm.emulator import resolve_runtime
+from lsqm.emulator import check_reachable, resolve_runtime
 from lsqm.errors import Interrupted, ToolMissing, UsageError
 from lsqm.generation.interface import Generator
 from lsqm.generation.metrics import quality_summary
@@ -37,6 +37,8 @@ from lsqm.reporting.history import History, load_run, require_runs, resolve_run
 from lsqm.reporting.overview import Overview, Quality, overview
 from lsqm.reporting.site import SiteReport, build_site
 from lsqm.store import ArtifactStore, new_run_id
+from lsqm.toolchain.emulator_install import PACKAGES as PYPI_EMULATORS
+from lsqm.toolchain.emulator_install import release_range as emulator_release_range
 from lsqm.toolchain.localstack_install import release_range
 from lsqm.toolchain.terraform_install import ensure_terraform
 from lsqm.validation.bisect import Bisection, BisectWorkspace, bisect, confirmed, localstack_probe
@@ -210,25 +212,37 @@ def validate(
 # -- several emulators and versions side by side --------------------------------------------
 @dataclass(frozen=True)
 class Target:
-    """One emulator (and LocalStack version) a validate command runs the architectures on."""
+    """One emulator (and version) a validate command runs the architectures on."""
 
     emulator: str = "localstack"
-    version: str | None = None  # LocalStack's; None: the setting's
+    version: str | None = None  # None: the setting's
 
     @property
     def label(self) -> str:
         return self.emulator + (f" {self.version}" if self.version else "")
 
+    def settings(self) -> dict[str, str | None]:
+        """The settings this target sets (``<emulator>_version``; an external emulator's
+        version is what it reports, or ``--emulator-version``)."""
+        found: dict[str, str | None] = {"emulator": self.emulator}
+        if self.version:
+            known = ("localstack", "moto", "ministack", "localemu")
+            key = f"{self.emulator}_version" if self.emulator in known else "emulator_version"
+            found[key] = self.version
+        return found
+
 
 def targets(emulators: list[str], versions: list[str]) -> list[Target]:
-    """``--emulator localstack,moto`` x ``--localstack-version A,B``: one run each."""
+    """``--emulator localstack,moto,ministack:1.5.33`` x ``--localstack-version A,B``: one run
+    each (``NAME:VERSION`` pins one emulator's version)."""
     found: list[Target] = []
-    for emulator in dict.fromkeys(emulators or ["localstack"]):
-        if emulator == "moto":
-            found.append(Target("moto"))
-        else:
+    for item in dict.fromkeys(emulators or ["localstack"]):
+        emulator, _, pinned = item.partition(":")
+        if emulator == "localstack" and not pinned:
             chosen: list[str | None] = list(dict.fromkeys(versions)) or [None]
             found.extend(Target("localstack", v) for v in chosen)
+        else:
+            found.append(Target(emulator, pinned or None))
     return found
 
 
@@ -283,11 +297,14 @@ def validate_targets(
 ) -> Iterator[TargetRun]:
     """One run per target (emulator and LocalStack version) of the same architectures, each
     yielded as it ends. Runs made together share one ``group`` (compare pairs them by it).
-    Every target's settings are checked before the first run starts."""
+    Every target's settings are checked, and its emulator found able to serve it
+    (:func:`lsqm.emulator.check_reachable`), before the first run starts."""
     if len(chosen) > 1 and run_id:
         raise UsageError("--run-id resumes one run: give one emulator and version with it")
     for target in chosen:
-        settings_for(target)
+        checked = settings_for(target)
+        if not dry_run:
+            check_reachable(checked, resolve_runtime(checked))
     group = f"group-{new_run_id()}" if len(chosen) > 1 else None
     for target in chosen:
         settings = settings_for(target)
@@ -340,13 +357,21 @@ def bisect_versions(
     prereleases: bool = False,
     say: Say = quiet,
 ) -> tuple[Bisection, Path]:
-    """The first LocalStack release between ``good`` and ``bad`` where ``arch``'s verdict
-    changes; installs only the versions it probes. Returns the answer and its folder."""
+    """The first release (of LocalStack, MiniStack or LocalEmu) between ``good`` and ``bad``
+    where ``arch``'s verdict changes; installs only the versions it probes. Returns the
+    answer and its folder."""
     settings = settings_for(good)
-    if settings.emulator != "localstack" or resolve_runtime(settings) != "host":
-        raise UsageError("bisect installs LocalStack releases: it needs --runtime host")
+    if settings.emulator not in ("localstack", *PYPI_EMULATORS):
+        raise UsageError(f"bisect installs releases: {settings.emulator} is not installed by lsqm")
+    if resolve_runtime(settings) != "host":
+        raise UsageError("bisect installs releases: it needs --runtime host")
     arch_hash = resolve_architecture(store, arch)
-    versions = release_range(settings.cache_dir, good, bad, prereleases=prereleases)
+    if settings.emulator == "localstack":
+        versions = release_range(settings.cache_dir, good, bad, prereleases=prereleases)
+    else:
+        versions = emulator_release_range(
+            settings.cache_dir, settings.emulator, good, bad, prereleases=prereleases
+        )
     say(f"bisect {arch_hash} over {len(versions)} releases, {versions[0]} .. {versions[-1]}")
     toolchain = ensure_terraform(settings)
     workspace = BisectWorkspace.create(store, arch_hash)

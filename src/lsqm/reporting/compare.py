@@ -98,8 +98,15 @@ class Comparison:
 
     @property
     def version_change(self) -> tuple[str, str, str] | None:
-        """(base version, head version, "upgrade" | "downgrade" | "other") when they differ."""
+        """(base version, head version, "upgrade" | "downgrade" | "other") when they differ;
+        runs on two emulators give their labels and "another emulator"."""
         old, new = self.base.emulator_version, self.head.emulator_version
+        if self.base.emulator_kind != self.head.emulator_kind:
+            return (
+                f"{self.base.emulator_kind} {old}",
+                f"{self.head.emulator_kind} {new}",
+                "another emulator",
+            )
         if old == new:
             return None
         a, b = version_key(old), version_key(new)

@@ -40,7 +40,7 @@ def verdict(row: ResultRow) -> str:
 
 
 def _run_line(view: RunView) -> str:
-    return f"{view.run_id} (LocalStack {view.emulator_version})"
+    return f"{view.run_id} ({view.emulator_title} {view.emulator_version})"
 
 
 def _rate(view: RunView) -> str:
@@ -73,7 +73,7 @@ def compare_text(comparison: Comparison) -> str:
     version = comparison.version_change
     lines = [
         f"compare {_run_line(base)} -> {_run_line(head)}"
-        + (f", LocalStack {version[2]}" if version else ""),
+        + (f", {head.emulator_title} {version[2]}" if version else ""),
         f"pass rate {_rate(base)} -> {_rate(head)}, {pts(comparison.pass_rate_change)}",
     ]
     common, before, after = comparison.common

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from lsqm.emulator.catalogue import CATALOGUE
 from lsqm.errors import UsageError
 from lsqm.records import ArchitectureRecord, ResultRow, Run, Status, Summary, summarize
 from lsqm.store import ArtifactStore
@@ -36,6 +37,17 @@ class RunView:
     @property
     def emulator_version(self) -> str:
         return self.run.emulator_version or "unknown"
+
+    @property
+    def emulator_kind(self) -> str:
+        return self.run.emulator.kind if self.run.emulator else "localstack"
+
+    @property
+    def emulator_title(self) -> str:
+        """How pages name the emulator: "LocalStack", "MiniStack", "LocalEmu", "moto server",
+        or the name of one the user runs."""
+        spec = CATALOGUE.get(self.emulator_kind)
+        return spec.title if spec else self.emulator_kind
 
     @property
     def pass_rate(self) -> float | None:

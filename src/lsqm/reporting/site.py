@@ -53,6 +53,7 @@ from lsqm.reporting.history import (
     service_matrix,
     status_history,
 )
+from lsqm.reporting.matrix import build_matrix
 from lsqm.reporting.overview import runtime_calls
 from lsqm.reporting.render import Redacted, Redactor, environment, pct, pts, seconds, status_class
 from lsqm.reporting.reproduce import ENDPOINT, override_text, reproduce
@@ -145,6 +146,7 @@ def build_site(
         clock.lap("architectures")
         builder.write_comparisons()
         clock.lap("comparisons")
+        builder.write_matrix()
         (staging / MARKER).write_text(f"lsqm report of run {view.run_id}\n", encoding="utf-8")
         _swap(staging, output)
     finally:
@@ -398,6 +400,13 @@ class _Builder:
                 verdict=verdict,
                 run_date=charts.run_date,
             )
+
+    def write_matrix(self) -> None:
+        """``matrix.html``: the latest run of each emulator and version, side by side."""
+        found = build_matrix(self.store)
+        self._write(
+            "matrix.html", "matrix.html", m=found, data=found.to_json(), linked=self.view.rows
+        )
 
     # -- what the index shows ----------------------------------------------------------------
     def cards(self) -> list[Card]:

@@ -26,7 +26,8 @@ from lsqm.files import atomic_write_json, utcnow
 from lsqm.messages import Say, quiet
 from lsqm.records import Category, Result
 from lsqm.store import ArtifactStore, new_run_id
-from lsqm.toolchain.localstack_install import ensure_localstack
+from lsqm.toolchain.emulator_install import EmulatorInstall, ensure_emulator
+from lsqm.toolchain.localstack_install import LocalStackInstall, ensure_localstack
 from lsqm.toolchain.terraform_install import TerraformToolchain
 from lsqm.validation.run import execute, plan_run
 
@@ -233,7 +234,11 @@ def localstack_probe(
     def run_once(version: str) -> VersionVerdict:
         settings = settings_for(version)
         try:
-            install = ensure_localstack(settings.cache_dir, version)
+            install: LocalStackInstall | EmulatorInstall = (
+                ensure_localstack(settings.cache_dir, version)
+                if settings.emulator == "localstack"
+                else ensure_emulator(settings.cache_dir, settings.emulator, version)
+            )
         except ToolMissing as exc:
             return VersionVerdict.skip(f"does not install: {exc.message[:200]}")
         say(install.describe())
@@ -244,7 +249,7 @@ def localstack_probe(
         if result.category == Category.EMULATOR_UNAVAILABLE and result.signature == DID_NOT_START:
             return VersionVerdict.skip(f"does not start: {result.message[:200]}")
         verdict = VersionVerdict.of(result)
-        say(f"LocalStack {version}: {verdict} {verdict.signature}".rstrip())
+        say(f"{settings.emulator} {version}: {verdict} {verdict.signature}".rstrip())
         return verdict
 
     return run_once

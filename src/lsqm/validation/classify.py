@@ -42,7 +42,10 @@ _ENVIRONMENT = [
         re.compile(
             r"lambda-runtime|Docker (?:is )?not available|docker daemon|Cannot connect to the "
             r"Docker|function is currently in the following state: Failed|"
-            r"LastUpdateStatus\W{0,5}Failed",
+            r"LastUpdateStatus\W{0,5}Failed|"
+            # LocalEmu without Docker: the reason is left empty (its log says "Docker is not
+            # available ... but required to run Lambda functions").
+            r"Error while creating lambda: ?(?:with |$)",
             re.I,
         ),
         "lambda cannot execute without Docker",
@@ -117,7 +120,9 @@ _UNAVAILABLE = re.compile(
 )
 _UNSUPPORTED = re.compile(
     r"not yet been emulated|not yet implemented|not implemented|not included in your current "
-    r"license|pro feature|NotImplemented|is not enabled",
+    r"license|pro feature|NotImplemented|is not enabled|"
+    # MiniStack's answer for a route or action it does not handle (404/400)
+    r"Unknown [\w ]{2,40} (?:path|route|operation|action): ",
     re.I,
 )
 _STATUS = re.compile(r"(?:status code|StatusCode):? (\d{3})")

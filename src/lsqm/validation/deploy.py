@@ -25,12 +25,17 @@ from lsqm.records import (
     ProviderUse,
     Result,
     StageRecord,
+    ToolchainUse,
     TraceCall,
 )
 from lsqm.sandbox import Sandbox
 from lsqm.store import ArtifactStore
 from lsqm.terraform.provider_process import SharedProvider, provider_binary, unshareable_reason
-from lsqm.terraform.provider_schema import ProviderCapabilities, aws_capabilities
+from lsqm.terraform.provider_schema import (
+    ProviderCapabilities,
+    aws_capabilities,
+    locked_provider_versions,
+)
 from lsqm.terraform.runner import Terraform
 from lsqm.terraform.workspace import Workspace, write_provider_overrides
 from lsqm.terraform.workspace import prepare as prepare_workspace
@@ -180,6 +185,7 @@ def _result(
     for name in STAGES:
         stages.setdefault(name, StageRecord(skipped=True))
     counts = counts or JUnitCounts()
+    facts.setdefault("toolchain", ToolchainUse(terraform=job.toolchain.version))
     return Result(
         **facts,
         arch_hash=arch_hash,
@@ -227,6 +233,7 @@ class _Validation:
     relaxed_constraints: bool | None = None
     drift: bool | None = None
     provider_rerun: str | None = None
+    locked_providers: dict[str, str] = field(default_factory=dict)
     proxy: RecordingProxy | None = None  # the recording proxy terraform and the tests call
     calls: list[Call] = field(default_factory=list)  # what it recorded, once it stopped
 
@@ -244,7 +251,13 @@ class _Validation:
             provider=self.provider, workspace_notes=self.workspace_notes,
             relaxed_constraints=self.relaxed_constraints, drift=self.drift,
             provider_rerun=self.provider_rerun,
-            emulator=EmulatorUse(runtime=self.emulator.runtime, restarts=self.emulator.restarts),
+            emulator=EmulatorUse(
+                runtime=self.emulator.runtime, restarts=self.emulator.restarts,
+                kind=self.emulator.kind, version=self.emulator.identity().version,
+            ),
+            toolchain=ToolchainUse(
+                terraform=self.job.toolchain.version, providers=self.locked_providers
+            ),
             trace=self.trace(),
         )  # fmt: skip
 
@@ -313,6 +326,7 @@ class _Validation:
         if not init.ok:
             failure = _explain_init(classify_terraform("init", init.output), self.job)
             return deploy_failed(failure, timed_out=init.timed_out, emulator_alive=True)
+        self.locked_providers = locked_provider_versions(ws.root)
         try:
             self.caps = aws_capabilities(self.tf, ws.root, self.job.schema_cache, self.limit)
         except CommandError as exc:

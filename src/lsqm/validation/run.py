@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lsqm import proc, sandbox
 from lsqm.config import Settings
-from lsqm.emulator import describe_target, emulator_factory, resolve_runtime
+from lsqm.emulator import check_reachable, describe_target, emulator_factory, resolve_runtime
 from lsqm.emulator.interface import Emulator
 from lsqm.errors import EmulatorError, UsageError
 from lsqm.files import utcnow
@@ -127,6 +127,7 @@ def execute(
     ends (Ctrl-C, SIGTERM, SIGHUP included), so nothing is left in TMPDIR.
     """
     runtime = resolve_runtime(settings)
+    check_reachable(settings, runtime)  # before run.json: a refused run leaves no trace
     base_sandbox, warnings = sandbox.choose(settings.sandbox)
     toolchain = toolchain or ensure_terraform(settings)
     logs = store.run_dir(plan.run_id) / "logs"
