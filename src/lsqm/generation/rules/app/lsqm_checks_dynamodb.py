@@ -59,9 +59,13 @@ def dynamodb_put_get_query(aws: Aws, table: Resource) -> None:
 def dynamodb_table_as_configured(
     aws: Aws, table: Resource, declared: dict[str, Any]
 ) -> None:
-    """Key schema, billing mode and global secondary indexes are what was configured."""
+    """Key schema, billing mode and global secondary indexes are what was configured, and
+    the table is ACTIVE (terraform's apply waits for that)."""
     state = values(table)
     got = aws("dynamodb", table).describe_table(TableName=state["name"])["Table"]
+    assert got.get("TableStatus") == "ACTIVE", (
+        f"table {state['name']} is {got.get('TableStatus')} after apply, not ACTIVE"
+    )
     schema = {k["KeyType"]: k["AttributeName"] for k in got["KeySchema"]}
     assert schema.get("HASH") == expected(table, declared, "hash_key"), (
         f"key schema {schema}"
