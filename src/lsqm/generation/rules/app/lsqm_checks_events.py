@@ -6,6 +6,7 @@ Copied verbatim into every generated app beside ``lsqm_checks.py``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -92,7 +93,28 @@ def events_reach_queue(aws: Aws, state: Any, target: Resource) -> None:
         why = f"the rule is {silent}: AWS matches no event against it"
         sqs_no_message(aws, wanted["arn"], text, why)
     else:
-        sqs_find_message(aws, wanted["arn"], text)
+        sqs_find_message(aws, wanted["arn"], text, expect=_same_event(entry, wanted))
+
+
+def _same_event(entry: dict[str, Any], target: dict[str, Any]) -> Callable[[str], None]:
+    """What AWS delivers for the entry put: the event (its source, detail type and detail
+    unchanged), or only its detail where the target's input path is ``$.detail``."""
+    detail = json.loads(entry["Detail"])
+    only_detail = target.get("input_path") == "$.detail"
+
+    def expect(body: str) -> None:
+        event = json.loads(body)
+        got = event if only_detail else event.get("detail")
+        assert got == detail, (
+            f"the event's detail arrived as {got!r}, put as {detail!r}"
+        )
+        if not only_detail:
+            assert (event.get("source"), event.get("detail-type")) == (
+                entry["Source"],
+                entry["DetailType"],
+            ), f"the event arrived as {event.get('source')}/{event.get('detail-type')}"
+
+    return expect
 
 
 def _event_rule(state: Any, name: str, bus: str) -> Resource:

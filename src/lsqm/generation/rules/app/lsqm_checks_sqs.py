@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -34,9 +35,15 @@ def queue_url(aws: Aws, queue_arn: str) -> str:
 
 
 def sqs_find_message(
-    aws: Aws, queue_arn: str, text: str, timeout: float = WAIT_S
+    aws: Aws,
+    queue_arn: str,
+    text: str,
+    timeout: float = WAIT_S,
+    expect: Callable[[str], None] | None = None,
 ) -> str:
-    """Receive from the queue until a message containing ``text`` arrives; delete it."""
+    """Receive from the queue until a message containing ``text`` arrives; delete it. It
+    arrives whole (its MD5OfBody is its body's MD5), once per receive, and ``expect``
+    (which asserts what its body must be) accepts it."""
     sqs = aws("sqs", {"values": {"arn": queue_arn}})
     url = queue_url(aws, queue_arn)
 
@@ -44,11 +51,18 @@ def sqs_find_message(
         got = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
         )
-        for message in got.get("Messages", []):
-            if text in message["Body"]:
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-                return message["Body"]
-        return None
+        mine = [m for m in got.get("Messages", []) if text in m["Body"]]
+        if not mine:
+            return None
+        assert len(mine) == 1, f"one receive returned the message {len(mine)} times"
+        message = mine[0]
+        assert message.get("MD5OfBody") == _md5(message["Body"]), (
+            f"MD5OfBody {message.get('MD5OfBody')} is not the MD5 of the body received"
+        )
+        if expect is not None:
+            expect(message["Body"])
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return str(message["Body"])
 
     return wait_for(
         f"no message containing {text!r} arrived on {queue_arn}", probe, timeout
@@ -92,43 +106,22 @@ def sqs_send_receive_delete(aws: Aws, tf_state: Any, queue: Resource) -> None:
         f" not the MD5 of the body sent ({_md5(body)})"
     )
     delay = float(state.get("delay_seconds") or 0)
-    sqs_receive_sent(aws, state["arn"], body, timeout=WAIT_S + delay)
+    sqs_find_message(
+        aws, state["arn"], body, timeout=WAIT_S + delay, expect=_unchanged(body)
+    )
 
 
 def _md5(text: str) -> str:
     return hashlib.md5(text.encode("utf-8")).hexdigest()
 
 
-def sqs_receive_sent(
-    aws: Aws, queue_arn: str, body: str, timeout: float = WAIT_S
-) -> None:
-    """Receive until the message sent with ``body`` arrives, then delete it: it comes back
-    unchanged (the same body, its MD5OfBody that body's MD5, as SQS guarantees and the
-    Java SDK verifies) and once per receive."""
-    sqs = aws("sqs", {"values": {"arn": queue_arn}})
-    url = queue_url(aws, queue_arn)
+def _unchanged(sent: str) -> Callable[[str], None]:
+    def expect(body: str) -> None:
+        assert body == sent, (
+            f"received body {body!r}, sent {sent!r}: changed in transit"
+        )
 
-    def probe() -> bool | None:
-        got = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
-        )
-        mine = [m for m in got.get("Messages", []) if body in m["Body"]]
-        if not mine:
-            return None
-        assert len(mine) == 1, f"one receive returned the message {len(mine)} times"
-        message = mine[0]
-        assert message["Body"] == body, (
-            f"received body {message['Body']!r}, sent {body!r}: changed in transit"
-        )
-        assert message.get("MD5OfBody") == _md5(message["Body"]), (
-            f"MD5OfBody {message.get('MD5OfBody')} is not the MD5 of the body received"
-        )
-        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return True
-
-    wait_for(
-        f"the message sent ({body!r}) never arrived on {queue_arn}", probe, timeout
-    )
+    return expect
 
 
 SQS_ATTRIBUTES = {
