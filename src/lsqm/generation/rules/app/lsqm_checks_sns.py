@@ -5,6 +5,8 @@ Copied verbatim into every generated app beside ``lsqm_checks.py``.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -57,8 +59,30 @@ def sns_delivers_to_queue(aws: Aws, tf_state: Any, subscription: Resource) -> No
     extra = {}
     if state["topic_arn"].endswith(".fifo"):
         extra = {"MessageGroupId": "lsqm", "MessageDeduplicationId": text}
-    aws("sns", topic).publish(TopicArn=state["topic_arn"], Message=text, **extra)
-    sqs_find_message(aws, state["endpoint"], text)
+    sent = aws("sns", topic).publish(TopicArn=state["topic_arn"], Message=text, **extra)
+    raw = str(state.get("raw_message_delivery")).lower() == "true"
+    sqs_find_message(
+        aws, state["endpoint"], text, expect=_delivered(text, sent["MessageId"], raw)
+    )
+
+
+def _delivered(text: str, message_id: str, raw: bool) -> Callable[[str], None]:
+    """What SNS puts on the queue: the message itself with raw delivery, else its JSON
+    envelope, whose Message and MessageId are the published ones."""
+
+    def expect(body: str) -> None:
+        if raw:
+            assert body == text, f"raw delivery arrived as {body!r}, published {text!r}"
+            return
+        envelope = json.loads(body)
+        assert envelope.get("Message") == text, (
+            f"the envelope's Message is {envelope.get('Message')!r}, published {text!r}"
+        )
+        assert envelope.get("MessageId") == message_id, (
+            f"the envelope's MessageId {envelope.get('MessageId')} != {message_id}"
+        )
+
+    return expect
 
 
 def sns_subscription_as_configured(aws: Aws, subscription: Resource) -> None:
