@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from lsqm.commands.base import App, format_option, lsqm_command, print_json
+from lsqm.errors import UsageError
 from lsqm.validation.sensitivity import measure
 
 
@@ -45,6 +46,8 @@ def sensitivity(
     """
     store = app.store
     hashes = list(arch) or [h for h in store.architecture_hashes() if store.has_app(h)]
+    if not hashes:
+        raise UsageError("no architectures with tests: 'lsqm add' or 'lsqm generate' first")
     report = measure(
         app.settings, store, hashes, say=app.info, faults_limit=faults_limit, only=frozenset(only)
     )
