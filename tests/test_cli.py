@@ -35,6 +35,8 @@ def _run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
         (["add", "."], "not a folder with Terraform"),
         (["validate", "--parallel", "0"], "Invalid value"),
         (["nonsense"], "No such command"),
+        (["sensitivity", "0123456789abcdef"], "unknown architecture"),
+        (["sensitivity"], "no architectures with tests"),
     ],
 )
 def test_usage_errors_exit_2_with_one_clear_sentence(
@@ -42,7 +44,7 @@ def test_usage_errors_exit_2_with_one_clear_sentence(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.chdir(tmp_path)
-    if args[:2] in (["validate", "--arch"], ["validate", "--runtime"]):
+    if args[:2] in (["validate", "--arch"], ["validate", "--runtime"]) or args[0] == "sensitivity":
         store = ArtifactStore(tmp_path / "a")
         store.add_architecture(ARCHS / "sqs_ok", ArchitectureRecord(name="x"))
     code, _out, err = _run_cli(["--artifacts", str(tmp_path / "a"), *args], capsys)

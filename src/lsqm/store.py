@@ -276,6 +276,12 @@ class ArtifactStore:
     def _index_path(self, run_id: str) -> Path:
         return self.run_dir(run_id) / "index.json"
 
+    def sensitivity_path(self, sensitivity_id: str) -> Path:
+        """Where ``lsqm sensitivity`` keeps one measurement's report (JSON)."""
+        if not sensitivity_id or "/" in sensitivity_id or sensitivity_id.startswith("."):
+            raise UsageError(f"invalid sensitivity id {sensitivity_id!r}")
+        return self.root / "sensitivity" / f"{sensitivity_id}.json"
+
     def logs_dir(self, run_id: str, arch_hash: str) -> Path:
         path = self.run_dir(run_id) / "logs" / arch_hash
         path.mkdir(parents=True, exist_ok=True)

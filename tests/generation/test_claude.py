@@ -136,7 +136,12 @@ def test_good_answer_is_gated_measured_and_stored(claude_env: HTTPServer, arch_s
     assert levels["aws_ssm_parameter.level"]["level"] == "none"
     assert "no test names" in levels["aws_ssm_parameter.level"]["reason"]
     files = sorted(p.name for p in store.app_dir(hashes[0]).iterdir())
-    assert files == ["app.json", "conftest.py", "lsqm_checks.py", "test_orders.py"]
+    assert [f for f in files if not f.startswith("lsqm_checks")] == [
+        "app.json",
+        "conftest.py",
+        "test_orders.py",
+    ]
+    assert "lsqm_checks.py" in files and "lsqm_checks_sqs.py" in files
 
 
 def test_malformed_answer_gets_one_repair_round(claude_env: HTTPServer, arch_store) -> None:

@@ -18,6 +18,7 @@ from lsqm.commands.push import push
 from lsqm.commands.reduce import reduce
 from lsqm.commands.report import report
 from lsqm.commands.run import run
+from lsqm.commands.sensitivity import sensitivity
 from lsqm.commands.setup import setup
 from lsqm.commands.status import status
 from lsqm.commands.sync import sync
@@ -35,6 +36,7 @@ COMMANDS: list[click.Command] = [
     status,
     compare,
     coverage,
+    sensitivity,
     report,
     clean,
     sync,

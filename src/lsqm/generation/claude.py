@@ -80,8 +80,9 @@ message, put and get an object, start an execution, invoke) and check that what 
 configuration asked for is what the API reports. A test that cannot fail is worthless.
 
 What a test sees (the contract; nothing else is available):
-- Working directory: a folder holding your files plus the conftest.py and lsqm_checks.py
-  shown below (already present: do not write files with those names).
+- Working directory: a folder holding your files plus the conftest.py shown below and
+  lsqm's checks modules (lsqm_checks.py, lsqm_checks_*.py: already present, like
+  conftest.py: do not write files with those names).
 - Environment: AWS_ENDPOINT_URL (a plain boto3.client("sqs") talks to the emulator),
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION; LSQM_TF_STATE = path of
   `terraform show -json` (the deployed state), LSQM_TF_OUTPUTS = path of `terraform output -json`.
@@ -315,7 +316,7 @@ class ClaudeGenerator:
         return min(float(self.backoff_s * 2 ** (attempt - 1)), 60.0)
 
 
-_PROVIDED = ("conftest.py", "lsqm_checks.py")
+_PROVIDED = tuple(support_files())  # conftest.py and the lsqm_checks*.py modules
 
 
 def _provided() -> dict[str, str]:

@@ -26,6 +26,7 @@ MAX_FILE_BYTES = 200_000
 COLLECT_TIMEOUT_S = 60.0
 
 ALLOWED_THIRD_PARTY = {"boto3", "botocore", "pytest", "_pytest", "lsqm_checks", "conftest"}
+CHECKS_PREFIX = "lsqm_checks_"  # the per-service checks modules lsqm_checks gathers
 FORBIDDEN_MODULES = {
     "subprocess", "socket", "ctypes", "multiprocessing", "pty", "pip", "ensurepip",
     "venv", "shutil", "signal", "importlib", "runpy", "http.server", "http.client", "socketserver",
@@ -118,11 +119,19 @@ def _check_import(
         top = module.split(".")[0]
         if module in FORBIDDEN_MODULES or top in FORBIDDEN_MODULES:
             problems.append(f"{name}:{node.lineno}: imports {module}")
-        elif top not in sys.stdlib_module_names and top not in ALLOWED_THIRD_PARTY:
+        elif not _allowed(top):
             problems.append(f"{name}:{node.lineno}: imports {top}, not in the test Python")
         if isinstance(node, ast.ImportFrom):
             break  # the names imported from an allowed module are checked where called
     return problems
+
+
+def _allowed(top: str) -> bool:
+    return (
+        top in sys.stdlib_module_names
+        or top in ALLOWED_THIRD_PARTY
+        or top.startswith(CHECKS_PREFIX)
+    )
 
 
 def _check_string(name: str, line: int, value: str) -> list[str]:

@@ -41,7 +41,7 @@ from lsqm.terraform.workspace import Workspace, write_provider_overrides
 from lsqm.terraform.workspace import prepare as prepare_workspace
 from lsqm.toolchain.terraform_install import TerraformToolchain
 from lsqm.trace.names import OperationNames
-from lsqm.trace.proxy import PYTEST_PLUGIN, Call, RecordingProxy
+from lsqm.trace.proxy import PYTEST_PLUGIN, Call, Interceptor, RecordingProxy
 from lsqm.trace.record import aggregate
 from lsqm.validation.classify import Failure, classify_terraform, name_by_trace
 from lsqm.validation.junit import JUnitCounts, read_junit
@@ -71,6 +71,8 @@ class Job:
     providers_seen: dict[str, str] = field(default_factory=dict)
     # Names traced calls; None: no trace (setting ``trace: false``), no proxy in between.
     names: OperationNames | None = None
+    # Given the tests' answers in place of the emulator's (the fault injector); needs names.
+    interceptor: Interceptor | None = None
 
 
 @dataclass
@@ -312,7 +314,7 @@ class _Validation:
         home.mkdir()
         emulator = self.emulator
         if self.job.names is not None:  # its own listener: init's calls are this one's
-            self.proxy = RecordingProxy(lambda: emulator.endpoint)
+            self.proxy = RecordingProxy(lambda: emulator.endpoint, interceptor=self.job.interceptor)
         toolchain = self.job.toolchain
         self.sandbox = self.job.sandbox and self.job.sandbox.with_paths(
             writable=[self.scratch, *toolchain.write_paths], readable=toolchain.read_paths

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.generation.rules.checks_module import lsqm_checks as checks
+from tests.generation.rules.checks_module import service
+
+apigateway_checks = service("apigateway")
 
 METHOD = {"rest_api_id": "a1", "resource_id": "r1", "http_method": "GET",
           "authorization": "NONE"}  # fmt: skip
@@ -35,16 +37,16 @@ def response(status: str, pattern: str = "") -> tuple[str, dict[str, Any]]:
 
 def skipped(tf_state: SimpleNamespace, method: dict[str, Any] = METHOD) -> str:
     with pytest.raises(pytest.skip.Exception) as skip:
-        checks._mock_answer(tf_state, method)
+        apigateway_checks._mock_answer(tf_state, method)
     return str(skip.value)
 
 
 def test_a_mock_answers_with_the_response_its_template_status_selects() -> None:
     template = json.dumps({"statusCode": 404})
     selects = state(integration(template=template), response("200"), response("404", "40\\d"))
-    assert checks._mock_answer(selects, METHOD) == 404
+    assert apigateway_checks._mock_answer(selects, METHOD) == 404
     default = state(integration(template=template), response("200"), response("500", "5\\d\\d"))
-    assert checks._mock_answer(default, METHOD) == 200  # no pattern matches: the default
+    assert apigateway_checks._mock_answer(default, METHOD) == 200  # no pattern matches: the default
 
 
 def test_an_answer_the_configuration_does_not_fix_is_not_expected() -> None:

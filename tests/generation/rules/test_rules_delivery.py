@@ -13,6 +13,10 @@ from typing import Any
 import pytest
 
 from tests.generation.rules.checks_module import lsqm_checks as checks
+from tests.generation.rules.checks_module import service
+
+events_checks = service("events")
+s3_checks = service("s3")
 
 QUEUE = "arn:aws:sqs:us-east-1:000000000000:orders"
 URL = "http://127.0.0.1:4566/000000000000/orders"
@@ -91,7 +95,7 @@ def test_a_delivery_is_expected_only_where_aws_would_make_it() -> None:
 def test_a_disabled_or_scheduled_rule_matches_no_put_event(
     rule: dict[str, Any], pattern: Any, silence: str | None
 ) -> None:
-    assert checks._rule_silence(rule, pattern) == silence
+    assert events_checks._rule_silence(rule, pattern) == silence
 
 
 def test_events_are_built_to_match_the_pattern_or_not_at_all() -> None:
@@ -119,7 +123,7 @@ def test_events_are_built_to_match_the_pattern_or_not_at_all() -> None:
 def test_an_s3_notification_is_caused_by_one_of_the_events_it_names(
     events: list[str], action: str | None
 ) -> None:
-    assert checks._s3_trigger(events) == action
+    assert s3_checks._s3_trigger(events) == action
 
 
 def test_filters_s3_encodes_in_event_keys_are_not_guessed() -> None:

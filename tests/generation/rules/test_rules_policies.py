@@ -8,6 +8,9 @@ import base64
 import json
 
 from tests.generation.rules.checks_module import lsqm_checks as checks
+from tests.generation.rules.checks_module import service
+
+dynamodb_checks = service("dynamodb")
 
 
 def test_a_policy_reads_the_same_however_aws_writes_it_back() -> None:
@@ -40,4 +43,4 @@ def test_an_item_reads_the_same_however_dynamodb_keeps_it() -> None:
 
     assert canonical(written) == canonical(read_back)
     assert canonical({"price": {"N": "1.5"}}) != canonical({"price": {"S": "1.5"}})
-    assert checks._wire(checks.dynamodb_value({"B": "bHNxbQ=="})) == {"B": b"lsqm"}
+    assert dynamodb_checks._wire(checks.dynamodb_value({"B": "bHNxbQ=="})) == {"B": b"lsqm"}

@@ -13,6 +13,9 @@ from typing import Any
 import pytest
 
 from tests.generation.rules.checks_module import lsqm_checks as checks
+from tests.generation.rules.checks_module import service
+
+sfn_checks = service("stepfunctions")
 
 ROUTER = {
     "StartAt": "Annotate",
@@ -176,7 +179,7 @@ def test_values_built_for_a_rule_make_it_evaluate_as_wanted(
 ) -> None:
     if not {"And", "Or", "Not"} & set(rule):
         rule = {"Variable": "$.in.v", **rule}
-    data = checks._with_values({}, checks._values_for(rule, want))
+    data = sfn_checks._with_values({}, sfn_checks._values_for(rule, want))
     assert checks.choice_rule_matches(rule, data) is want, data
 
 
@@ -211,7 +214,7 @@ def test_parts_of_a_rule_that_share_a_variable_are_satisfied_together() -> None:
     rule = {"And": [{"Variable": "$.total", "IsNumeric": True},
                     {"Variable": "$.total", "NumericGreaterThanEquals": 100}]}  # fmt: skip
     for want in (True, False):
-        data = checks._with_values({}, checks._values_for(rule, want))
+        data = sfn_checks._with_values({}, sfn_checks._values_for(rule, want))
         assert checks.choice_rule_matches(rule, data) is want, data
 
 

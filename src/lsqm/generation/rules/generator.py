@@ -6,8 +6,8 @@ Each test is one behaviour of one resource and reads like its name::
         for queue in state.instances("aws_sqs_queue.orders"):
             checks.sqs_send_receive_delete(aws, state, queue)
 
-The checks themselves live in ``lsqm_checks.py`` (copied into the app) so the generated
-modules stay short; the same input always gives byte-identical output.
+The checks themselves live in ``lsqm_checks.py`` and its per-service modules (copied into
+the app) so the generated modules stay short; the same input always gives byte-identical output.
 """
 
 from __future__ import annotations
@@ -34,10 +34,11 @@ def _support(name: str) -> str:
 
 
 def support_files() -> dict[str, str]:
-    return {
-        "conftest.py": _support("conftest_app.py"),
-        "lsqm_checks.py": _support("lsqm_checks.py"),
-    }
+    """The conftest and every checks module (``lsqm_checks.py`` gathers the per-service
+    ``lsqm_checks_<service>.py``), copied flat beside the tests."""
+    folder = resources.files("lsqm.generation.rules").joinpath("app")
+    checks = sorted(f.name for f in folder.iterdir() if f.name.startswith("lsqm_checks"))
+    return {"conftest.py": _support("conftest_app.py"), **{name: _support(name) for name in checks}}
 
 
 def py(value: Any) -> str:

@@ -1,0 +1,59 @@
+"""The checks of kinesis resources (part of ``lsqm_checks``; see its docstring).
+
+Copied verbatim into every generated app beside ``lsqm_checks.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsqm_checks_core import Aws, Resource, expected, marker, values, wait_for
+
+
+# -- Kinesis ---------------------------------------------------------------------------
+def kinesis_put_get(aws: Aws, stream: Resource) -> None:
+    """A record put on the stream can be read back from its shard."""
+    state = values(stream)
+    kinesis = aws("kinesis", stream)
+    name = state["name"]
+
+    def active() -> bool:
+        summary = kinesis.describe_stream_summary(StreamName=name)[
+            "StreamDescriptionSummary"
+        ]
+        return summary["StreamStatus"] in ("ACTIVE", "UPDATING")
+
+    wait_for(f"stream {name} did not become ACTIVE", active)
+    data = marker().encode()
+    put = kinesis.put_record(StreamName=name, Data=data, PartitionKey="lsqm")
+    iterator = kinesis.get_shard_iterator(
+        StreamName=name,
+        ShardId=put["ShardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StartingSequenceNumber=put["SequenceNumber"],
+    )["ShardIterator"]
+
+    def read() -> bool:
+        records = kinesis.get_records(ShardIterator=iterator, Limit=10)["Records"]
+        return any(r["Data"] == data for r in records)
+
+    wait_for(f"the record put on {name} was not returned by get_records", read)
+
+
+def kinesis_stream_as_configured(
+    aws: Aws, stream: Resource, declared: dict[str, Any]
+) -> None:
+    """Shard count and retention are what was configured."""
+    state = values(stream)
+    got = aws("kinesis", stream).describe_stream_summary(StreamName=state["name"])
+    summary = got["StreamDescriptionSummary"]
+    assert summary["StreamARN"] == state["arn"], f"stream ARN {summary['StreamARN']}"
+    mode = (summary.get("StreamModeDetails") or {}).get("StreamMode", "PROVISIONED")
+    if mode == "PROVISIONED" and expected(stream, declared, "shard_count"):
+        wanted = int(expected(stream, declared, "shard_count"))
+        assert summary["OpenShardCount"] == wanted, (
+            f"{summary['OpenShardCount']} open shards"
+        )
+    if "retention_period" in declared:
+        wanted = int(expected(stream, declared, "retention_period"))
+        assert summary["RetentionPeriodHours"] == wanted, "retention period differs"

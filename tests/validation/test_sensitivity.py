@@ -1,0 +1,79 @@
+"""How sensitivity judges a fault run and scores it (pure functions over real records)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lsqm.records import Category, Result, StageRecord, Status, TraceCall
+from lsqm.trace.faults import catalogue
+from lsqm.trace.inject import FaultInjector
+from lsqm.trace.names import OperationNames
+from lsqm.validation.sensitivity import (
+    CAUGHT,
+    NOT_APPLICABLE,
+    SURVIVED,
+    ArchSensitivity,
+    called_by_tests,
+    judge,
+    summary,
+    tally,
+)
+
+FAULT = next(f for f in catalogue() if f.id == "events.DescribeRule:rule_disabled")
+
+
+def _injector(injected: int) -> FaultInjector:
+    injector = FaultInjector(FAULT, OperationNames(Path("/nonexistent")))
+    injector.injected = injected
+    return injector
+
+
+def _result(status: Status, category: Category | None = None, apply_ok: bool = True) -> Result:
+    stages = {"apply": StageRecord(ok=apply_ok), "test": StageRecord(ok=status == Status.PASSED)}
+    return Result(arch_hash="a" * 16, status=status, category=category, stages=stages)
+
+
+def test_outcomes_follow_the_verdict_and_whether_the_fault_was_injected() -> None:
+    survived = judge(FAULT, _injector(1), _result(Status.PASSED), 1.0)
+    assert survived.outcome == SURVIVED and "enabled" in survived.words
+    caught = judge(FAULT, _injector(1), _result(Status.PARTIAL, Category.EMULATOR_BEHAVIOUR), 1.0)
+    assert caught.outcome == CAUGHT and not caught.classification_bug and caught.words == ""
+    untouched = judge(FAULT, _injector(0), _result(Status.PASSED), 1.0)
+    assert untouched.outcome == NOT_APPLICABLE
+
+
+def test_a_caught_fault_blamed_on_the_configuration_is_a_classification_bug() -> None:
+    wrong = judge(FAULT, _injector(1), _result(Status.FAILED, Category.TERRAFORM_CONFIG), 1.0)
+    assert wrong.outcome == CAUGHT and wrong.classification_bug
+    broken = judge(FAULT, _injector(1), _result(Status.FAILED, apply_ok=False), 1.0)
+    assert not broken.terraform_ok
+    arch = ArchSensitivity("a" * 16, "x", "rules", {"status": "PASSED"}, faults=[wrong])
+    assert summary([arch])["classification_bugs"] == [
+        {"arch_hash": "a" * 16, "fault": FAULT.id, "category": "terraform_config"}
+    ]
+
+
+def test_scores_leave_out_what_was_not_applicable_and_group_by_service_and_generator() -> None:
+    outcomes = [
+        judge(FAULT, _injector(1), _result(Status.PASSED), 1.0),
+        judge(FAULT, _injector(1), _result(Status.FAILED, Category.EMULATOR_ERROR), 1.0),
+        judge(FAULT, _injector(0), _result(Status.PASSED), 1.0),
+    ]
+    score = tally(outcomes)
+    assert (score.caught, score.exercised, score.value) == (1, 2, 0.5)
+    assert tally([]).value is None
+    rules = ArchSensitivity("a" * 16, "x", "rules", {}, faults=outcomes)
+    claude = ArchSensitivity("b" * 16, "y", "claude", {}, faults=outcomes[1:2])
+    assert rules.by_service()["events"].exercised == 2
+    by_generator = summary([rules, claude])["by_generator"]
+    assert by_generator["claude"] == {"caught": 1, "exercised": 1, "score": 1.0}
+    assert rules.to_json()["surviving"] == [{"id": FAULT.id, "words": FAULT.words}]
+
+
+def test_the_operations_called_are_the_tests_own() -> None:
+    result = _result(Status.PASSED)
+    result.trace = [
+        TraceCall(service="sqs", operation="CreateQueue", caller="apply"),
+        TraceCall(service="sqs", operation="ReceiveMessage", caller="test", test="t"),
+    ]
+    assert called_by_tests(result) == {("sqs", "ReceiveMessage")}

@@ -1,0 +1,61 @@
+"""``lsqm sensitivity`` on a real LocalStack with real Terraform: a known fault turns the
+verdict with an ``emulator_*`` category, terraform's requests never get one, and the
+control run's verdict is the verdict of a plain validate (no injector on the proxy)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lsqm.config import Settings
+from lsqm.generation.rules.generator import RulesGenerator
+from lsqm.generation.run import generate_apps
+from lsqm.records import ArchitectureRecord
+from lsqm.store import ArtifactStore
+from lsqm.toolchain.terraform_install import TerraformToolchain
+from lsqm.validation.run import execute, plan_run
+from lsqm.validation.sensitivity import measure
+
+from ..conftest import REPO
+
+pytestmark = pytest.mark.e2e
+
+LOST = "sqs.ReceiveMessage:message_lost"
+FAILING = "sqs.GetQueueAttributes:error_5xx"  # terraform calls it too: must not get it
+
+
+def test_a_known_fault_is_caught_and_blamed_on_the_emulator_terraform_untouched(
+    e2e_settings: Settings, toolchain: TerraformToolchain, tmp_path: Path
+) -> None:
+    example = tmp_path / "sqs_dlq"
+    shutil.copytree(REPO / "examples" / "sqs_dlq", example, ignore=shutil.ignore_patterns("tests"))
+    store = ArtifactStore(e2e_settings.artifacts_dir)
+    arch = store.add_architecture(example, ArchitectureRecord(name="sqs_dlq"))
+    generate_apps(store, RulesGenerator(), [arch])
+
+    report = measure(e2e_settings, store, [arch], only=frozenset({LOST, FAILING}))
+
+    (result,) = report["architectures"]
+    assert result["control"]["status"] == "PASSED"
+    outcomes = {f["id"]: f for f in result["faults"]}
+    assert set(outcomes) == {LOST, FAILING}
+    for fault in outcomes.values():
+        assert fault["outcome"] == "caught", fault
+        assert fault["status"] in ("PARTIAL", "FAILED")
+        assert fault["category"].startswith("emulator_"), fault
+        assert fault["terraform_ok"], fault  # apply, plan and destroy never saw the fault
+    assert report["classification_bugs"] == []
+    assert result["score"] == {"caught": 2, "exercised": 2, "score": 1.0}
+    assert result["not_exercised"]  # e.g. the DynamoDB faults: sqs_dlq has no table
+    assert store.sensitivity_path(report["id"]).is_file()
+
+    # The control run (proxy without injector) agrees with a plain validate.
+    plan = plan_run(store, run_id=None, arch=[arch], shard=None)
+    execute(e2e_settings, store, plan, on_result=lambda _r: None, toolchain=toolchain)
+    plain = store.results(plan.run_id)[arch]
+    assert (str(plain.status), plain.category and str(plain.category)) == (
+        result["control"]["status"],
+        result["control"]["category"],
+    )
