@@ -116,7 +116,9 @@ def test_ctrl_c_keeps_results_kills_children_and_resume_finishes(
     )
     private_tmp.mkdir()
     # Resume: only the unfinished architecture runs; its test hangs and hits the time limit.
-    resume = [*args[:-1], str(RESUME_STAGE_LIMIT_S), "--format", "json"]
+    resume = list(args)
+    resume[resume.index("--timeout") + 1] = str(RESUME_STAGE_LIMIT_S)
+    resume += ["--format", "json"]
     child = _lsqm(resume, private_tmp, cache_dir)
     out, err = child.communicate(timeout=CEILING_S)
     assert child.returncode == 0, err
