@@ -8,27 +8,21 @@ run on MiniStack's own interpreter, whatever version the function declares."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from lsqm import proc
 from lsqm.childenv import child_env
 from lsqm.emulator.catalogue import MINISTACK
-from lsqm.emulator.host import free_port
-from lsqm.emulator.interface import Emulator
-from lsqm.errors import EmulatorError
+from lsqm.emulator.local_server import LocalServer
 from lsqm.records import EmulatorInfo
 from lsqm.toolchain.emulator_install import EmulatorInstall
 
-START_TIMEOUT_S = 60.0
+FOLDERS = ("home", "s3", "state", "tmp")  # inside its private folder
 
 
-class MiniStackServer(Emulator):
-    runtime = "host"
+class MiniStackServer(LocalServer):
     kind = MINISTACK.name
+    program = "ministack"
     health_path = MINISTACK.health_path
     reset_paths = MINISTACK.reset_paths
 
@@ -40,21 +34,20 @@ class MiniStackServer(Emulator):
         log_file: Path | None = None,
         region: str = "us-east-1",
     ) -> None:
-        super().__init__()
+        super().__init__(workdir=workdir, log_file=log_file)
         self.install = install
-        self.workdir = workdir
-        self.log_file = log_file
         self.region = region
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._owned_dir: Path | None = None
         self.notes.extend(MINISTACK.offline_limits)
 
-    def log_source(self) -> Path | None:
-        if self.log_file is not None:
-            return self.log_file
-        return self._owned_dir / "ministack.log" if self._owned_dir else None
+    def command(self, port: int) -> list[str]:
+        return [str(self.install.python), "-m", "ministack"]
 
-    def _environment(self, port: int, root: Path) -> dict[str, str]:
+    def release(self) -> str:
+        return self.install.version
+
+    def environment(self, port: int, root: Path) -> dict[str, str]:
+        for name in FOLDERS:
+            (root / name).mkdir(exist_ok=True)
         return child_env(
             root / "home",
             {
@@ -68,42 +61,6 @@ class MiniStackServer(Emulator):
                 "LAMBDA_EXECUTOR": "local",
             },
         )
-
-    def start(self) -> None:
-        if self.alive():
-            return
-        if self.workdir is not None:
-            self.workdir.mkdir(parents=True, exist_ok=True)
-        self._owned_dir = Path(tempfile.mkdtemp(prefix="ministack-", dir=self.workdir))
-        for name in ("home", "s3", "state", "tmp"):
-            (self._owned_dir / name).mkdir()
-        log = self.log_source()
-        assert log is not None
-        log.parent.mkdir(parents=True, exist_ok=True)
-        port = free_port()
-        self.endpoint = f"http://127.0.0.1:{port}"
-        self._proc = proc.spawn(
-            [str(self.install.python), "-m", "ministack"],
-            env=self._environment(port, self._owned_dir),
-            cwd=self._owned_dir,
-            log_path=log,
-        )
-        try:
-            self.wait_healthy(START_TIMEOUT_S)
-        except EmulatorError as exc:
-            self.stop()
-            raise EmulatorError(f"ministack {self.install.version}: {exc.message}") from None
-
-    def alive(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
-
-    def stop(self) -> None:
-        if self._proc is not None:
-            proc.terminate(self._proc, grace=2.0)
-            self._proc = None
-        if self._owned_dir is not None:
-            shutil.rmtree(self._owned_dir, ignore_errors=True)
-            self._owned_dir = None
 
     def load_services(self, services: Sequence[str]) -> bool:
         return False  # every service is in-process from the start
