@@ -85,3 +85,27 @@ def test_the_bundled_examples_on_both_releases(
         }
         assert failures == EXPECTED_FAILURES[run.emulator.version], run.emulator_label
         assert len(CHOSEN) - len(failures) == run.summary.PASSED
+    _coverage_side_by_side(store_root, capsys)
+
+
+def _coverage_side_by_side(store_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``lsqm coverage`` over the two releases' runs: one column per release; the operation
+    4.14.0 answers wrongly (the alarm's tags) is wrong there and correct on 2026.3.0, and
+    blocks the one architecture; the scores stay four numbers per release."""
+    coverage = lsqm_json(["--artifacts", str(store_root), "coverage", "--format", "json"], capsys)
+    labels = [t["label"] for t in coverage["targets"]]
+    assert labels == [f"localstack {SEMVER}", f"localstack {CALVER}"]
+    assert all(t["traced"] == t["results"] == len(CHOSEN) for t in coverage["targets"])
+    ops = {op["operation"]: op for op in coverage["operations"]}
+    tags = ops["cloudwatch.ListTagsForResource"]
+    assert tags["blocks"] == 1
+    assert tags["cells"][labels[0]]["failing_at_tests"] == 1
+    assert tags["cells"][labels[0]]["score"] == "wrong"
+    assert tags["cells"][labels[1]]["score"] == "correct"
+    assert coverage["operations"][0]["operation"] == "cloudwatch.ListTagsForResource"
+    for label in labels:
+        assert set(coverage["scores"][label]) == {
+            "correct", "wrong", "unsupported", "not_exercised"
+        }  # fmt: skip
+    assert coverage["scores"][labels[0]]["wrong"] >= 1
+    assert coverage["scores"][labels[1]]["wrong"] == 0
