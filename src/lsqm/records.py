@@ -4,6 +4,8 @@ file kind of the artifact store:
 
     runs/<run_id>/run.json                 Run
     runs/<run_id>/results/<hash>.json      Result (with StageRecord, TestCounts, TestCase)
+    runs/<run_id>/index.json               RunIndex (a ResultRow per result; a cache)
+    runs/<run_id>/calls.json               RunCalls (each result's trace in brief; a cache)
     architectures/<hash>/architecture.json ArchitectureRecord
     apps/<hash>/app.json                   AppRecord
 
@@ -320,7 +322,8 @@ class Result(Record):
 class ResultRow(Record):
     """What a reader of many runs needs of one result (history, compare, the report's table):
     one line of a run's index (``runs/<run>/index.json``), so 5,000 architectures in 52 runs
-    read as 52 files instead of 260,000."""
+    read as 52 files instead of 260,000. The trace in brief is not here but in the run's
+    :class:`RunCalls`, which only coverage and the count of tested operations read."""
 
     name: str = ""
     status: Status
@@ -335,15 +338,7 @@ class ResultRow(Record):
     emulator_version: str = ""  # EmulatorUse.version
     terraform: str = ""  # ToolchainUse.terraform
     aws_provider: str = ""  # the AWS provider's version of ToolchainUse.providers
-    # The trace in brief (:func:`call_flags`); None: no trace recorded (or an index written
-    # before traces were), never "no calls".
-    calls: dict[str, str] | None = None
     fails_at: str | None = None  # the operation the result fails at (:func:`failed_operation`)
-
-    @property
-    def test_operations(self) -> set[str]:
-        """Operations the tests called at run time (empty without a trace)."""
-        return {op for op, flags in (self.calls or {}).items() if "t" in flags}
 
     @classmethod
     def of(cls, result: Result) -> ResultRow:
@@ -365,18 +360,48 @@ class ResultRow(Record):
             tests_passed=result.tests.passed,
             tests_total=result.tests.total,
             failing_stage=result.failing_stage,
-            calls=call_flags(result.trace) if result.trace else None,
             fails_at=result.fails_at,
         )
+
+
+# What a run index's format version says: 1 (before RunCalls) may carry each row's trace in
+# brief inline, as ``calls``; 2 never does.
+INDEX_VERSION = 2
 
 
 class RunIndex(Record):
     """``runs/<run>/index.json``: a row per result of the run, keyed by architecture hash.
     A cache of the result files: the store drops it whenever a result is written."""
 
-    version: int = 1
+    version: int = INDEX_VERSION
     run_id: str
     results: dict[str, ResultRow] = Field(default_factory=dict)
+
+
+# One result's trace in brief (:func:`call_flags`); None: no trace recorded, never "no calls".
+Calls = dict[str, str] | None
+
+
+def calls_of(result: Result) -> Calls:
+    """:data:`Calls` of one result."""
+    return call_flags(result.trace) if result.trace else None
+
+
+def called_by_tests(calls: Calls) -> set[str]:
+    """Operations the tests called at run time (empty without a trace)."""
+    return {op for op, flags in (calls or {}).items() if "t" in flags}
+
+
+class RunCalls(Record):
+    """``runs/<run>/calls.json``: each result's trace in brief, keyed by architecture hash
+    (every result of the run, untraced ones as null). Kept apart from the index, which every
+    reader of many runs reads, because it is four times its size and only coverage and the
+    count of tested operations need it; a cache of the result files like the index, written
+    and dropped with it."""
+
+    version: int = 1
+    run_id: str
+    results: dict[str, Calls] = Field(default_factory=dict)
 
 
 class Summary(Record):

@@ -9,6 +9,7 @@ Layout (docs/design.md, "The artifact store"):
     runs/<run_id>/shards/<I>-of-<N>.json            Run of one shard (``validate --shard``)
     runs/<run_id>/results/<hash>.json               Result
     runs/<run_id>/index.json                        RunIndex (a row per result; a cache)
+    runs/<run_id>/calls.json                        RunCalls (each trace in brief; a cache)
     runs/<run_id>/logs/<hash>/...                   terraform, pytest and emulator logs
     reductions/<hash>/reduction.json (+ main.tf, ISSUE.md)   what `lsqm reduce` confirmed
     discovery/decisions/<writer>.json               what one `mine` decided (see below)
@@ -38,17 +39,22 @@ from lsqm.content import content_files, content_hash
 from lsqm.errors import StoreError, UsageError
 from lsqm.files import atomic_write_json, atomic_write_text, read_json, utcnow
 from lsqm.records import (
+    INDEX_VERSION,
     AppRecord,
     ArchitectureRecord,
+    Calls,
     Record,
     Result,
     ResultRow,
     Run,
+    RunCalls,
     RunIndex,
     RunStatus,
+    calls_of,
 )
 
 R = TypeVar("R", bound=Record)
+C = TypeVar("C", RunIndex, RunCalls)
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -228,38 +234,70 @@ class ArtifactStore:
     def write_result(self, result: Result) -> None:
         path = self.run_dir(result.run_id) / "results" / f"{result.arch_hash}.json"
         _save(path, result)
-        # After the write: a reader between the two sees the old index only until this.
+        # After the write: a reader between the two sees the old caches only until this.
         self._index_path(result.run_id).unlink(missing_ok=True)
+        self._calls_path(result.run_id).unlink(missing_ok=True)
 
     def run_index(self, run_id: str) -> RunIndex:
         """A row per result of ``run_id``: read from the run's index when it is current (it
         names exactly the stored results), else built from the result files — and kept when
         the run is no longer running, so the next reader gets it cheaply."""
-        path = self._index_path(run_id)
         hashes = self._result_names(run_id)
-        if path.is_file():
-            try:
-                index = _load(RunIndex, path)
-            except StoreError:
-                index = None  # a cache: rebuilt below, never an error
-            if index is not None and index.run_id == run_id and sorted(index.results) == hashes:
-                return index
-        index = self._build_index(run_id)
-        if self.run(run_id).status is not RunStatus.RUNNING:
-            _save(path, index)
-        return index
+        index = self._cached(RunIndex, self._index_path(run_id), run_id, hashes)
+        if index is not None and index.version >= INDEX_VERSION:
+            return index
+        return self._refresh(run_id, index)[0]
+
+    def run_calls(self, run_id: str) -> RunCalls:
+        """Each result's trace in brief (``runs/<run_id>/calls.json``), current by the same
+        rule as :meth:`run_index` and made with it."""
+        hashes = self._result_names(run_id)
+        calls = self._cached(RunCalls, self._calls_path(run_id), run_id, hashes)
+        if calls is not None:
+            return calls
+        index = self._cached(RunIndex, self._index_path(run_id), run_id, hashes)
+        return self._refresh(run_id, index if index and index.version < INDEX_VERSION else None)[1]
 
     def write_run_index(self, run_id: str, results: dict[str, Result] | None = None) -> RunIndex:
-        """Write ``runs/<run_id>/index.json`` when a run finishes, from ``results`` (the
-        run's results, already read) or the result files."""
-        index = self._build_index(run_id, results)
-        _save(self._index_path(run_id), index)
+        """Write ``runs/<run_id>/index.json`` and ``calls.json`` when a run finishes, from
+        ``results`` (the run's results, already read) or the result files."""
+        index, calls = self._build_index(run_id, results)
+        self._keep(index, calls)
         return index
 
-    def _build_index(self, run_id: str, results: dict[str, Result] | None = None) -> RunIndex:
+    def _refresh(self, run_id: str, old: RunIndex | None) -> tuple[RunIndex, RunCalls]:
+        """Both caches of ``run_id``: from ``old``, a current index of format 1 (its rows
+        may carry their calls inline: moved out, no result file read), else from the result
+        files; kept when the run is no longer running."""
+        index, calls = _split(old) if old is not None else self._build_index(run_id)
+        if self.run(run_id).status is not RunStatus.RUNNING:
+            self._keep(index, calls)
+        return index, calls
+
+    def _keep(self, index: RunIndex, calls: RunCalls) -> None:
+        """Calls first: a reader that finds the new index finds its calls beside it (each
+        file is also checked on its own against the result files)."""
+        _save(self._calls_path(index.run_id), calls)
+        _save(self._index_path(index.run_id), index)
+
+    def _cached(self, kind: type[C], path: Path, run_id: str, hashes: list[str]) -> C | None:
+        """A cache file of ``run_id`` when it is valid and names exactly ``hashes``."""
+        if not path.is_file():
+            return None
+        try:
+            found = _load(kind, path)
+        except StoreError:
+            return None  # a cache: rebuilt by the caller, never an error
+        current = found.run_id == run_id and sorted(found.results) == hashes
+        return found if current else None
+
+    def _build_index(
+        self, run_id: str, results: dict[str, Result] | None = None
+    ) -> tuple[RunIndex, RunCalls]:
         found = self.results(run_id) if results is None else results
         rows = {h: ResultRow.of(r) for h, r in found.items()}
-        return RunIndex(run_id=run_id, results=rows)
+        calls = {h: calls_of(r) for h, r in found.items()}
+        return RunIndex(run_id=run_id, results=rows), RunCalls(run_id=run_id, results=calls)
 
     def _result_names(self, run_id: str) -> list[str]:
         """:meth:`result_hashes` without a Path per file (a run may hold thousands)."""
@@ -275,6 +313,9 @@ class ArtifactStore:
 
     def _index_path(self, run_id: str) -> Path:
         return self.run_dir(run_id) / "index.json"
+
+    def _calls_path(self, run_id: str) -> Path:
+        return self.run_dir(run_id) / "calls.json"
 
     def sensitivity_path(self, sensitivity_id: str) -> Path:
         """Where ``lsqm sensitivity`` keeps one measurement's report (JSON)."""
@@ -341,6 +382,17 @@ class ArtifactStore:
         if not ignore.exists():
             atomic_write_text(ignore, ".staging/\n")
         return path
+
+
+def _split(old: RunIndex) -> tuple[RunIndex, RunCalls]:
+    """An index of format 1 in today's two files: each row's inline ``calls`` (an index
+    written between traces and :class:`RunCalls`; absent before traces: no trace) moves out."""
+    calls: dict[str, Calls] = {}
+    for arch_hash, row in old.results.items():
+        inline = (row.model_extra or {}).pop("calls", None)
+        calls[arch_hash] = inline if isinstance(inline, dict) and inline else None
+    index = RunIndex(run_id=old.run_id, results=old.results)
+    return index, RunCalls(run_id=old.run_id, results=calls)
 
 
 __all__ = ["ArtifactStore", "new_run_id", "read_record"]

@@ -16,6 +16,8 @@ from lsqm.records import (
     RunIndex,
     Status,
     call_flags,
+    called_by_tests,
+    calls_of,
     failed_operation,
 )
 from lsqm.reporting.coverage import load_coverage
@@ -206,13 +208,16 @@ def test_a_store_without_traces_says_so(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_an_index_written_before_traces_still_reads(tmp_path: Path) -> None:
-    """An old index row has no ``calls``: read as "no trace recorded", not as no calls."""
+    """An index of format 1 written before traces (no ``calls`` in its rows, no
+    ``calls.json`` beside it): read as "no trace recorded", not as no calls."""
     store = build_traced(tmp_path / "store").store
     path = store.run_dir(T2) / "index.json"
     data = json.loads(path.read_text())
+    data["version"] = 1
     for row in data["results"].values():
-        row.pop("calls"), row.pop("fails_at")
+        row.pop("fails_at")
     path.write_text(json.dumps(data))
+    (store.run_dir(T2) / "calls.json").unlink()
     assert RunIndex.model_validate(data).results  # still a valid index
     coverage = load_coverage(store, T2)
     assert coverage.targets[0].traced == 0 and coverage.operations == []
@@ -286,16 +291,19 @@ def test_a_trace_in_brief() -> None:
     assert list(call_flags(trace))[:2] == ["sts.GetCallerIdentity", "sqs.CreateQueue"]
 
 
-def test_result_rows_carry_the_trace_in_brief(tmp_path: Path) -> None:
+def test_a_run_keeps_each_trace_in_brief_beside_its_index(tmp_path: Path) -> None:
     store = build_traced(tmp_path / "store").store
     h = {r.name: r for r in store.results(T1).values()}
+    names = {arch_hash: r.name for arch_hash, r in store.results(T1).items()}
     rows = {row.name: row for row in store.run_index(T1).results.values()}
+    calls = {names[arch_hash]: c for arch_hash, c in store.run_calls(T1).results.items()}
     assert rows["api"].fails_at == "apigatewayv2.CreateApi" == h["api"].fails_at
     assert rows["api"].signature == CREATE_API_501
-    assert rows["api"].calls == {"sts.GetCallerIdentity": "f", "apigatewayv2.CreateApi": "fu"}
-    assert rows["queue"].test_operations == {"sqs.SendMessage", "sqs.ReceiveMessage"}
-    assert rows["old"].calls is None and rows["old"].fails_at is None
-    assert ResultRow.of(h["old"]).test_operations == set()
+    assert calls["api"] == {"sts.GetCallerIdentity": "f", "apigatewayv2.CreateApi": "fu"}
+    assert called_by_tests(calls["queue"]) == {"sqs.SendMessage", "sqs.ReceiveMessage"}
+    assert calls["old"] is None and rows["old"].fails_at is None
+    assert called_by_tests(calls_of(h["old"])) == set()
+    assert "calls" not in ResultRow.of(h["api"]).to_json()
 
 
 # -- what the tests exercise at run time (status) ---------------------------------------------

@@ -1,9 +1,10 @@
 """Which AWS operations real architectures call, and how each emulator answers them
 (``lsqm coverage``, the report's coverage page), read from each run's index.
 
-A result's trace (``Result.trace``: the calls that reached the emulator) enters the run's
-index in brief (``ResultRow.calls``, ``ResultRow.fails_at``), so coverage reads one index
-per run, never the result files. Results without a trace (stores written before traces were
+A result's trace (``Result.trace``: the calls that reached the emulator) is kept in brief
+beside the run's index (``runs/<run>/calls.json``, :class:`~lsqm.records.RunCalls`; the
+index row has ``fails_at``), so coverage reads two small files per run, never the result
+files. Results without a trace (stores written before traces were
 recorded) are counted apart as ``untraced`` and never as "calls nothing".
 
 Targets. A target is one emulator release, ``Run.emulator_label`` (``localstack 4.14.0``,
@@ -49,7 +50,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from lsqm.records import ResultRow, Run, Status
+from lsqm.records import Calls, ResultRow, Run, Status
 from lsqm.reporting.history import load_run, require_runs, resolve_run
 from lsqm.store import ArtifactStore
 from lsqm.versions import version_key
@@ -145,16 +146,25 @@ def load_coverage(store: ArtifactStore, run_id: str | None = None) -> Coverage:
     """Coverage of ``run_id`` (an id or a unique prefix), or of the latest run of each
     emulator release."""
     runs = [store.run(resolve_run(store, run_id))] if run_id else latest_per_target(store)
-    return coverage_of([(run, load_run(store, run.run_id).rows) for run in runs])
+    return coverage_of(
+        [
+            (run, load_run(store, run.run_id).rows, store.run_calls(run.run_id).results)
+            for run in runs
+        ]
+    )
 
 
-def coverage_of(runs: list[tuple[Run, dict[str, ResultRow]]]) -> Coverage:
-    """Coverage of these runs, one target each (a pure function of their index rows)."""
+RunRows = tuple[Run, dict[str, ResultRow], dict[str, Calls]]
+
+
+def coverage_of(runs: list[RunRows]) -> Coverage:
+    """Coverage of these runs, one target each (a pure function of their index rows and
+    calls: ``(run, rows, calls)``, both keyed by architecture hash)."""
     targets: list[Target] = []
     cells: dict[str, dict[str, Cell]] = defaultdict(dict)  # operation -> label -> cell
     blocked: dict[str, set[str]] = defaultdict(set)
     calling: dict[str, set[str]] = defaultdict(set)
-    for run, rows in runs:
+    for run, rows, run_calls in runs:
         target = Target(
             label=run.emulator_label,
             kind=run.emulator.kind if run.emulator else "unknown",
@@ -164,7 +174,7 @@ def coverage_of(runs: list[tuple[Run, dict[str, ResultRow]]]) -> Coverage:
             results=len(rows),
         )
         targets.append(target)
-        uses, failing = _tally(rows, target, calling, blocked)
+        uses, failing = _tally(rows, run_calls, target, calling, blocked)
         for (operation, letters, passed), n in uses.items():
             cell = cells[operation].setdefault(target.label, Cell())
             cell.calling += n
@@ -205,6 +215,7 @@ def coverage_of(runs: list[tuple[Run, dict[str, ResultRow]]]) -> Coverage:
 
 def _tally(
     rows: dict[str, ResultRow],
+    run_calls: dict[str, Calls],
     target: Target,
     calling: dict[str, set[str]],
     blocked: dict[str, set[str]],
@@ -214,7 +225,7 @@ def _tally(
     uses: Counter[tuple[str, str, bool]] = Counter()
     failing: Counter[tuple[str, bool]] = Counter()
     for arch_hash, row in rows.items():
-        calls = row.calls
+        calls = run_calls.get(arch_hash)
         if calls is None:
             continue
         target.traced += 1

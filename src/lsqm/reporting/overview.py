@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from lsqm.records import AppRecord, Output, ResultRow
+from lsqm.records import AppRecord, Calls, Output, called_by_tests
 from lsqm.reporting.compare import compare
 from lsqm.reporting.coverage import NO_TRACE
 from lsqm.reporting.gaps import top_gaps
@@ -115,7 +115,7 @@ def overview(
             pass_rate=latest.pass_rate,
             emulator=latest.run.emulator.to_json() if latest.run.emulator else {},
             terraform=latest.run.terraform.version,
-            runtime_calls=runtime_calls(latest.rows.values()),
+            runtime_calls=runtime_calls(store.run_calls(latest.run_id).results.values()),
         )
         if previous is not None:
             previous_run = RunGlance(
@@ -139,18 +139,18 @@ def overview(
     )
 
 
-def runtime_calls(rows: Iterable[ResultRow]) -> RuntimeCalls:
-    """:class:`RuntimeCalls` of a run's index rows."""
+def runtime_calls(run_calls: Iterable[Calls]) -> RuntimeCalls:
+    """:class:`RuntimeCalls` of a run's results' calls (:class:`lsqm.records.RunCalls`)."""
     results = traced = 0
     tests: set[str] = set()
     everything: set[str] = set()
-    for row in rows:
+    for calls in run_calls:
         results += 1
-        if row.calls is None:
+        if calls is None:
             continue
         traced += 1
-        tests |= row.test_operations
-        everything.update(row.calls)
+        tests |= called_by_tests(calls)
+        everything.update(calls)
     if not traced:
         return RuntimeCalls(recorded=False, note=NO_TRACE, results=results, traced=0)
     return RuntimeCalls(

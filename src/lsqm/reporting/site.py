@@ -286,7 +286,9 @@ class _Builder:
         """Coverage of the latest run of each emulator release, up to the report's run."""
         rows = {v.run_id: v.rows for v in self.history.runs}
         runs = latest_runs(v.run for v in self.history.runs)
-        return coverage_of([(run, rows[run.run_id]) for run in runs])
+        return coverage_of(
+            [(run, rows[run.run_id], self.store.run_calls(run.run_id).results) for run in runs]
+        )
 
     def write_coverage(self) -> None:
         self._write(
@@ -453,7 +455,7 @@ class _Builder:
 
     def operations_card(self) -> Card:
         """The operations the tests called at run time (a trace, not a count of call sites)."""
-        calls = runtime_calls(self.view.rows.values())
+        calls = runtime_calls(self.store.run_calls(self.view.run_id).results.values())
         if not calls.recorded:
             return Card("Operations tested", "n/a", NO_TRACE)
         partial = f" in {calls.traced:,}/{calls.results:,} traced results"
