@@ -26,7 +26,8 @@ Per target and operation (``service.Operation``), counting architectures of the 
   implemented"; ``errors``: some call was answered with another 5xx.
 
 Scores per target, in the style of the public conformance suites, each operation in exactly
-one of four counts, never blended into one number:
+one of four counts, never blended into one number (:func:`lsqm.reporting.scores.judge`, the
+decision ``compare --matrix`` scores results with):
 
 - ``unsupported``: some architecture's call was answered 501 / not implemented;
 - ``wrong``: answered, but some architecture fails at it (a 5xx, a refusal, or a test's
@@ -46,23 +47,16 @@ import csv
 import io
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from lsqm.records import Calls, ResultRow, Run, Status
 from lsqm.reporting.history import load_run, require_runs, resolve_run
+from lsqm.reporting.scores import Score, Scores, judge
 from lsqm.store import ArtifactStore
 from lsqm.versions import version_key
 
 NO_TRACE = "no trace recorded"
-
-
-class Score(StrEnum):
-    CORRECT = "correct"
-    WRONG = "wrong"
-    UNSUPPORTED = "unsupported"
-    NOT_EXERCISED = "not_exercised"
 
 
 class Target(BaseModel):
@@ -100,13 +94,6 @@ class Operation(BaseModel):
     blocks: int = 0  # distinct architectures failing at it, on any target
     calling: int = 0  # distinct architectures calling it, on any target
     cells: dict[str, Cell] = Field(default_factory=dict)  # by target label
-
-
-class Scores(BaseModel):
-    correct: int = 0
-    wrong: int = 0
-    unsupported: int = 0
-    not_exercised: int = 0
 
 
 class Coverage(BaseModel):
@@ -191,14 +178,15 @@ def coverage_of(runs: list[RunRows]) -> Coverage:
             else:
                 cell.failing_at_terraform += n
     labels = [t.label for t in targets]
-    tally: dict[str, Counter[str]] = {label: Counter() for label in labels}
+    tally: dict[str, list[Score]] = {label: [] for label in labels}
     operations = []
     for name, by_label in cells.items():
         for label in labels:
             found = by_label.get(label)
             if found is not None:
                 found.score = _score(found)
-            tally[label][found.score if found else Score.NOT_EXERCISED] += 1
+            never = judge(exercised=False, unsupported=False, wrong=False)
+            tally[label].append(found.score if found else never)
         operations.append(
             Operation(
                 operation=name,
@@ -209,7 +197,7 @@ def coverage_of(runs: list[RunRows]) -> Coverage:
             )
         )
     operations.sort(key=lambda o: (-o.blocks, -o.calling, o.operation))
-    scores = {label: Scores(**tally[label]) for label in labels}
+    scores = {label: Scores.tally(tally[label]) for label in labels}
     return Coverage(targets=targets, scores=scores, operations=operations)
 
 
@@ -244,11 +232,12 @@ def _tally(
 
 
 def _score(cell: Cell) -> Score:
-    if cell.unsupported:
-        return Score.UNSUPPORTED
-    if cell.failing_at or cell.errors:
-        return Score.WRONG
-    return Score.CORRECT
+    """An operation some architecture called on the target (:func:`judge` decides)."""
+    return judge(
+        exercised=True,
+        unsupported=cell.unsupported > 0,
+        wrong=cell.failing_at > 0 or cell.errors > 0,
+    )
 
 
 # -- formats ---------------------------------------------------------------------------------

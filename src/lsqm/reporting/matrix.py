@@ -1,7 +1,8 @@
 """The emulator matrix: the same architectures on several emulators (and versions), side by
 side. ``compare --matrix`` prints it; the report's ``matrix.html`` draws it.
 
-Each column is one run, named by its emulator and version. Every result is scored once:
+Each column is one run, named by its emulator and version. Every result is scored once
+(:func:`lsqm.reporting.scores.result_score`, the one decision, shared with ``coverage``):
 
     correct         PASSED
     wrong           the emulator answered and was wrong: a test failed, a 4xx/5xx it should
@@ -17,36 +18,20 @@ sides' verdicts and signatures: a lead for both projects, and for a user a reaso
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from lsqm.errors import UsageError
-from lsqm.records import Category, ResultRow, Status
+from lsqm.records import ResultRow, Status
 from lsqm.reporting.history import RunView, load_run, resolve_run
+from lsqm.reporting.scores import Score, Scores, result_score
 from lsqm.store import ArtifactStore
 
-SCORES = ("correct", "wrong", "unsupported", "not_exercised")
-WRONG = frozenset(
-    {
-        Category.EMULATOR_BEHAVIOUR,
-        Category.EMULATOR_ERROR,
-        Category.EMULATOR_REJECTED,
-        Category.EMULATOR_UNAVAILABLE,
-        Category.PROVIDER_CRASH,
-    }
-)
 
-
-def score(row: ResultRow) -> str:
-    """The one place a result becomes a matrix score."""
-    if row.status == Status.PASSED:
-        return "correct"
-    if row.category == Category.EMULATOR_UNSUPPORTED:
-        return "unsupported"
-    if row.category in WRONG:
-        return "wrong"
-    return "not_exercised"
+def score(row: ResultRow) -> Score:
+    """A result's matrix score (:func:`lsqm.reporting.scores.result_score` decides)."""
+    return result_score(row.status, row.category)
 
 
 @dataclass(frozen=True)
@@ -61,8 +46,7 @@ class Column:
         return f"{self.emulator} {self.version}"
 
     def scores(self) -> dict[str, int]:
-        counts = Counter(score(r) for r in self.rows.values())
-        return {s: counts.get(s, 0) for s in SCORES}
+        return Scores.tally(score(r) for r in self.rows.values()).model_dump()
 
     def seconds_per_architecture(self) -> float | None:
         times = [r.duration_s for r in self.rows.values() if r.duration_s]
@@ -136,7 +120,7 @@ class Matrix:
                                 "status": str(row.status),
                                 "category": str(row.category) if row.category else None,
                                 "signature": row.signature,
-                                "score": score(row),
+                                "score": score(row).value,
                                 "duration_s": row.duration_s,
                             }
                             if (row := c.rows.get(h))
