@@ -8,8 +8,12 @@ runs (260,000 result files), then
   rows (the page's ``lsqm-table-rendered`` mark) and to first contentful paint (< 2 s);
 - compare of the last two runs (target < 1 s), in-process and as a ``lsqm`` command;
 - ``lsqm coverage`` (the latest run of each of the year's 8 LocalStack releases, from the
-  run indexes, whose rows carry each result's trace in brief; target < 5 s), in-process
-  and as a command; every result has a trace of 5 to 40 kinds of calls;
+  run indexes and the ``calls.json`` beside each, which holds each result's trace in brief;
+  target < 5 s), in-process and as a command; every result has a trace of 5 to 40 kinds of
+  calls;
+- the run caches' sizes, and reading every run's index in today's layout against the
+  layout before ``calls.json`` (format 1: each row carrying its calls inline), made from the
+  same indexes in the same run: what the readers of every run (history, the report) save;
 - baselines: reading every result file of a run with pydantic versus its index, and the
   whole history either way.
 
@@ -44,7 +48,7 @@ from typing import Any, TypeVar
 
 from lsqm.config import Settings
 from lsqm.pipeline.stages import compare_runs, report
-from lsqm.records import Category, Status
+from lsqm.records import Category, RunIndex, Status
 from lsqm.reporting.coverage import load_coverage
 from lsqm.reporting.history import History
 from lsqm.store import ArtifactStore
@@ -441,8 +445,40 @@ def _logs(folder: Path, signature: str) -> None:
 
 # -- measurements --------------------------------------------------------------------------
 def drop_indexes(store: ArtifactStore) -> None:
-    for path in store.runs_dir.glob("*/index.json"):
-        path.unlink()
+    """No run cache at all: every reader starts from the result files."""
+    for name in ("index.json", "calls.json"):
+        for path in store.runs_dir.glob(f"*/{name}"):
+            path.unlink()
+
+
+def old_layout(store: ArtifactStore, folder: Path) -> list[Path]:
+    """Each run's index as lsqm wrote it before ``calls.json`` (format 1, every row with
+    its ``calls``), written under ``folder``; the same rows, so only the layout differs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for run_dir in sorted(store.runs_dir.iterdir()):
+        index = json.loads((run_dir / "index.json").read_bytes())
+        calls = json.loads((run_dir / "calls.json").read_bytes())["results"]
+        index["version"] = 1
+        for arch_hash, row in index["results"].items():
+            row["calls"] = calls[arch_hash]
+        path = folder / f"{run_dir.name}.json"
+        path.write_text(json.dumps(index, indent=2))
+        paths.append(path)
+    return paths
+
+
+def read_indexes(paths: list[Path]) -> list[RunIndex]:
+    return [RunIndex.model_validate_json(p.read_bytes()) for p in paths]
+
+
+def sizes(paths: list[Path]) -> dict[str, float]:
+    found = [p.stat().st_size for p in paths]
+    return {
+        "files": len(found),
+        "mean_mb": sum(found) / len(found) / 1e6,
+        "max_mb": max(found) / 1e6,
+    }
 
 
 def first_render(index: Path) -> dict[str, float]:
@@ -529,6 +565,15 @@ def main(argv: list[str] | None = None) -> int:
         _, figures["build_indexes_s"] = timed(
             lambda: [store.run_index(i) for i in ids], "build_indexes_s"
         )
+        indexes = sorted(store.runs_dir.glob("*/index.json"))
+        figures["index_json"] = sizes(indexes)
+        figures["calls_json"] = sizes(sorted(store.runs_dir.glob("*/calls.json")))
+        old = old_layout(store, tmp / "old-layout")
+        figures["index_json_old_layout"] = sizes(old)
+        _, figures["read_indexes_s"] = timed(lambda: read_indexes(indexes), "read_indexes_s")
+        _, figures["read_indexes_old_layout_s"] = timed(
+            lambda: read_indexes(old), "read_indexes_old_layout_s"
+        )
         shutil.rmtree(code_cache, ignore_errors=True)
         fresh, figures["report_no_code_cache_s"] = timed(
             lambda: report(settings, store, site), "report_no_code_cache_s"
@@ -600,6 +645,10 @@ def main(argv: list[str] | None = None) -> int:
         "run_results_vs_run_index": figures["read_run_results_s"] / figures["read_run_index_s"],
         "report_no_code_cache_vs_warm": figures["report_no_code_cache_s"]
         / figures["report_warm_s"],
+        "read_indexes_old_layout_vs_new": figures["read_indexes_old_layout_s"]
+        / figures["read_indexes_s"],
+        "index_size_old_layout_vs_new": figures["index_json_old_layout"]["mean_mb"]
+        / figures["index_json"]["mean_mb"],
     }
     if args.json:
         print(json.dumps(figures, indent=2, default=str))
@@ -658,6 +707,20 @@ def _print(f: dict[str, Any]) -> None:
     line("lsqm coverage --format json (process)", f"{f['coverage_cli_s']:.2f} s", "target < 5 s")
     line("  CPU", f"{cpu['coverage_cli_s']:.2f} s")
     line("history of every run from indexes", f"{f['history_from_index_s']:.2f} s")
+    for name, label in (
+        ("index_json", "run index (index.json), mean / max"),
+        ("calls_json", "calls.json beside it, mean / max"),
+        ("index_json_old_layout", "index with calls inline (before), mean / max"),
+    ):
+        line(label, f"{f[name]['mean_mb']:.2f} / {f[name]['max_mb']:.2f} MB")
+    line(
+        f"read {f['index_json']['files']} run indexes: today / calls inline",
+        f"{f['read_indexes_s']:.2f} / {f['read_indexes_old_layout_s']:.2f} s",
+    )
+    line(
+        "  CPU",
+        f"{cpu['read_indexes_s']:.2f} / {cpu['read_indexes_old_layout_s']:.2f} s",
+    )
     line(
         "one run: result files / its index",
         f"{f['read_run_results_s']:.2f} s / {f['read_run_index_s'] * 1000:.0f} ms",

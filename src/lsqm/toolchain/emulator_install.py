@@ -11,20 +11,14 @@ reset endpoint of its own (``/_localstack/state/reset`` is not routed and
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lsqm import proc
-from lsqm.childenv import child_env
-from lsqm.errors import StoreError, UsageError
-from lsqm.files import atomic_write_text, read_json
+from lsqm.errors import UsageError
 from lsqm.toolchain import releases, venvs
-from lsqm.toolchain.localstack_install import PLUGIN_SOURCE, _site_packages, check_version_text
+from lsqm.toolchain.localstack_install import PLUGIN_SOURCE, check_version_text
 from lsqm.versions import version_key
 
 SMOKE = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
@@ -79,13 +73,7 @@ def ensure_emulator(cache_dir: Path, emulator: str, version: str) -> EmulatorIns
     root = cache_dir / emulator / version
 
     def smoke(python: Path) -> str | None:
-        result = proc.run(
-            [str(python), "-c", SMOKE, *spec.smoke],
-            env=child_env(python.parent.parent.parent, {"OVERRIDE_IN_DOCKER": "0"}),
-            timeout=300,
-        )  # fmt: skip
-        lines = result.output.strip().splitlines()
-        return None if result.ok else (lines[-1] if lines else f"exit {result.exit_code}")[:300]
+        return venvs.smoke(python, SMOKE, *spec.smoke, env={"OVERRIDE_IN_DOCKER": "0"})
 
     found = venvs.ensure_release(
         cache_dir, root, spec.package, f"{spec.package}=={version}", version,
@@ -112,7 +100,7 @@ def installed_versions(cache_dir: Path, emulator: str) -> list[dict[str, Any]]:
             {
                 "version": root.name,
                 "released": str(install.meta.get("released") or ""),
-                "python": str(install.meta.get("python_version") or ""),
+                "python": venvs.venv_python_version(install.meta, install.venv),
                 "install_seconds": install.meta.get("install_seconds"),
                 "disk_bytes": disk,
                 "own_bytes": own,
@@ -162,19 +150,4 @@ def localemu_plugin_source() -> str:
 
 def install_localemu_plugin(venv: Path) -> None:
     """Install the renamed plugin as a tiny distribution (module + entry points), if changed."""
-    source = localemu_plugin_source()
-    digest = hashlib.sha256((source + PLUGIN_ENTRY_POINTS).encode()).hexdigest()[:12]
-    site = _site_packages(venv)
-    dist = site / f"{PLUGIN_DIST}-0.1.dist-info"
-    stamp = dist / "lsqm.json"
-    with contextlib.suppress(StoreError):
-        if stamp.is_file() and read_json(stamp).get("digest") == digest:
-            return
-    atomic_write_text(site / f"{PLUGIN_DIST}.py", source)
-    dist.mkdir(exist_ok=True)
-    atomic_write_text(
-        dist / "METADATA", f"Metadata-Version: 2.1\nName: {PLUGIN_DIST}\nVersion: 0.1\n"
-    )
-    atomic_write_text(dist / "entry_points.txt", PLUGIN_ENTRY_POINTS)
-    atomic_write_text(dist / "RECORD", "")
-    atomic_write_text(dist / "lsqm.json", json.dumps({"digest": digest}))
+    venvs.install_module(venv, PLUGIN_DIST, localemu_plugin_source(), PLUGIN_ENTRY_POINTS)

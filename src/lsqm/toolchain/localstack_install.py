@@ -10,19 +10,15 @@ Layout: ``<cache>/localstack/<version>/venv`` plus ``installed.json`` once compl
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lsqm import proc
-from lsqm.childenv import child_env
-from lsqm.errors import StoreError, ToolMissing, UsageError
-from lsqm.files import atomic_write_text, read_json
+from lsqm.errors import StoreError, UsageError
+from lsqm.files import read_json
 from lsqm.toolchain import releases, venvs
 from lsqm.versions import version_key
 
@@ -77,7 +73,7 @@ class LocalStackInstall:
 
     @property
     def python_version(self) -> str:
-        return str(self.meta.get("python_version") or _guess_python(self.root))
+        return venvs.venv_python_version(self.meta, self.venv)
 
     def describe(self) -> str:
         verb = "installed" if self.installed_now else "found"
@@ -117,16 +113,7 @@ def ensure_localstack(
 
 def _smoke(python: Path) -> str | None:
     """Why ``python``'s LocalStack cannot run (an import fails), or None."""
-    home = python.parent.parent.parent
-    result = proc.run(
-        [str(python), "-c", SMOKE, *SMOKE_MODULES],
-        env=child_env(home, {"OVERRIDE_IN_DOCKER": "0"}),
-        timeout=300,
-    )
-    if result.ok:
-        return None
-    lines = result.output.strip().splitlines()
-    return (lines[-1] if lines else f"exit {result.exit_code}")[:300]
+    return venvs.smoke(python, SMOKE, *SMOKE_MODULES, env={"OVERRIDE_IN_DOCKER": "0"})
 
 
 @dataclass(frozen=True)
@@ -155,7 +142,7 @@ def installed_versions(cache_dir: Path) -> list[InstalledVersion]:
             InstalledVersion(
                 version=root.name,
                 root=root,
-                python_version=str(meta.get("python_version") or _guess_python(root)),
+                python_version=venvs.venv_python_version(meta, install.venv),
                 released=str(meta.get("released") or ""),
                 install_seconds=meta.get("install_seconds"),
                 disk_bytes=disk,
@@ -164,12 +151,6 @@ def installed_versions(cache_dir: Path) -> list[InstalledVersion]:
             )
         )
     return sorted(found, key=lambda v: version_key(v.version))
-
-
-def _guess_python(root: Path) -> str:
-    """Installs made before ``python_version`` was recorded: read it off the venv."""
-    found = sorted((root / "venv" / "lib").glob("python3.*"))
-    return found[0].name.removeprefix("python") if found else ""
 
 
 def remove_version(cache_dir: Path, version: str) -> bool:
@@ -200,34 +181,10 @@ def read_probe(root: Path) -> dict[str, Any] | None:
     return data
 
 
-def _site_packages(venv: Path) -> Path:
-    found = sorted(venv.glob("lib/python3.*/site-packages"))
-    if not found:
-        raise ToolMissing(f"{venv} is not a complete virtual environment; run 'lsqm setup' again")
-    return found[0]
-
-
 def _install_plugin(venv: Path) -> None:
     """Install lsqm's plugin as a tiny distribution (module + entry points), if changed."""
     source = PLUGIN_SOURCE.read_text(encoding="utf-8")
-    digest = plugin_digest()
-    site = _site_packages(venv)
-    dist = site / f"{PLUGIN_DIST}-0.1.dist-info"
-    stamp = dist / "lsqm.json"
-    with contextlib.suppress(StoreError):  # a damaged stamp: write the plugin again
-        if stamp.is_file() and read_json(stamp).get("digest") == digest:
-            return
-    # Atomic writes: a LocalStack of this version may be starting (another worker, another
-    # checkout sharing the cache) and must never import half a file.
-    atomic_write_text(site / f"{PLUGIN_DIST}.py", source)
-    dist.mkdir(exist_ok=True)
-    atomic_write_text(
-        dist / "METADATA", f"Metadata-Version: 2.1\nName: {PLUGIN_DIST}\nVersion: 0.1\n"
-    )
-    atomic_write_text(dist / "entry_points.txt", PLUGIN_ENTRY_POINTS)
-    atomic_write_text(dist / "RECORD", "")
-    # Written last: plux's entry-point cache keys on site-packages' mtime, which this bumps.
-    atomic_write_text(dist / "lsqm.json", json.dumps({"digest": digest}))
+    venvs.install_module(venv, PLUGIN_DIST, source, PLUGIN_ENTRY_POINTS)
 
 
 # -- which versions exist ----------------------------------------------------------------

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lsqm import proc
-from lsqm.childenv import child_env
 from lsqm.toolchain import venvs
 from lsqm.toolchain.localstack_install import check_version_text
 
@@ -41,10 +39,4 @@ def ensure_moto(cache_dir: Path, version: str) -> MotoInstall:
 
 
 def _smoke(python: Path) -> str | None:
-    result = proc.run(
-        [str(python), "-c", "import moto.server, flask_cors"],
-        env=child_env(python.parent.parent.parent),
-        timeout=120,
-    )
-    lines = result.output.strip().splitlines()
-    return None if result.ok else (lines[-1] if lines else f"exit {result.exit_code}")[:300]
+    return venvs.smoke(python, "import moto.server, flask_cors", timeout=120)

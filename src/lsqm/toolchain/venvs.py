@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -26,7 +28,7 @@ from typing import Any
 from lsqm import proc
 from lsqm.childenv import child_env
 from lsqm.errors import StoreError, ToolMissing
-from lsqm.files import atomic_write_json, read_json
+from lsqm.files import atomic_write_json, atomic_write_text, read_json
 from lsqm.toolchain import releases
 
 # sdists whose build downloads from outside PyPI (amazon-kclpy fetches jars from Maven):
@@ -85,17 +87,23 @@ def find_interpreters(minimum: tuple[int, int] = (3, 10)) -> list[Interpreter]:
     return [chosen[v] for v in sorted(chosen, reverse=True)]
 
 
+def run_python(
+    python: Path, code: str, *args: str, home: Path, env: dict[str, str] | None = None,
+    timeout: float = 300,
+) -> proc.Completed:  # fmt: skip
+    """``python -c code args`` in a child environment whose HOME is ``home``: how every probe
+    of an interpreter or of an installed venv runs it."""
+    return proc.run([str(python), "-c", code, *args], env=child_env(home, env), timeout=timeout)
+
+
 def python_version(path: Path) -> tuple[int, int]:
     """``(major, minor)`` of the interpreter at ``path``; ``(0, 0)`` when it does not run."""
     if not path.exists():
         return (0, 0)
     with tempfile.TemporaryDirectory(prefix="lsqm-py-") as home:
         try:
-            result = proc.run(
-                [str(path), "-c", "import sys; print(*sys.version_info[:2])"],
-                env=child_env(Path(home)),
-                timeout=20,
-            )
+            code = "import sys; print(*sys.version_info[:2])"
+            result = run_python(path, code, home=Path(home), timeout=20)
         except ToolMissing:
             return (0, 0)
     try:
@@ -103,6 +111,59 @@ def python_version(path: Path) -> tuple[int, int]:
         return (int(major), int(minor)) if result.ok else (0, 0)
     except ValueError:
         return (0, 0)
+
+
+def smoke(
+    python: Path, code: str, *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> str | None:
+    """Why the venv of ``python`` (``<root>/venv/bin/python``) cannot run ``code``: the last
+    line of its output, or None when it ran. HOME is the install's root. What every
+    installer's :data:`Check` is made of."""
+    result = run_python(python, code, *args, home=python.parent.parent.parent, env=env,
+                        timeout=timeout)  # fmt: skip
+    if result.ok:
+        return None
+    lines = result.output.strip().splitlines()
+    return (lines[-1] if lines else f"exit {result.exit_code}")[:300]
+
+
+def venv_python_version(meta: dict[str, Any], venv: Path) -> str:
+    """``3.13``: the Python an install runs on, as its ``installed.json`` (``meta``) records,
+    else read off its venv (installs made before it was recorded); "" when neither says."""
+    recorded = meta.get("python_version")
+    if recorded:
+        return str(recorded)
+    found = sorted((venv / "lib").glob("python3.*"))
+    return found[0].name.removeprefix("python") if found else ""
+
+
+def site_packages(venv: Path) -> Path:
+    """The venv's ``site-packages`` (where lsqm puts its emulator plugins)."""
+    found = sorted(venv.glob("lib/python3.*/site-packages"))
+    if not found:
+        raise ToolMissing(f"{venv} is not a complete virtual environment; run 'lsqm setup' again")
+    return found[0]
+
+
+def install_module(venv: Path, dist: str, source: str, entry_points: str) -> None:
+    """Put one module (``<dist>.py``, ``source``) with ``entry_points`` into the venv as a
+    tiny distribution, unless the same one is there: how lsqm's plugins reach an emulator."""
+    digest = hashlib.sha256((source + entry_points).encode()).hexdigest()[:12]
+    site = site_packages(venv)
+    info = site / f"{dist}-0.1.dist-info"
+    stamp = info / "lsqm.json"
+    with contextlib.suppress(StoreError):  # a damaged stamp: write the module again
+        if stamp.is_file() and read_json(stamp).get("digest") == digest:
+            return
+    # Atomic writes: an emulator of this version may be starting (another worker, another
+    # checkout sharing the cache) and must never import half a file.
+    atomic_write_text(site / f"{dist}.py", source)
+    info.mkdir(exist_ok=True)
+    atomic_write_text(info / "METADATA", f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n")
+    atomic_write_text(info / "entry_points.txt", entry_points)
+    atomic_write_text(info / "RECORD", "")
+    # Written last: plux's entry-point cache keys on site-packages' mtime, which this bumps.
+    atomic_write_text(stamp, json.dumps({"digest": digest}))
 
 
 def uv_binary() -> str:
