@@ -88,9 +88,13 @@ def find_interpreters(minimum: tuple[int, int] = (3, 10)) -> list[Interpreter]:
 
 
 def run_python(
-    python: Path, code: str, *args: str, home: Path, env: dict[str, str] | None = None,
+    python: Path,
+    code: str,
+    *args: str,
+    home: Path,
+    env: dict[str, str] | None = None,
     timeout: float = 300,
-) -> proc.Completed:  # fmt: skip
+) -> proc.Completed:
     """``python -c code args`` in a child environment whose HOME is ``home``: how every probe
     of an interpreter or of an installed venv runs it."""
     return proc.run([str(python), "-c", code, *args], env=child_env(home, env), timeout=timeout)
@@ -119,8 +123,8 @@ def smoke(
     """Why the venv of ``python`` (``<root>/venv/bin/python``) cannot run ``code``: the last
     line of its output, or None when it ran. HOME is the install's root. What every
     installer's :data:`Check` is made of."""
-    result = run_python(python, code, *args, home=python.parent.parent.parent, env=env,
-                        timeout=timeout)  # fmt: skip
+    home = python.parent.parent.parent
+    result = run_python(python, code, *args, home=home, env=env, timeout=timeout)
     if result.ok:
         return None
     lines = result.output.strip().splitlines()
