@@ -395,7 +395,7 @@ def called_by_tests(calls: Calls) -> set[str]:
 class RunCalls(Record):
     """``runs/<run>/calls.json``: each result's trace in brief, keyed by architecture hash
     (every result of the run, untraced ones as null). Kept apart from the index, which every
-    reader of many runs reads, because it is four times its size and only coverage and the
+    reader of many runs reads, because it is bigger than the rows and only coverage and the
     count of tested operations need it; a cache of the result files like the index, written
     and dropped with it."""
 
