@@ -1,26 +1,36 @@
 """``lsqm sensitivity``: how many wrong emulator answers the tests let through (mutation
 analysis where the mutants are answers; catalogue in :mod:`lsqm.trace.faults`).
 
-Per architecture: one clean control run through the recording proxy, whose trace says
-which operations the tests call; then one run per fault of those operations, each with
-exactly one fault injected into the tests' answers (:class:`~lsqm.trace.inject.FaultInjector`),
-on one warm emulator reset between runs. A fault is *caught* when the verdict leaves
-PASSED, *survived* when it stays PASSED though the fault was injected, *not applicable*
-when its call was made but no answer had what it changes (an empty receive), and *not
-exercised* when the tests never made its call. The score is caught / (caught + survived).
-A caught fault blamed on anything but the emulator (``emulator_*``) is a classification bug.
+Per architecture, on one warm emulator: deploy once (:class:`~lsqm.validation.stack.DeployedStack`),
+run the tests clean (the control: its trace says which operations the tests call), then once
+per fault of those operations with exactly one fault armed on the proxy
+(:class:`~lsqm.trace.inject.FaultInjector`), then destroy. Every run is judged by validate's
+verdict code. A fault is *caught* when the verdict leaves PASSED, *survived* when it stays
+PASSED though the fault was injected, *not applicable* when its call was made but no answer had
+what it changes (an empty receive), and *not exercised* when the tests never made its call.
+The score is caught / (caught + survived). A caught fault blamed on anything but the emulator
+(``emulator_*``) is a classification bug.
 
-Results go to ``<store>/sensitivity/<id>.json`` (layout in docs/design.md); the runs' logs
-to ``runs/<id>/logs/<hash>/`` (the last run's), never a ``run.json``, so no run lists them.
+Tests may change the stack. Every fault run follows a run that passed on the same stack (the
+control, a survived fault, or a clean run): after a fault is caught the tests run clean again,
+and when that fails the stack drifted and is deployed anew (the fault run that left it so is
+named). At the end the tests run clean once more and terraform plans again with the last fault
+still armed: the stack is still as configured, and terraform's requests were left alone.
+
+Results go to ``<store>/sensitivity/<id>.json`` (layout in docs/design.md); each run's logs to
+``runs/<id>/logs/<hash>/`` (the control), ``faults/<fault>/`` and ``clean/<n>/``, never a
+``run.json``, so no run lists them.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +48,9 @@ from lsqm.toolchain.terraform_install import ensure_terraform
 from lsqm.trace.faults import Fault, catalogue
 from lsqm.trace.inject import TEST_CALLER, FaultInjector
 from lsqm.trace.names import OperationNames
-from lsqm.validation.deploy import Job, scratch_root, validate_one
+from lsqm.trace.proxy import Answer, Call
+from lsqm.validation.deploy import Job, scratch_root
+from lsqm.validation.stack import DeployedStack
 
 CAUGHT, SURVIVED, NOT_APPLICABLE = "caught", "survived", "not_applicable"
 
@@ -57,6 +69,7 @@ class FaultOutcome:
     seconds: float
     classification_bug: bool = False  # caught, but not blamed on the emulator
     terraform_ok: bool = True  # every terraform stage succeeded (the fault left them alone)
+    clean_after: str | None = None  # the status of the clean run after it (when caught)
 
 
 @dataclass
@@ -73,6 +86,22 @@ class Score:
 
 
 @dataclass
+class StackLog:
+    """What happened to an architecture's deployed stack over its runs (the guard that no
+    fault is measured on a stack its tests no longer pass on)."""
+
+    deploys: int = 0
+    clean_runs: int = 0  # clean runs after the control
+    drifted_after: list[str] = field(default_factory=list)  # fault runs that left it failing
+    unmeasured: list[str] = field(default_factory=list)  # faults left: it could not be redeployed
+    final_clean: str | None = None  # the last clean run's status
+    replan: str | None = None  # unchanged | changed | failed: terraform's plan at the end
+    armed_at_replan: str | None = None  # the fault armed while terraform planned again
+    touched: dict[str, int] = field(default_factory=dict)  # answers changed, per caller
+    seconds: float = 0.0  # the whole session: deploys, every run, destroy
+
+
+@dataclass
 class ArchSensitivity:
     arch_hash: str
     name: str
@@ -81,6 +110,7 @@ class ArchSensitivity:
     faults: list[FaultOutcome] = field(default_factory=list)
     not_exercised: list[str] = field(default_factory=list)
     note: str | None = None  # why it was not measured (the control run did not pass)
+    stack: StackLog = field(default_factory=lambda: StackLog())
 
     def score(self) -> Score:
         return tally(self.faults)
@@ -105,6 +135,7 @@ class ArchSensitivity:
             ],
             "faults": [asdict(f) for f in self.faults],
             "not_exercised": self.not_exercised,
+            "stack": asdict(self.stack),
         }
 
 
@@ -131,7 +162,7 @@ def judge(fault: Fault, injector: FaultInjector, result: Result, seconds: float)
         fault.id, fault.service, fault.operation, fault.kind, outcome,
         fault.words if outcome == SURVIVED else "", str(result.status), category,
         result.signature, round(seconds, 2), bug,
-        all(s.ok for name, s in result.stages.items() if name != "test"),
+        all(s.ok for name, s in result.stages.items() if name != "test" and not s.skipped),
     )  # fmt: skip
 
 
@@ -166,10 +197,11 @@ def measure(
     say: Say = quiet,
     faults_limit: int | None = None,
     only: frozenset[str] = frozenset(),
+    workers: int = 1,
 ) -> dict[str, Any]:
-    """Run the control and fault runs for ``arch_hashes`` on one emulator; store and return
-    the report (``faults_limit``: at most this many faults per architecture; ``only``: just
-    these fault ids)."""
+    """Measure ``arch_hashes`` (``workers`` architectures at once, one emulator each); store
+    and return the report (``faults_limit``: at most this many faults per architecture;
+    ``only``: just these fault ids)."""
     known = set(store.architecture_hashes())
     missing = [h for h in arch_hashes if h not in known]
     if missing:
@@ -184,30 +216,47 @@ def measure(
     scratch = Path(tempfile.mkdtemp(prefix="lsqm-sens-", dir=scratch_root()))
     logs = store.run_dir(sid) / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    archs: list[ArchSensitivity] = []
-    emulator: Emulator | None = None
+    factory = emulator_factory(settings, resolve_runtime(settings), logs, scratch)
+    job = Job(
+        store, sid, settings, toolchain, settings.cache_dir / "provider-schemas",
+        scratch, base_sandbox, names=names,
+    )  # fmt: skip
+    todo = list(enumerate(arch_hashes))
+    lock = threading.Lock()
+    found: dict[int, ArchSensitivity] = {}
+
+    def worker(index: int) -> None:
+        emulator: Emulator | None = None
+        try:
+            emulator = factory(index)
+            emulator.start()
+            first = True
+            while True:
+                with lock:
+                    if not todo:
+                        return
+                    n, arch_hash = todo.pop(0)
+                if not first:
+                    emulator.reset_or_restart()
+                first = False
+                found[n] = _one(job, arch_hash, emulator, say, faults_limit, only)
+        finally:
+            if emulator is not None:
+                emulator.stop()
+
     try:
-        emulator = emulator_factory(settings, resolve_runtime(settings), logs, scratch)(0)
-        emulator.start()
-
-        def job(injector: FaultInjector | None = None) -> Job:
-            return Job(
-                store, sid, settings, toolchain, settings.cache_dir / "provider-schemas",
-                scratch, base_sandbox, names=names, interceptor=injector,
-            )  # fmt: skip
-
-        for n, arch_hash in enumerate(arch_hashes):
-            if n:
-                emulator.reset_or_restart()
-            archs.append(_one(arch_hash, store, emulator, job, say, faults_limit, only))
+        count = max(1, min(workers, len(arch_hashes)))
+        with ThreadPoolExecutor(count, thread_name_prefix="lsqm-sensitivity") as pool:
+            for done in [pool.submit(worker, i) for i in range(count)]:
+                done.result()
     finally:
-        if emulator is not None:
-            emulator.stop()
         shutil.rmtree(scratch, ignore_errors=True)
+    archs = [found[n] for n in sorted(found)]
     report = {
         "id": sid,
         "started_at": started,
         "finished_at": utcnow(),
+        "workers": count,
         "architectures": [a.to_json() for a in archs],
         **summary(archs),
     }
@@ -215,38 +264,132 @@ def measure(
     return report
 
 
+class _Armed:
+    """One fault armed on the proxy: the injector, and who got a changed answer."""
+
+    def __init__(self, injector: FaultInjector) -> None:
+        self.injector = injector
+        self.callers: Counter[str] = Counter()
+
+    def __call__(self, call: Call, answer: Answer) -> Answer | None:
+        replaced = self.injector(call, answer)
+        if replaced is not None:
+            self.callers[call.caller] += 1
+        return replaced
+
+
+def fault_folder(fault_id: str) -> str:
+    """A fault's log folder name (``sqs.ReceiveMessage:message_lost`` ->
+    ``sqs.ReceiveMessage.message_lost``: no ``:`` in the store's paths)."""
+    return fault_id.replace(":", ".").replace("/", "_")
+
+
 def _one(
+    job: Job,
     arch_hash: str,
-    store: ArtifactStore,
     emulator: Emulator,
-    job: Any,
     say: Say,
     faults_limit: int | None,
     only: frozenset[str],
 ) -> ArchSensitivity:
+    store = job.store
     record = store.architecture(arch_hash)
     app = store.app(arch_hash)
+    logs = store.logs_dir(job.run_id, arch_hash)
     t0 = time.monotonic()
-    control = validate_one(job(), arch_hash, emulator)
-    arch = ArchSensitivity(
-        arch_hash, record.name, app.generator if app else "hand-written",
-        {"status": str(control.status), "category": control.category and str(control.category),
-         "seconds": round(time.monotonic() - t0, 2)},
-    )  # fmt: skip
-    say(f"{record.name} ({arch_hash[:8]}) control: {control.status}")
-    if control.status != Status.PASSED:
-        arch.note = f"the control run did not pass ({control.status}): nothing to measure"
-        return arch
-    called = called_by_tests(control)
-    every = catalogue(called)
-    run = [f for f in every if (f.service, f.operation) in called and (not only or f.id in only)]
-    arch.not_exercised = [f.id for f in every if (f.service, f.operation) not in called]
-    for fault in run[:faults_limit] if faults_limit is not None else run:
-        emulator.reset_or_restart()
-        injector = FaultInjector(fault, job().names)
-        t1 = time.monotonic()
-        result = validate_one(job(injector), arch_hash, emulator)
-        outcome = judge(fault, injector, result, time.monotonic() - t1)
+    stack = DeployedStack(job, arch_hash, emulator)
+    arch = ArchSensitivity(arch_hash, record.name, app.generator if app else "hand-written", {})
+    try:
+        control = stack.deploy() or stack.test(logs, first=True)
+        arch.stack.deploys = 1
+        arch.control = {
+            "status": str(control.status),
+            "category": control.category and str(control.category),
+            "seconds": round(control.duration_s, 2),
+        }
+        say(f"{record.name} ({arch_hash[:8]}) control: {control.status}")
+        if control.status != Status.PASSED:
+            arch.note = f"the control run did not pass ({control.status}): nothing to measure"
+            return arch
+        called = called_by_tests(control)
+        every = catalogue(called)
+        run = [
+            f for f in every if (f.service, f.operation) in called and (not only or f.id in only)
+        ]
+        arch.not_exercised = [f.id for f in every if (f.service, f.operation) not in called]
+        _faults(job, stack, arch, run[:faults_limit] if faults_limit is not None else run, say)
+    finally:
+        stack.close()
+        arch.stack.seconds = round(time.monotonic() - t0, 2)
+    return arch
+
+
+def _faults(
+    job: Job, stack: DeployedStack, arch: ArchSensitivity, faults: list[Fault], say: Say
+) -> None:
+    """Run ``faults`` on the deployed stack, keeping it one the tests pass on (see above)."""
+    assert job.names is not None
+    logs = job.store.logs_dir(job.run_id, arch.arch_hash)
+    touched: Counter[str] = Counter()
+    last: _Armed | None = None
+    clean_ok = True  # the latest run on the stack passed
+    for k, fault in enumerate(faults):
+        armed = last = _Armed(FaultInjector(fault, job.names))
+        stack.intercept(armed)
+        try:
+            result = stack.test(logs / "faults" / fault_folder(fault.id))
+        finally:
+            stack.intercept(None)
+        touched.update(armed.callers)
+        outcome = judge(fault, armed.injector, result, result.duration_s)
+        outcome.terraform_ok = outcome.terraform_ok and set(armed.callers) <= {TEST_CALLER}
         arch.faults.append(outcome)
         say(f"  {fault.id}: {outcome.outcome} ({result.status} {result.category or ''})")
-    return arch
+        clean_ok = result.status == Status.PASSED
+        if clean_ok:
+            continue
+        clean = _clean(stack, arch, logs)
+        outcome.clean_after = str(clean.status)
+        clean_ok = clean.status == Status.PASSED
+        if clean_ok:
+            continue
+        arch.stack.drifted_after.append(fault.id)
+        say(f"  the tests no longer pass clean after {fault.id}: deploying again")
+        stack.close()
+        emulator_reset = stack.emulator.reset_or_restart()
+        redeployed = stack.deploy()
+        arch.stack.deploys += 1
+        if redeployed is None:
+            clean_ok = _clean(stack, arch, logs).status == Status.PASSED
+        if not clean_ok:
+            arch.stack.unmeasured = [f.id for f in faults[k + 1 :]]
+            arch.note = (
+                f"the stack could not be made clean again after {fault.id}"
+                f" (emulator {emulator_reset}); {len(arch.stack.unmeasured)} fault(s) unmeasured"
+            )
+            break
+    if clean_ok and arch.faults and arch.faults[-1].outcome != CAUGHT:
+        clean_ok = _clean(stack, arch, logs).status == Status.PASSED
+    arch.stack.final_clean = "PASSED" if clean_ok else "not passed"
+    if last is not None and clean_ok:
+        # Plan again with the last fault armed: unchanged, and terraform was never touched.
+        stack.intercept(last)
+        try:
+            code = stack.replan()
+        finally:
+            stack.intercept(None)
+        touched.update(last.callers)
+        arch.stack.replan = {0: "unchanged", 2: "changed"}.get(
+            -1 if code is None else code, "failed"
+        )
+        arch.stack.armed_at_replan = last.injector.fault.id
+    arch.stack.touched = dict(sorted(touched.items()))
+
+
+_REPLAN = {0: "unchanged", 2: "changed"}
+
+
+def _clean(stack: DeployedStack, arch: ArchSensitivity, logs: Path) -> Result:
+    """The tests once more with no fault armed: does the stack still pass?"""
+    arch.stack.clean_runs += 1
+    return stack.test(logs / "clean" / str(arch.stack.clean_runs))
