@@ -1,6 +1,8 @@
-"""``lsqm sensitivity`` on a real LocalStack with real Terraform: a known fault turns the
-verdict with an ``emulator_*`` category, terraform's requests never get one, and the
-control run's verdict is the verdict of a plain validate (no injector on the proxy)."""
+"""``lsqm sensitivity`` on a real LocalStack with real Terraform: the architecture is
+deployed once for the control and every fault; a known fault turns the verdict with an
+``emulator_*`` category; terraform's requests never get one (its plan at the end calls the
+armed fault's operation and gets the emulator's own answer); each fault run keeps its logs;
+and the control run's verdict is the verdict of a plain validate."""
 
 from __future__ import annotations
 
@@ -45,7 +47,23 @@ def test_a_known_fault_is_caught_and_blamed_on_the_emulator_terraform_untouched(
         assert fault["outcome"] == "caught", fault
         assert fault["status"] in ("PARTIAL", "FAILED")
         assert fault["category"].startswith("emulator_"), fault
-        assert fault["terraform_ok"], fault  # apply, plan and destroy never saw the fault
+        assert fault["terraform_ok"], fault  # apply and plan succeeded, no answer of theirs changed
+        assert fault["clean_after"] == "PASSED"  # the tests pass clean again on the same stack
+    stack = result["stack"]
+    assert stack["deploys"] == 1 and stack["drifted_after"] == [] and stack["unmeasured"] == []
+    assert stack["clean_runs"] == 2 and stack["final_clean"] == "PASSED"
+    # The last fault stayed armed while terraform planned again: plan called the operation,
+    # got the emulator's answer, and found the stack as configured.
+    assert stack["armed_at_replan"] == FAILING and stack["replan"] == "unchanged"
+    assert stack["untouched"].get("plan", 0) >= 1, stack
+    assert set(stack["touched"]) == {"test"}, stack
+    logs = store.logs_dir(report["id"], arch)
+    for folder in (logs, logs / "faults" / "sqs.ReceiveMessage.message_lost", logs / "clean" / "1"):
+        assert (folder / "pytest.log").is_file() and (folder / "junit.xml").is_file(), folder
+    assert (
+        "lsqm injected InternalFailure"
+        in (logs / "faults" / "sqs.GetQueueAttributes.error_5xx" / "pytest.log").read_text()
+    )
     assert report["classification_bugs"] == []
     assert result["score"] == {"caught": 2, "exercised": 2, "score": 1.0}
     assert result["not_exercised"]  # e.g. the DynamoDB faults: sqs_dlq has no table

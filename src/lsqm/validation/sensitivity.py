@@ -98,6 +98,8 @@ class StackLog:
     replan: str | None = None  # unchanged | changed | failed: terraform's plan at the end
     armed_at_replan: str | None = None  # the fault armed while terraform planned again
     touched: dict[str, int] = field(default_factory=dict)  # answers changed, per caller
+    # the armed fault's calls made by others (terraform's replan), answered unchanged
+    untouched: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0  # the whole session: deploys, every run, destroy
 
 
@@ -265,16 +267,22 @@ def measure(
 
 
 class _Armed:
-    """One fault armed on the proxy: the injector, and who got a changed answer."""
+    """One fault armed on the proxy: the injector, who got a changed answer, and who else
+    (terraform) made the fault's call and got the emulator's own answer."""
 
     def __init__(self, injector: FaultInjector) -> None:
         self.injector = injector
         self.callers: Counter[str] = Counter()
+        self.untouched: Counter[str] = Counter()
 
     def __call__(self, call: Call, answer: Answer) -> Answer | None:
         replaced = self.injector(call, answer)
         if replaced is not None:
             self.callers[call.caller] += 1
+        elif call.caller != TEST_CALLER:
+            fault = self.injector.fault
+            if self.injector.names.name(call) == (fault.service, fault.operation):
+                self.untouched[call.caller] += 1
         return replaced
 
 
@@ -383,6 +391,7 @@ def _faults(
             -1 if code is None else code, "failed"
         )
         arch.stack.armed_at_replan = last.injector.fault.id
+        arch.stack.untouched = dict(sorted(last.untouched.items()))
     arch.stack.touched = dict(sorted(touched.items()))
 
 
