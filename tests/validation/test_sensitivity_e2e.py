@@ -14,7 +14,7 @@ import pytest
 from lsqm.config import Settings
 from lsqm.generation.rules.generator import RulesGenerator
 from lsqm.generation.run import generate_apps
-from lsqm.records import ArchitectureRecord
+from lsqm.records import AppRecord, ArchitectureRecord
 from lsqm.store import ArtifactStore
 from lsqm.toolchain.terraform_install import TerraformToolchain
 from lsqm.validation.run import execute, plan_run
@@ -51,14 +51,15 @@ def test_a_known_fault_is_caught_and_blamed_on_the_emulator_terraform_untouched(
         assert fault["clean_after"] == "PASSED"  # the tests pass clean again on the same stack
     stack = result["stack"]
     assert stack["deploys"] == 1 and stack["drifted_after"] == [] and stack["unmeasured"] == []
-    assert stack["clean_runs"] == 2 and stack["final_clean"] == "PASSED"
+    # one clean run to show the tests pass twice on one stack, one after each caught fault
+    assert stack["repeatable"] is True and stack["clean_runs"] == 3 and stack["final_clean"]
     # The last fault stayed armed while terraform planned again: plan called the operation,
     # got the emulator's answer, and found the stack as configured.
     assert stack["armed_at_replan"] == FAILING and stack["replan"] == "unchanged"
     assert stack["untouched"].get("plan", 0) >= 1, stack
     assert set(stack["touched"]) == {"test"}, stack
     logs = store.logs_dir(report["id"], arch)
-    for folder in (logs, logs / "faults" / "sqs.ReceiveMessage.message_lost", logs / "clean" / "1"):
+    for folder in (logs, logs / "faults" / "sqs.ReceiveMessage.message_lost", logs / "clean" / "2"):
         assert (folder / "pytest.log").is_file() and (folder / "junit.xml").is_file(), folder
     assert (
         "lsqm injected InternalFailure"
@@ -77,3 +78,56 @@ def test_a_known_fault_is_caught_and_blamed_on_the_emulator_terraform_untouched(
         result["control"]["status"],
         result["control"]["category"],
     )
+
+
+CONSUMING_TEST = """
+import os
+
+import boto3
+
+
+def test_the_parameter_is_read_then_deleted():
+    ssm = boto3.client("ssm", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+    assert ssm.get_parameter(Name="lsqm-drift")["Parameter"]["Value"] == "configured"
+    ssm.delete_parameter(Name="lsqm-drift")  # a second run on this stack cannot pass
+"""
+PARAMETER = """
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_ssm_parameter" "p" {
+  name  = "lsqm-drift"
+  type  = "String"
+  value = "configured"
+}
+"""
+CHANGED = "ssm.GetParameter:value_changed"
+
+
+def test_tests_that_change_the_stack_get_a_stack_of_their_own_per_fault(
+    e2e_settings: Settings, tmp_path: Path
+) -> None:
+    folder = tmp_path / "consuming"
+    folder.mkdir()
+    (folder / "main.tf").write_text(PARAMETER)
+    store = ArtifactStore(e2e_settings.artifacts_dir)
+    arch = store.add_architecture(folder, ArchitectureRecord(name="consuming"))
+    store.write_app(
+        arch, {"test_consuming.py": CONSUMING_TEST}, AppRecord(generator="hand-written")
+    )
+
+    report = measure(e2e_settings, store, [arch], only=frozenset({CHANGED}))
+
+    (result,) = report["architectures"]
+    assert result["control"]["status"] == "PASSED"
+    stack = result["stack"]
+    # The second clean run fails (the parameter is gone): the fault gets a fresh stack, and
+    # is caught there, not on the stack the control emptied.
+    assert stack["repeatable"] is False and stack["deploys"] == 2, stack
+    (fault,) = result["faults"]
+    assert fault["outcome"] == "caught" and fault["category"].startswith("emulator_"), fault
+    log = store.logs_dir(report["id"], arch) / "faults" / "ssm.GetParameter.value_changed"
+    text = (log / "pytest.log").read_text()
+    assert "AssertionError" in text and "ParameterNotFound" not in text  # the value, not drift
+    assert stack["final_clean"] is None and stack["replan"] == "unchanged"

@@ -391,10 +391,11 @@ class Validation:
         result = self.tf(["plan", *flags], cwd=self.root, timeout=self.limit, log_path=log)
         return result.exit_code if result.exit_code in (0, 2) else None
 
-    def test(self, logs: Path | None = None) -> Verdict:
+    def test(self, logs: Path | None = None, first_failure: bool = False) -> Verdict:
         """Run the app's tests on the deployed stack and judge them (again, on a stack
         deployed once: each run's counts, stage and trace are its own; ``logs``: where its
-        pytest.log and junit.xml go, default the architecture's logs)."""
+        pytest.log and junit.xml go, default the architecture's logs; ``first_failure``:
+        stop at the first failing test, pytest -x)."""
         store = self.job.store
         app_dir = store.app_dir(self.arch_hash)
         has_app = store.has_app(self.arch_hash) or any(app_dir.glob("test_*.py"))
@@ -402,7 +403,7 @@ class Validation:
         exit_code, timed_out = None, False
         self.counts = JUnitCounts()
         if has_app:
-            run = self._run_tests(app_dir, logs or self.logs)
+            run = self._run_tests(app_dir, logs or self.logs, ["-x"] if first_failure else [])
             result = self._record("test", run)
             exit_code, timed_out = result.exit_code, result.timed_out
         return tests_finished(
@@ -465,7 +466,7 @@ class Validation:
         state_path.write_text(state.output if state.ok else "{}")
         return outputs_path, state_path
 
-    def _run_tests(self, app_dir: Path, logs: Path) -> proc.Completed:
+    def _run_tests(self, app_dir: Path, logs: Path, options: list[str]) -> proc.Completed:
         """Run the app's tests as docs/design.md, "What a test sees" says; counts from JUnit.
         Each run starts from a fresh copy of the app and a fresh home."""
         cwd = self.scratch / "tests"
@@ -494,7 +495,7 @@ class Validation:
         argv = [
             self.job.test_python, "-m", "pytest", "-c", str(ini), "--rootdir", str(cwd),
             "-p", "no:cacheprovider", "-q", "-rN", f"--junitxml={junit}",
-            "-o", "junit_family=xunit2", *trace_args, str(cwd),
+            "-o", "junit_family=xunit2", *trace_args, *options, str(cwd),
         ]  # fmt: skip
         emulator = self.emulator
         if self.job.sandbox is not None:

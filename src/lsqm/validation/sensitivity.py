@@ -11,11 +11,16 @@ what it changes (an empty receive), and *not exercised* when the tests never mad
 The score is caught / (caught + survived). A caught fault blamed on anything but the emulator
 (``emulator_*``) is a classification bug.
 
-Tests may change the stack. Every fault run follows a run that passed on the same stack (the
-control, a survived fault, or a clean run): after a fault is caught the tests run clean again,
-and when that fails the stack drifted and is deployed anew (the fault run that left it so is
-named). At the end the tests run clean once more and terraform plans again with the last fault
-still armed: the stack is still as configured, and terraform's requests were left alone.
+Tests may change the stack, so no fault is measured on a stack the tests no longer pass on.
+Right after the control the tests run clean again: when they do not pass twice on one stack,
+each fault gets a stack of its own (deployed anew). Otherwise every fault run follows a run
+that passed on the same stack (the control, a survived fault, or a clean rerun): after a
+caught fault the tests run clean again, and when that fails the stack drifted, the fault run
+that left it so is named, and the architecture is deployed anew before the next fault. A
+fault run stops at its first failing test (pytest ``-x``): whether the fault is caught is the
+same either way, and the rest would only wait on retries. At the end the tests run clean once
+more and terraform plans again with the last fault still armed: the stack is as configured,
+and terraform's requests were left alone.
 
 Results go to ``<store>/sensitivity/<id>.json`` (layout in docs/design.md); each run's logs to
 ``runs/<id>/logs/<hash>/`` (the control), ``faults/<fault>/`` and ``clean/<n>/``, never a
@@ -70,6 +75,7 @@ class FaultOutcome:
     classification_bug: bool = False  # caught, but not blamed on the emulator
     terraform_ok: bool = True  # every terraform stage succeeded (the fault left them alone)
     clean_after: str | None = None  # the status of the clean run after it (when caught)
+    clean_seconds: float = 0.0  # how long that clean run took
 
 
 @dataclass
@@ -91,10 +97,11 @@ class StackLog:
     fault is measured on a stack its tests no longer pass on)."""
 
     deploys: int = 0
+    repeatable: bool | None = None  # the tests passed twice on one stack (else: one per fault)
     clean_runs: int = 0  # clean runs after the control
     drifted_after: list[str] = field(default_factory=list)  # fault runs that left it failing
     unmeasured: list[str] = field(default_factory=list)  # faults left: it could not be redeployed
-    final_clean: str | None = None  # the last clean run's status
+    final_clean: bool | None = None  # the tests passed clean at the end (None: not repeatable)
     replan: str | None = None  # unchanged | changed | failed: terraform's plan at the end
     armed_at_replan: str | None = None  # the fault armed while terraform planned again
     touched: dict[str, int] = field(default_factory=dict)  # answers changed, per caller
@@ -335,64 +342,71 @@ def _one(
 def _faults(
     job: Job, stack: DeployedStack, arch: ArchSensitivity, faults: list[Fault], say: Say
 ) -> None:
-    """Run ``faults`` on the deployed stack, keeping it one the tests pass on (see above)."""
+    """Run ``faults`` on the deployed stack, never on one the tests no longer pass on."""
     assert job.names is not None
     logs = job.store.logs_dir(job.run_id, arch.arch_hash)
+    # The tests pass twice on one stack, or each fault gets a stack of its own.
+    repeatable = arch.stack.repeatable = _clean(stack, arch, logs).status == Status.PASSED
+    if not repeatable:
+        say("  the tests do not pass twice on one stack: deployed anew for each fault")
     touched: Counter[str] = Counter()
     last: _Armed | None = None
-    clean_ok = True  # the latest run on the stack passed
+    fresh, clean_ok = False, True  # the stack is newly deployed; the latest run passed
     for k, fault in enumerate(faults):
+        if not (repeatable and clean_ok) and not fresh and not _redeploy(stack, arch, say):
+            arch.stack.unmeasured = [f.id for f in faults[k:]]
+            arch.note = f"could not deploy again: {len(arch.stack.unmeasured)} fault(s) unmeasured"
+            last = None  # no stack left to plan
+            break
         armed = last = _Armed(FaultInjector(fault, job.names))
         stack.intercept(armed)
         try:
-            result = stack.test(logs / "faults" / fault_folder(fault.id))
+            # Stopped at the first failing test: caught or not is the same either way.
+            result = stack.test(logs / "faults" / fault_folder(fault.id), first_failure=True)
         finally:
             stack.intercept(None)
+        fresh = False
         touched.update(armed.callers)
         outcome = judge(fault, armed.injector, result, result.duration_s)
         outcome.terraform_ok = outcome.terraform_ok and set(armed.callers) <= {TEST_CALLER}
         arch.faults.append(outcome)
         say(f"  {fault.id}: {outcome.outcome} ({result.status} {result.category or ''})")
         clean_ok = result.status == Status.PASSED
-        if clean_ok:
+        if clean_ok or not repeatable:
             continue
         clean = _clean(stack, arch, logs)
-        outcome.clean_after = str(clean.status)
+        outcome.clean_after, outcome.clean_seconds = str(clean.status), clean.duration_s
         clean_ok = clean.status == Status.PASSED
-        if clean_ok:
-            continue
-        arch.stack.drifted_after.append(fault.id)
-        say(f"  the tests no longer pass clean after {fault.id}: deploying again")
-        stack.close()
-        emulator_reset = stack.emulator.reset_or_restart()
-        redeployed = stack.deploy()
-        arch.stack.deploys += 1
-        if redeployed is None:
-            clean_ok = _clean(stack, arch, logs).status == Status.PASSED
-        if not clean_ok:
-            arch.stack.unmeasured = [f.id for f in faults[k + 1 :]]
-            arch.note = (
-                f"the stack could not be made clean again after {fault.id}"
-                f" (emulator {emulator_reset}); {len(arch.stack.unmeasured)} fault(s) unmeasured"
-            )
-            break
-    if clean_ok and arch.faults and arch.faults[-1].outcome != CAUGHT:
+        if not clean_ok:  # deployed again before the next fault
+            arch.stack.drifted_after.append(fault.id)
+            say(f"  the tests no longer pass clean after {fault.id}")
+    if last and repeatable and clean_ok and arch.faults[-1].clean_after is None:
         clean_ok = _clean(stack, arch, logs).status == Status.PASSED
-    arch.stack.final_clean = "PASSED" if clean_ok else "not passed"
-    if last is not None and clean_ok:
-        # Plan again with the last fault armed: unchanged, and terraform was never touched.
+    arch.stack.final_clean = clean_ok if repeatable else None
+    if last is not None:
+        # Plan again with the last fault armed: the stack is as configured (or the tests
+        # changed it), and terraform's requests were left alone.
         stack.intercept(last)
         try:
             code = stack.replan()
         finally:
             stack.intercept(None)
         touched.update(last.callers)
-        arch.stack.replan = {0: "unchanged", 2: "changed"}.get(
-            -1 if code is None else code, "failed"
-        )
+        arch.stack.replan = _REPLAN.get(-1 if code is None else code, "failed")
         arch.stack.armed_at_replan = last.injector.fault.id
         arch.stack.untouched = dict(sorted(last.untouched.items()))
     arch.stack.touched = dict(sorted(touched.items()))
+
+
+def _redeploy(stack: DeployedStack, arch: ArchSensitivity, say: Say) -> bool:
+    """Destroy, reset the emulator, deploy again; whether it deployed."""
+    stack.close()
+    stack.emulator.reset_or_restart()
+    arch.stack.deploys += 1
+    failed = stack.deploy()
+    if failed is not None:
+        say(f"  could not deploy again: {failed.status} {failed.category or ''}")
+    return failed is None
 
 
 _REPLAN = {0: "unchanged", 2: "changed"}

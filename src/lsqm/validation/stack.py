@@ -79,15 +79,16 @@ class DeployedStack:
             raise LsqmError("a deployed stack without the recording proxy cannot intercept")
         proxy.intercept(interceptor)
 
-    def test(self, logs: Path, *, first: bool = False) -> Result:
+    def test(self, logs: Path, *, first: bool = False, first_failure: bool = False) -> Result:
         """One run of the tests on the deployed stack, judged as validate judges; its logs
         (pytest.log, junit.xml, emulator.log) go to ``logs``. ``first``: the control run,
-        whose result also counts the deploy's seconds (as validate's would)."""
+        whose result also counts the deploy's seconds (as validate's would);
+        ``first_failure``: stop at the first failing test (pytest -x)."""
         validation = self._validation
         t0, children0 = time.monotonic(), proc.child_seconds()
         log_from = self.emulator.log_offset()
         try:
-            verdict = validation.test(logs)
+            verdict = validation.test(logs, first_failure)
         except LsqmError as exc:
             verdict = harness_failed(exc)
         self.emulator.copy_log(log_from, logs / "emulator.log")
