@@ -88,6 +88,8 @@ def test_a_fault_run_on_a_stack_deployed_once_has_no_destroy_yet_and_is_terrafor
 
 def test_fault_logs_get_a_folder_name_without_colons_and_the_stack_log_is_reported() -> None:
     assert fault_folder("sqs.ReceiveMessage:message_lost") == "sqs.ReceiveMessage.message_lost"
+    assert fault_folder(".:error_5xx") == "unnamed.error_5xx"  # a call no model names
+    assert fault_folder("../x:y/z") == "unnamed._x.y_z"
     arch = ArchSensitivity("a" * 16, "x", "rules", {"status": "PASSED"})
     arch.stack.deploys, arch.stack.drifted_after = 2, [FAULT.id]
     stack = arch.to_json()["stack"]

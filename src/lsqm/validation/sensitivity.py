@@ -29,6 +29,7 @@ Results go to ``<store>/sensitivity/<id>.json`` (layout in docs/design.md); each
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import threading
@@ -294,9 +295,11 @@ class _Armed:
 
 
 def fault_folder(fault_id: str) -> str:
-    """A fault's log folder name (``sqs.ReceiveMessage:message_lost`` ->
-    ``sqs.ReceiveMessage.message_lost``: no ``:`` in the store's paths)."""
-    return fault_id.replace(":", ".").replace("/", "_")
+    """A fault's log folder name: ``sqs.ReceiveMessage:message_lost`` ->
+    ``sqs.ReceiveMessage.message_lost`` (no ``:`` in the store's paths); a fault on a call
+    that could not be named (``.:error_5xx``) -> ``unnamed.error_5xx``."""
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", fault_id.replace(":", "."))
+    return "unnamed." + name.lstrip(".") if name.startswith(".") else name
 
 
 def _one(
