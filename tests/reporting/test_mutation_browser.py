@@ -65,6 +65,7 @@ def test_scores_per_generator_per_row_and_on_the_architecture_page(
     text = page.locator("section#mutation").inner_text()
     assert "9/10 faults caught (90 %)" in text and "sensitivity-20261206T000000Z-aaaaaa" in text
     assert "sqs.ReceiveMessage:s0" in text  # the fault its tests let through
+    page.screenshot(path=str(ARTIFACTS / "report-mutation-architecture.png"), full_page=True)
     page.goto(arch_page(scored_site, "s3_site").as_uri())
     assert page.locator("#mutation-score b").inner_text() == "not scored"
     assert (
