@@ -335,7 +335,8 @@ def _one(
             f for f in every if (f.service, f.operation) in called and (not only or f.id in only)
         ]
         arch.not_exercised = [f.id for f in every if (f.service, f.operation) not in called]
-        _faults(job, stack, arch, run[:faults_limit] if faults_limit is not None else run, say)
+        if run := run[:faults_limit] if faults_limit is not None else run:
+            _faults(job, stack, arch, run, say)
     finally:
         stack.close()
         arch.stack.seconds = round(time.monotonic() - t0, 2)
