@@ -115,6 +115,7 @@ def main() -> int:
     print(json.dumps({
         "checks_from": args.checks_from or "HEAD", "workers": report["workers"],
         "validate_wall_s": round(validate_wall, 1), "catalogue_wall_s": round(wall, 1),
+        "catalogue_to_validate": round(wall / validate_wall, 2),
         "faults": faults, "wall_s_per_fault": faults and round(wall / faults, 2),
         "max_ratio": max(ratios, default=None),
         "mean_ratio": round(sum(ratios) / len(ratios), 2) if ratios else None,
