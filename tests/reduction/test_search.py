@@ -217,6 +217,34 @@ def test_a_budget_that_runs_out_keeps_the_smallest_confirmed_candidate() -> None
     assert len(best.config.resources()) < len(Config.parse([TWELVE]).resources())
 
 
+def test_a_probe_cut_short_is_unknown_never_cached_and_ends_the_search() -> None:
+    start = Candidate(Config.parse([TWELVE]), TESTS)
+    asked: list[str] = []
+
+    def check(candidates: Sequence[Candidate]) -> list[bool | None]:
+        asked.extend(c.key for c in candidates)
+        # the first probe holds; the second one's probe is cut short by the budget
+        return [True if len(asked) == 1 else None for _ in candidates]
+
+    search = Search(start, check)
+    best = reduce(search, ["aws_cognito_user_pool.users"])
+    assert search.out_of_time and len(asked) == 2 and search.probes == 2
+    assert search.cache == {asked[0]: True}  # the unknown answer counts neither way
+    assert best.key == asked[0] and best.tests.test_ids() == []  # tests pass's first try
+
+
+def test_the_search_stops_in_time_to_confirm_its_best_candidate() -> None:
+    search, seen = _search(_has_cognito)
+    search.deadline = time.monotonic() + 60
+    # confirming the best candidate takes longer than what is left: no probe starts
+    search.reserve = lambda candidate: 61.0 if candidate.key == search.best.key else 0.0
+    best = reduce(search)
+    assert search.out_of_time and seen == [] and best.key == search.best.key
+    search, seen = _search(_has_cognito)
+    search.deadline, search.reserve = time.monotonic() + 60, lambda _c: 1.0
+    assert len(reduce(search).config.resources()) == 1 and not search.out_of_time
+
+
 def test_ddmin_is_one_minimal() -> None:
     start = Candidate(Config.parse([TWELVE]), TESTS)
     items = [f"x{i}" for i in range(16)]

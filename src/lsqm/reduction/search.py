@@ -7,7 +7,9 @@ probe), whole units with what references them (ddmin), locals and variable defau
 (one probe), units again, then nested blocks and arguments (ddmin). Every candidate is
 parsed and its references checked before it may be probed; a candidate already tried is
 answered from a cache keyed by its content hash. The best candidate is always one ``check``
-confirmed, so a search stopped by its budget still holds a failing configuration.
+confirmed, so a search stopped by its budget still holds a failing configuration. ``check``
+may answer None ("unknown": the probe was cut short by the budget): that answer is neither
+cached nor counted either way, and the search stops.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ class Candidate:
         return len(self.main_tf.splitlines())
 
 
-Check = Callable[[Sequence[Candidate]], list[bool]]
+# Per candidate: True (same failure), False (not), None (unknown: cut short by the budget).
+Check = Callable[[Sequence[Candidate]], list[bool | None]]
 
 
 @dataclass
@@ -55,7 +58,10 @@ class Search:
     best: Candidate
     check: Check
     batch: int = 1  # candidates probed together (``--workers``)
-    deadline: float | None = None  # time.monotonic() past which no probe starts
+    deadline: float | None = None  # time.monotonic() past which no probe may run
+    # Seconds held back before the deadline to confirm a candidate (its own probe's cost):
+    # the search stops early enough for the final probe of its best candidate to finish.
+    reserve: Callable[[Candidate], float] = lambda _candidate: 0.0
     cache: dict[str, bool] = field(default_factory=dict)
     probes: int = 0
     invalid: int = 0  # candidates refused before a probe (syntax, dangling references)
@@ -85,14 +91,22 @@ class Search:
                 pending = []
         return self._run(pending) if pending else None
 
+    def ends_at(self) -> float | None:
+        """When the search's probes must be over: the deadline less the reserve."""
+        return None if self.deadline is None else self.deadline - self.reserve(self.best)
+
     def _run(self, pending: list[tuple[int, Candidate]]) -> int | None:
-        if self.deadline is not None and time.monotonic() >= self.deadline:
+        ends = self.ends_at()
+        if self.out_of_time or (ends is not None and time.monotonic() >= ends):
             self.out_of_time = True
             return None
         answers = self.check([c for _, c in pending])
         self.probes += len(pending)
         for (_, candidate), holds in zip(pending, answers, strict=True):
-            self.cache[candidate.key] = holds
+            if holds is None:
+                self.out_of_time = True
+            else:
+                self.cache[candidate.key] = holds
         for (index, candidate), holds in zip(pending, answers, strict=True):
             if holds:
                 self._keep(candidate)

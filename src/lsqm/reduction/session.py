@@ -2,9 +2,12 @@
 
 Endings (``Reduction.ending``), each with one sentence in ``message``:
 ``reduced`` (smaller and confirmed), ``not_smaller`` (reproduced, nothing could go),
-``budget`` (time ran out; the smallest confirmed configuration so far is kept),
-``not_reproduced``, ``needs_network`` (it fails here for want of what the network gives),
-``unconfirmed`` (the written folder's final probe disagreed: no reduction is claimed).
+``budget`` (time ran out; the smallest confirmed configuration so far is kept, or nothing
+when it ran out before the failure reproduced), ``not_reproduced``, ``needs_network`` (it
+fails here for want of what the network gives), ``unconfirmed`` (the written folder's final
+probe disagreed or was cut short by the budget: no reduction is claimed). The budget bounds
+the whole reduction: every probe's stages are capped by what is left, and the search stops
+early enough (its best candidate's last probe time, plus a margin) for the final probe.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from lsqm.reduction.pytests import AppTests
 from lsqm.reduction.search import Candidate, Search, reduce
 from lsqm.store import ArtifactStore
 from lsqm.terraform.inventory import service_of
+from lsqm.validation.bisect import first_bad_version
 
 REDUCTION_FILE = "reduction.json"
 # The emulator's failures (``emulator_*``) and the provider crashing on the emulator's answer;
@@ -143,10 +147,18 @@ def reduce_architecture(
                 f"machine runs {version}: the same failure needs the same version"
             )
         say(f"reproducing {target} on {emulator}")
-        again = prober.checker(target)
-        seen = prober.results([start] * (2 if result.flaky else 1))
-        bad = [r for r in seen if not target.matches(r)]
+        deadline = started + budget
+        seen = prober.results([start] * (2 if result.flaky else 1), deadline)
         base = _facts(start, start, started, target)
+        if None in seen:
+            message = (
+                f"the budget of {budget:.0f}s ran out before the failure reproduced (one probe "
+                "of it takes longer); nothing was written"
+            )
+            return Reduction(out_dir="", **base, probes=len(seen), ending="budget",
+                             message=message)  # fmt: skip
+        reproduced = [r for r in seen if r is not None]
+        bad = [r for r in reproduced if not target.matches(r)]
         if bad:
             got = bad[0]
             if got.category == Category.ENVIRONMENT:
@@ -162,17 +174,28 @@ def reduce_architecture(
                     f"{emulator} now gives {Target.of(got)}"
                 )
             return Reduction(out_dir="", **base, probes=len(seen), ending=ending, message=message)
-        deadline = started + budget
-        search = Search(start, again, batch=prober.workers, deadline=deadline)
+        first = _without_unrun_tests(start, reproduced[0], prober)
+        # The search stops in time for the final probe of its best candidate to finish.
+        search = Search(first, lambda _cs: [], batch=prober.workers, deadline=deadline,
+                        reserve=lambda c: prober.seconds_of(c) * 1.25 + 5)  # fmt: skip
+        if first is not start:
+            search.log.append("tests: none ran (the failure comes before them), all dropped")
+        search.check = prober.checker(target, search.ends_at)
         best = reduce(search, hint_from(result, start.config))
         # The folder as written, probed once more: only what it confirms is claimed.
         _write_folder(store, arch_hash, prober, best, out)
         confirm = _read_back(out)
-        final = prober.run(confirm, source=out)
+        final = prober.probe(confirm, source=out, deadline=deadline)
         probes = len(seen) + search.probes + 1
         facts = _facts(start, best, started, target)
-        confirmed = target.matches(final)
-        if not confirmed:
+        confirmed = final is not None and target.matches(final)
+        if final is None:
+            ending = "unconfirmed"
+            message = (
+                f"the budget of {budget:.0f}s ran out during the final probe of the reduced "
+                "folder: no reduction is claimed"
+            )
+        elif not confirmed:
             ending = "unconfirmed"
             message = (
                 f"the reduced folder gave {Target.of(final)} on its final probe, not {target}: "
@@ -206,14 +229,35 @@ def reduce_architecture(
             "passes": search.log,
             "kept": best.config.resources(),
             "tests_kept": best.tests.test_ids(),
+            "first_bad_version": first_bad_version(
+                store,
+                arch_hash,
+                info.kind if info else settings.emulator,
+                target.status.value,
+                reduction.category,
+            ),
             "finished_at": utcnow(),
         }
         atomic_write_json(out / REDUCTION_FILE, {**reduction.to_json(), **extra})
-        log = _log_excerpt(prober.logs_of(final) / "emulator.log")
+        shown = final or prober.last[best.key]  # the search's own probe of it
+        log = _log_excerpt(prober.logs_of(shown) / "emulator.log")
         (out / "ISSUE.md").write_text(
-            issue_markdown(reduction, extra, final, best, log, settings.region), encoding="utf-8"
+            issue_markdown(reduction, extra, shown, best, log, settings.region), encoding="utf-8"
         )
         return reduction
+
+
+def _without_unrun_tests(start: Candidate, seen: Result, prober: Prober) -> Candidate:
+    """``start`` without its tests when none ran in its reproduction (init or apply failed):
+    a verdict decided before the tests is the same without them, so no probe is spent on
+    them (the final probe confirms the folder as written, as always)."""
+    test_stage = seen.stages.get("test")
+    if not start.tests.files or (test_stage is not None and not test_stage.skipped):
+        return start
+    bare = Candidate(start.config, AppTests(()))
+    prober.seconds[bare.key] = prober.seconds_of(start)
+    prober.last[bare.key] = seen
+    return bare
 
 
 def _facts(start: Candidate, best: Candidate, started: float, target: Target) -> dict[str, Any]:
