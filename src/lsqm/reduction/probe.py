@@ -30,6 +30,8 @@ from lsqm.errors import EmulatorError
 from lsqm.files import utcnow
 from lsqm.messages import Say, quiet
 from lsqm.records import AppRecord, ArchitectureRecord, Category, EmulatorInfo, Result, Status
+from lsqm.reduction.hcl_edit import Config
+from lsqm.reduction.pytests import AppTests
 from lsqm.reduction.search import Candidate, Check
 from lsqm.store import ArtifactStore, new_run_id
 from lsqm.toolchain.terraform_install import TerraformToolchain, ensure_terraform
@@ -260,14 +262,31 @@ _NOT_CONFIGURATION = ("architecture.json", "reduction.json", "ISSUE.md")
 def write_candidate(
     source: Path, root: str, candidate: Candidate, dest: Path, skip: tuple[str, ...] = ()
 ) -> None:
-    """The architecture folder with the root module's ``*.tf`` replaced by one ``main.tf``
-    (other files, local modules and assets, are kept)."""
+    """The architecture folder with the root module's ``*.tf`` replaced by one ``main.tf``,
+    and each local module's by its own (other files and assets are kept)."""
     ignore = shutil.ignore_patterns(*_NOT_CONFIGURATION, *skip)
     shutil.copytree(source, dest, dirs_exist_ok=True, ignore=ignore)
     module = dest / root if root not in ("", ".") else dest
-    for path in module.glob("*.tf"):
-        path.unlink()
-    (module / "main.tf").write_text(candidate.main_tf, encoding="utf-8")
+    for folder, text in [(module, candidate.main_tf)] + [
+        ((module / path).parent, text) for path, text in candidate.module_files()
+    ]:
+        for path in folder.glob("*.tf"):
+            path.unlink()
+        (folder / "main.tf").write_text(text, encoding="utf-8")
+
+
+def read_candidate(folder: Path, tests: AppTests, within: Path) -> Candidate:
+    """The root module in ``folder`` (its ``*.tf``), the local modules it calls that lie
+    inside ``within`` (the architecture), and ``tests``. Only the root's calls are followed:
+    a module's own local modules are kept as they are."""
+    config = Config.parse(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.tf")))
+    modules = []
+    for path in config.local_modules():
+        where = (folder / path).resolve()
+        if where.is_dir() and where.is_relative_to(within.resolve()):
+            texts = (p.read_text(encoding="utf-8") for p in sorted(where.glob("*.tf")))
+            modules.append((path, Config.parse(texts)))
+    return Candidate(config, tests, tuple(modules))
 
 
 def app_files(app_dir: Path, candidate: Candidate) -> dict[str, str]:

@@ -4,7 +4,8 @@ The search is pure: it asks ``check`` (candidates -> "still the same failure?") 
 deploys anything itself, so it is tested with a predicate over the configuration. Passes, in
 order: test functions (ddmin), the resources a failure names with what they need (one
 probe), whole units with what references them (ddmin), locals and variable defaults inlined
-(one probe), units again, then nested blocks and arguments (ddmin). Every candidate is
+(one probe), units again, the units inside each local module the root calls (ddmin; the
+outputs the root reads stay), then nested blocks and arguments (ddmin). Every candidate is
 parsed and its references checked before it may be probed; a candidate already tried is
 answered from a cache keyed by its content hash. The best candidate is always one ``check``
 confirmed, so a search stopped by its budget still holds a failing configuration. ``check``
@@ -18,7 +19,7 @@ import hashlib
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lsqm.reduction.hcl_edit import Config
 from lsqm.reduction.pytests import AppTests
@@ -26,25 +27,57 @@ from lsqm.reduction.pytests import AppTests
 
 @dataclass(frozen=True)
 class Candidate:
-    """A configuration and the test files that go with it."""
+    """A configuration, the test files that go with it and the local modules it calls."""
 
     config: Config
     tests: AppTests
+    # Local module folders (relative to the root module, ``modules/x``) and their
+    # configurations: each is written as the folder's one ``main.tf``.
+    modules: tuple[tuple[str, Config], ...] = ()
 
     @property
     def main_tf(self) -> str:
         return self.config.render()
 
+    def live_modules(self) -> list[tuple[str, Config]]:
+        """The local modules the root still calls (a removed call takes its module along)."""
+        called = self.config.local_modules()
+        return [(path, config) for path, config in self.modules if path in called]
+
+    def module_files(self) -> list[tuple[str, str]]:
+        """``(path, text)`` of every live module's ``main.tf``."""
+        return [(f"{path}/main.tf", config.render()) for path, config in self.live_modules()]
+
     @property
     def key(self) -> str:
         digest = hashlib.sha256(self.main_tf.encode())
+        for path, text in self.module_files():
+            digest.update(f"\0{path}\0{text}".encode())
         for name, text in self.tests.files:
             digest.update(f"\0{name}\0{text}".encode())
         return digest.hexdigest()
 
     @property
     def lines(self) -> int:
-        return len(self.main_tf.splitlines())
+        """Lines of Terraform: the root's ``main.tf`` and its live modules'."""
+        texts = [self.main_tf, *(text for _, text in self.module_files())]
+        return sum(len(text.splitlines()) for text in texts)
+
+    def with_module(self, path: str, config: Config) -> Candidate:
+        modules = tuple((p, config if p == path else c) for p, c in self.modules)
+        return replace(self, modules=modules)
+
+    def problems(self) -> list[str]:
+        """Why Terraform would reject it: the root's and each live module's problems, and
+        outputs the root reads from a module that no longer has them."""
+        found = self.config.problems()
+        calls = self.config.local_modules()
+        for path, config in self.live_modules():
+            found += [f"{path}: {p}" for p in config.problems()]
+            have = {u.address[len("output.") :] for u in config.units if u.kind == "output"}
+            missing = self.config.outputs_read(calls[path]) - have
+            found += [f"{path}: output {name} is read but gone" for name in sorted(missing)]
+        return found
 
 
 # Per candidate: True (same failure), False (not), None (unknown: cut short by the budget).
@@ -79,7 +112,7 @@ class Search:
                     self._keep(candidate)
                     return index
                 continue
-            if candidate.config.problems():
+            if candidate.problems():
                 self.invalid += 1
                 self.cache[candidate.key] = False
                 continue
@@ -160,8 +193,9 @@ def reduce(search: Search, hint: Sequence[str] = ()) -> Candidate:
     inlined = search.best.config.inlined()
     if inlined.render() != search.best.main_tf:
         search.log.append("inline locals and variable defaults")
-        if search.first_holding([Candidate(inlined, search.best.tests)]) is not None:
+        if search.first_holding([replace(search.best, config=inlined)]) is not None:
             _units_pass(search)
+    _modules_pass(search)
     _children_pass(search)
     return search.best
 
@@ -174,7 +208,7 @@ def _tests_pass(search: Search) -> None:
     search.log.append(f"tests: {len(ids)} test functions")
 
     def build(keep: list[str]) -> Candidate:
-        return Candidate(base.config, base.tests.without(set(ids) - set(keep)))
+        return replace(base, tests=base.tests.without(set(ids) - set(keep)))
 
     kept = ddmin(ids, build, search)
     search.first_holding([build(kept)])
@@ -201,7 +235,7 @@ def _hint_pass(search: Search, hint: Sequence[str]) -> None:
     trimmed = config.without(a for a in config.addresses if a not in need and not _fixed(config, a))
     search.log.append(f"hint: keep {', '.join(named)} and what it needs")
     if trimmed is not None:
-        search.first_holding([Candidate(trimmed, search.best.tests)])
+        search.first_holding([replace(search.best, config=trimmed)])
 
 
 def _fixed(config: Config, address: str) -> bool:
@@ -215,7 +249,7 @@ def _units_pass(search: Search) -> None:
 
     def build(keep: list[str]) -> Candidate | None:
         config = base.config.without(set(items) - set(keep))
-        return None if config is None else Candidate(config, base.tests)
+        return None if config is None else replace(base, config=config)
 
     kept = ddmin(items, build, search)
     final = build(kept)
@@ -229,7 +263,34 @@ def _children_pass(search: Search) -> None:
     search.log.append(f"nested blocks and arguments: {len(keys)}")
 
     def build(keep: list[str]) -> Candidate:
-        return Candidate(base.config.without_children(set(keys) - set(keep)), base.tests)
+        return replace(base, config=base.config.without_children(set(keys) - set(keep)))
 
     kept = ddmin(keys, build, search)
     search.first_holding([build(kept)])
+
+
+def _modules_pass(search: Search) -> None:
+    """Inside each local module the root still calls: its units (ddmin), keeping the
+    outputs the root reads, what they need, its variables (the caller sets them) and its
+    fixed blocks."""
+    for path, _config in search.best.live_modules():
+        base = search.best
+        module = dict(base.modules)[path]
+        read = base.config.outputs_read(base.config.local_modules().get(path, []))
+        needed = module.closure(a for a in (f"output.{n}" for n in read) if a in module.addresses)
+        items = [
+            u.address
+            for u in module.units
+            if not u.fixed and u.kind != "variable" and u.address not in needed
+        ]
+        search.log.append(f"module {path}: {len(items)} units")
+
+        def build(keep: list[str], base: Candidate = base, module: Config = module,
+                  items: list[str] = items, path: str = path) -> Candidate | None:  # fmt: skip
+            config = module.without(set(items) - set(keep))
+            return None if config is None else base.with_module(path, config)
+
+        kept = ddmin(items, build, search)
+        final = build(kept)
+        if final is not None:
+            search.first_holding([final])

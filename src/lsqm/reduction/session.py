@@ -25,7 +25,7 @@ from lsqm.messages import Say, quiet
 from lsqm.records import EMULATOR_CATEGORIES, Category, Output, Result, Run
 from lsqm.reduction.hcl_edit import Config
 from lsqm.reduction.issue import issue_markdown
-from lsqm.reduction.probe import Prober, Target, app_files, write_candidate
+from lsqm.reduction.probe import Prober, Target, app_files, read_candidate, write_candidate
 from lsqm.reduction.pytests import AppTests
 from lsqm.reduction.search import Candidate, Search, reduce
 from lsqm.store import ArtifactStore
@@ -81,17 +81,17 @@ def refusal(result: Result) -> str | None:
 
 
 def start_candidate(store: ArtifactStore, arch_hash: str) -> Candidate:
-    """The stored architecture's root module and its app's test files, as a candidate."""
+    """The stored architecture's root module, the local modules it calls and its app's test
+    files, as a candidate."""
     record = store.architecture(arch_hash)
-    folder = store.architecture_dir(arch_hash) / (record.root or ".")
-    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.tf"))]
+    arch_dir = store.architecture_dir(arch_hash)
     app = store.app_dir(arch_hash)
     tests = (
         [(p.name, p.read_text(encoding="utf-8")) for p in sorted(app.glob("test_*.py"))]
         if app.is_dir()
         else []
     )
-    return Candidate(Config.parse(texts), AppTests(tuple(tests)))
+    return read_candidate(arch_dir / (record.root or "."), AppTests(tuple(tests)), arch_dir)
 
 
 def hint_from(result: Result, config: Config) -> list[str]:
@@ -184,7 +184,7 @@ def reduce_architecture(
         best = reduce(search, hint_from(result, start.config))
         # The folder as written, probed once more: only what it confirms is claimed.
         _write_folder(store, arch_hash, prober, best, out)
-        confirm = _read_back(out)
+        confirm = _read_back(out, store.architecture(arch_hash).root)
         final = prober.probe(confirm, source=out, deadline=deadline)
         probes = len(seen) + search.probes + 1
         facts = _facts(start, best, started, target)
@@ -302,11 +302,11 @@ def _has_tests(candidate: Candidate, name: str) -> bool:
     return any(i.startswith(f"{name}::") for i in candidate.tests.test_ids())
 
 
-def _read_back(out: Path) -> Candidate:
-    texts = [p.read_text(encoding="utf-8") for p in sorted(out.glob("*.tf"))]
+def _read_back(out: Path, root: str) -> Candidate:
     tests = out / "tests"
     files = sorted(tests.glob("test_*.py")) if tests.is_dir() else []
-    return Candidate(Config.parse(texts), AppTests(tuple((p.name, p.read_text()) for p in files)))
+    app = AppTests(tuple((p.name, p.read_text(encoding="utf-8")) for p in files))
+    return read_candidate(out / (root or "."), app, out)
 
 
 def _log_excerpt(path: Path, limit: int = 40) -> str:
