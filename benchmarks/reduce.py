@@ -13,6 +13,9 @@ lines; 6-13 probes; 44-209 s); acm-route53 ran out of budget after 3 probes of ~
 5.0x fewer resources, 8 probes, 68 s.
 
 Usage: python benchmarks/reduce.py [--corpus DIR] [--budget S] [--workers N] [--only NAME ...]
+       [--save ROWS.json] [--before ROWS.json]
+``--save`` keeps the rows; ``--before`` (rows saved by an earlier run, e.g. of another
+commit) adds that run's seconds and probes beside each architecture's.
 """
 
 from __future__ import annotations
@@ -56,7 +59,10 @@ def main() -> int:
     parser.add_argument("--budget", type=float, default=180.0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--only", nargs="*")
+    parser.add_argument("--save", type=Path)
+    parser.add_argument("--before", type=Path)
     args = parser.parse_args()
+    before = {r["name"]: r for r in json.loads(args.before.read_text())} if args.before else {}
     chosen = [f for f in FAILING if not args.only or Path(f).name in args.only]
     with tempfile.TemporaryDirectory(prefix="lsqm-bench-reduce-") as tmp:
         source, store = Path(tmp) / "corpus", Path(tmp) / "store"
@@ -86,17 +92,24 @@ def main() -> int:
             reduced["verdict"] = f"{result['status']}/{result['category']}"
             rows.append(reduced)
             print(json.dumps(reduced), flush=True)
+    if args.save:
+        args.save.write_text(json.dumps(rows, indent=1))
     print()
-    print(f"{'architecture':44} {'verdict':30} {'res':>7} {'lines':>9} {'probes':>6} {'s':>6}")
+    print(
+        f"{'architecture':44} {'verdict':30} {'res':>7} {'lines':>9} {'probes':>6} {'s':>6}"
+        + (f" {'before: probes':>14} {'s':>6}" if before else "")
+    )
     for r in rows:
         if "error" in r:
             print(f"{r['name'][:44]:44} {r['verdict'][:30]:30} refused: {r['error'][:80]}")
             continue
         res = f"{r['resources_before']}->{r['resources_after']}"
         lines = f"{r['lines_before']}->{r['lines_after']}"
+        old = before.get(str(r["name"]))
+        then = f" {old.get('probes', '-'):>14} {old.get('seconds', '-'):>6}" if old else ""
         print(
             f"{r['name'][:44]:44} {r['verdict'][:30]:30} {res:>7} {lines:>9} "
-            f"{r['probes']:>6} {r['seconds']:>6} {r.get('ending', '')}"
+            f"{r['probes']:>6} {r['seconds']:>6}{then} {r.get('ending', '')}"
         )
     done = [r for r in rows if "error" not in r and r.get("lines_after")]
     if done:
