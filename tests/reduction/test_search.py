@@ -247,6 +247,19 @@ def test_the_search_stops_in_time_to_confirm_its_best_candidate() -> None:
     assert len(reduce(search).config.resources()) == 1 and not search.out_of_time
 
 
+def test_a_candidate_that_cannot_show_the_failure_is_never_probed() -> None:
+    def needs_a_test(c: Candidate) -> bool:
+        return _has_cognito(c) and "test_pool" in c.tests.files[0][1]
+
+    search, seen = _search(needs_a_test)
+    plain = reduce(search)
+    search, fewer = _search(needs_a_test)
+    search.viable = lambda c: bool(c.tests.test_ids()) and bool(c.config.resources())
+    assert reduce(search).key == plain.key  # the same answer
+    assert len(fewer) < len(seen) and all(c.tests.test_ids() for c in fewer)
+    assert all(c.config.resources() for c in fewer) and search.invalid > 0
+
+
 def test_ddmin_is_one_minimal() -> None:
     start = Candidate(Config.parse([TWELVE]), TESTS)
     items = [f"x{i}" for i in range(16)]

@@ -95,9 +95,13 @@ class Search:
     # Seconds held back before the deadline to confirm a candidate (its own probe's cost):
     # the search stops early enough for the final probe of its best candidate to finish.
     reserve: Callable[[Candidate], float] = lambda _candidate: 0.0
+    # False: the candidate cannot show the failure whatever the emulator does (no resource
+    # left; no test left for a failure the tests found); answered "no" without a probe.
+    viable: Callable[[Candidate], bool] = lambda _candidate: True
     cache: dict[str, bool] = field(default_factory=dict)
     probes: int = 0
-    invalid: int = 0  # candidates refused before a probe (syntax, dangling references)
+    # candidates refused before a probe (syntax, dangling references, not ``viable``)
+    invalid: int = 0
     out_of_time: bool = False
     log: list[str] = field(default_factory=list)
 
@@ -112,7 +116,7 @@ class Search:
                     self._keep(candidate)
                     return index
                 continue
-            if candidate.problems():
+            if candidate.problems() or not self.viable(candidate):
                 self.invalid += 1
                 self.cache[candidate.key] = False
                 continue

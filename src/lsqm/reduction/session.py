@@ -155,7 +155,8 @@ def reduce_architecture(
                 f"the budget of {budget:.0f}s ran out before the failure reproduced (one probe "
                 "of it takes longer); nothing was written"
             )
-            return Reduction(out_dir="", **base, probes=len(seen), ending="budget",
+            ran = sum(r is not None for r in seen)
+            return Reduction(out_dir="", **base, probes=ran, ending="budget",
                              message=message)  # fmt: skip
         reproduced = [r for r in seen if r is not None]
         bad = [r for r in reproduced if not target.matches(r)]
@@ -176,8 +177,16 @@ def reduce_architecture(
             return Reduction(out_dir="", **base, probes=len(seen), ending=ending, message=message)
         first = _without_unrun_tests(start, reproduced[0], prober)
         # The search stops in time for the final probe of its best candidate to finish.
+        tests_ran = bool(first.tests.files)
+
+        def viable(candidate: Candidate) -> bool:
+            """A failure needs a resource to deploy, and a test if the tests found it."""
+            has_tests = bool(candidate.tests.test_ids()) or not tests_ran
+            return bool(candidate.config.resources()) and has_tests
+
         search = Search(first, lambda _cs: [], batch=prober.workers, deadline=deadline,
-                        reserve=lambda c: prober.seconds_of(c) * 1.25 + 5)  # fmt: skip
+                        reserve=lambda c: prober.seconds_of(c) * 1.25 + 5,
+                        viable=viable)  # fmt: skip
         if first is not start:
             search.log.append("tests: none ran (the failure comes before them), all dropped")
         search.check = prober.checker(target, search.ends_at)
