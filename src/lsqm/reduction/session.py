@@ -185,17 +185,24 @@ def reduce_architecture(
             return bool(candidate.config.resources()) and has_tests
 
         search = Search(first, lambda _cs: [], batch=prober.workers, deadline=deadline,
-                        reserve=lambda c: prober.seconds_of(c) * 1.25 + 5,
+                        reserve=lambda c: _reserve(c, first, prober),
                         viable=viable)  # fmt: skip
         if first is not start:
             search.log.append("tests: none ran (the failure comes before them), all dropped")
         search.check = prober.checker(target, search.ends_at)
         best = reduce(search, hint_from(result, start.config))
         # The folder as written, probed once more: only what it confirms is claimed.
-        _write_folder(store, arch_hash, prober, best, out)
-        confirm = _read_back(out, store.architecture(arch_hash).root)
-        final = prober.probe(confirm, source=out, deadline=deadline)
-        probes = len(seen) + search.probes + 1
+        # Nothing cut: the folder is what the reproduction deployed (no file left out), and
+        # the reproduction's verdict is its confirmation; else one more probe of the folder.
+        same = best.key == first.key
+        _write_folder(store, arch_hash, prober, best, out, prune=not same)
+        root = store.architecture(arch_hash).root
+        final = (
+            reproduced[0]
+            if same
+            else prober.probe(_read_back(out, root), source=out, deadline=deadline)
+        )
+        probes = len(seen) + search.probes + (0 if same else 1)
         facts = _facts(start, best, started, target)
         confirmed = final is not None and target.matches(final)
         if final is None:
@@ -282,10 +289,22 @@ def _facts(start: Candidate, best: Candidate, started: float, target: Target) ->
     }
 
 
+def _reserve(candidate: Candidate, first: Candidate, prober: Prober) -> float:
+    """Seconds to keep for the final probe of ``candidate`` (none for the reproduced one)."""
+    return 0.0 if candidate.key == first.key else prober.seconds_of(candidate) * 1.25 + 5
+
+
 def _write_folder(
-    store: ArtifactStore, arch_hash: str, prober: Prober, best: Candidate, out: Path
+    store: ArtifactStore,
+    arch_hash: str,
+    prober: Prober,
+    best: Candidate,
+    out: Path,
+    *,
+    prune: bool = True,
 ) -> None:
-    """``main.tf`` (and the architecture's other files), the tests it still needs."""
+    """``main.tf`` (and the architecture's other files), the tests it still needs.
+    ``prune``: leave out the files the configuration no longer names."""
     if out.exists():
         shutil.rmtree(out)
     record = store.architecture(arch_hash)
@@ -293,7 +312,7 @@ def _write_folder(
     # Files the configuration no longer names (READMEs, scripts, unused assets) go too; the
     # final probe deploys this folder as it is, so a file still needed cannot go unnoticed.
     module = out / record.root if record.root not in ("", ".") else out
-    for path in module.iterdir():
+    for path in module.iterdir() if prune else ():
         if path.suffix != ".tf" and path.name not in best.main_tf:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     tests = [name for name, _ in best.tests.files if _has_tests(best, name)]
