@@ -7,10 +7,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from lsqm.records import Result, Status
 from lsqm.reduction.hcl_edit import Config
 from lsqm.reduction.probe import read_candidate, write_candidate
 from lsqm.reduction.pytests import AppTests
 from lsqm.reduction.search import Candidate, Search, ddmin, reduce
+from lsqm.reduction.session import hint_from
 
 TWELVE = """
 terraform {
@@ -411,3 +413,17 @@ def test_a_candidate_with_a_module_is_written_and_read_back_the_same(tmp_path: P
     # a module folder outside the architecture is not read (nor written)
     (arch / "main.tf").write_text(ROOT_WITH_MODULE.replace("./modules/app", "../../elsewhere"))
     assert read_candidate(arch, AppTests(()), arch).modules == ()
+
+
+def test_the_hint_names_the_resource_a_failure_points_at() -> None:
+    config = Config.parse([TWELVE + 'resource "aws_api_gateway_domain_name" "d" {\n}\n'])
+
+    def result(signature: str, message: str = "") -> Result:
+        return Result(arch_hash="a", status=Status.FAILED, signature=signature, message=message)
+
+    crash = "provider crashed in resourceAwsApiGatewayDomainNameRead: runtime error: nil pointer"
+    assert hint_from(result(crash), config) == ["aws_api_gateway_domain_name.d"]
+    call = "cognito-idp.CreateUserPool 501 InternalFailure"
+    assert hint_from(result(call), config) == ["aws_cognito_user_pool.users"]
+    said = "Error: x\n\n  with aws_sqs_queue.dead,\n  on main.tf line 3"
+    assert hint_from(result("whatever", said), config) == ["aws_sqs_queue.dead"]

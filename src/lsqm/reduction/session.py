@@ -96,13 +96,20 @@ def start_candidate(store: ArtifactStore, arch_hash: str) -> Candidate:
 
 def hint_from(result: Result, config: Config) -> list[str]:
     """Addresses the failure names: ``with aws_x.y`` in terraform's error, the resource type
-    a signature starts with (``aws_cognito_user_pool: ...``), or the resources of the
-    operation a trace signature names (``cognito-idp.CreateUserPool 501 ...``)."""
+    a signature starts with (``aws_cognito_user_pool: ...``) or whose provider function
+    crashed (``resourceAwsApiGatewayDomainNameRead``), or the resources of the operation a
+    trace signature names (``cognito-idp.CreateUserPool 501 ...``)."""
     named = re.findall(r"with ((?:data\.)?[a-z][\w-]*\.[\w-]+)", result.message)
     found = [a for a in named if a in config.addresses]
     if found:
         return found
-    head = result.signature.split(":", 1)[0].split(" ", 1)[0].strip()
+    crashed = re.search(
+        r"\bresourceAws([A-Z]\w*?)(?:Create|Read|Update|Delete)\b", result.signature
+    )
+    if crashed:  # the provider's own function for a resource type: aws_<its snake case>
+        head = "aws_" + re.sub(r"(?<!^)(?=[A-Z])", "_", crashed.group(1)).lower()
+    else:
+        head = result.signature.split(":", 1)[0].split(" ", 1)[0].strip()
     typed = [a for a in config.resources() if a.split(".")[-2] == head]
     call = re.fullmatch(r"([a-z0-9-]+)\.([A-Z]\w+)", head)
     if typed or call is None:
