@@ -183,7 +183,6 @@ def reduce_architecture(
                 )
             return Reduction(out_dir="", **base, probes=len(seen), ending=ending, message=message)
         first = _without_unrun_tests(start, reproduced[0], prober)
-        # The search stops in time for the final probe of its best candidate to finish.
         tests_ran = bool(first.tests.files)
 
         def viable(candidate: Candidate) -> bool:
@@ -191,6 +190,7 @@ def reduce_architecture(
             has_tests = bool(candidate.tests.test_ids()) or not tests_ran
             return bool(candidate.config.resources()) and has_tests
 
+        # The search stops in time for the final probe of its best candidate to finish.
         search = Search(first, lambda _cs: [], batch=prober.workers, deadline=deadline,
                         reserve=lambda c: _reserve(c, first, prober),
                         viable=viable)  # fmt: skip
@@ -198,9 +198,9 @@ def reduce_architecture(
             search.log.append("tests: none ran (the failure comes before them), all dropped")
         search.check = prober.checker(target, search.ends_at)
         best = reduce(search, hint_from(result, start.config))
-        # The folder as written, probed once more: only what it confirms is claimed.
-        # Nothing cut: the folder is what the reproduction deployed (no file left out), and
-        # the reproduction's verdict is its confirmation; else one more probe of the folder.
+        # The folder as written, probed once more: only what it confirms is claimed. Nothing
+        # cut: the folder is what the reproduction deployed (no file left out), and the
+        # reproduction's verdict is its confirmation.
         same = best.key == first.key
         _write_folder(store, arch_hash, prober, best, out, prune=not same)
         root = store.architecture(arch_hash).root
@@ -231,7 +231,7 @@ def reduce_architecture(
                 f"still fails the same way ({facts['resources_after']} of "
                 f"{facts['resources_before']} resources)"
             )
-        elif best.key == start.key:
+        elif same:
             ending, message = "not_smaller", "reproduced, but nothing could go"
         else:
             ending = "reduced"
