@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 LSQM = Path(sys.executable).parent / "lsqm"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "localstack-terraform-samples"
@@ -42,12 +43,15 @@ FAILING = [
 ]
 
 
-def _lsqm(store: Path, *args: str, ok: tuple[int, ...] = (0, 1)) -> dict[str, object]:
+Row = dict[str, Any]
+
+
+def _lsqm(store: Path, *args: str, ok: tuple[int, ...] = (0, 1)) -> Row:
     argv = [str(LSQM), "--artifacts", str(store), *args, "--format", "json"]
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
     if done.returncode not in ok:
         raise SystemExit(f"{' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
-    data: dict[str, object] = json.loads(done.stdout) if done.stdout.strip() else {}
+    data: Row = json.loads(done.stdout) if done.stdout.strip() else {}
     if done.returncode not in (0, 1):
         data["error"] = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
     return data
@@ -61,17 +65,29 @@ def main() -> int:
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--save", type=Path)
     parser.add_argument("--before", type=Path)
+    parser.add_argument("--show", type=Path, help="print the table of saved rows; run nothing")
     args = parser.parse_args()
     before = {r["name"]: r for r in json.loads(args.before.read_text())} if args.before else {}
+    if args.show:
+        _table(json.loads(args.show.read_text()), before)
+        return 0
     chosen = [f for f in FAILING if not args.only or Path(f).name in args.only]
+    rows = _measure(args.corpus, chosen, args.budget, args.workers)
+    if args.save:
+        args.save.write_text(json.dumps(rows, indent=1))
+    _table(rows, before)
+    return 0
+
+
+def _measure(corpus: Path, chosen: list[str], budget: float, workers: int) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="lsqm-bench-reduce-") as tmp:
         source, store = Path(tmp) / "corpus", Path(tmp) / "store"
         source.mkdir()
         for folder in chosen:
-            shutil.copytree(args.corpus / folder, source / Path(folder).name)
+            shutil.copytree(corpus / folder, source / Path(folder).name)
         for extra in ("provider.tf",):
-            if (args.corpus / extra).is_file():
-                shutil.copy2(args.corpus / extra, source / extra)
+            if (corpus / extra).is_file():
+                shutil.copy2(corpus / extra, source / extra)
         _lsqm(store, "mine", "--source", str(source))
         _lsqm(store, "generate")
         validated = _lsqm(store, "validate", "--parallel", "1")
@@ -84,16 +100,18 @@ def main() -> int:
                 continue
             t0 = time.monotonic()
             reduced = _lsqm(
-                store, "reduce", result["arch_hash"], "--budget", str(args.budget),
-                "--workers", str(args.workers), ok=(0, 1, 2),
+                store, "reduce", result["arch_hash"], "--budget", str(budget),
+                "--workers", str(workers), ok=(0, 1, 2),
             )  # fmt: skip
             reduced.setdefault("seconds", round(time.monotonic() - t0, 1))
             reduced["name"] = result["name"]
             reduced["verdict"] = f"{result['status']}/{result['category']}"
             rows.append(reduced)
             print(json.dumps(reduced), flush=True)
-    if args.save:
-        args.save.write_text(json.dumps(rows, indent=1))
+    return rows
+
+
+def _table(rows: list[Row], before: dict[str, Row]) -> None:
     print()
     print(
         f"{'architecture':44} {'verdict':30} {'res':>7} {'lines':>9} {'probes':>6} {'s':>6}"
@@ -113,14 +131,16 @@ def main() -> int:
         )
     done = [r for r in rows if "error" not in r and r.get("lines_after")]
     if done:
-        ratio = [r["lines_before"] / r["lines_after"] for r in done]  # type: ignore[operator]
-        res = [r["resources_before"] / max(1, r["resources_after"]) for r in done]  # type: ignore[operator]
+        ratio = [r["lines_before"] / r["lines_after"] for r in done]
+        fewer = [r["resources_before"] / max(1, r["resources_after"]) for r in done]
         print(
             f"median lines ratio {statistics.median(ratio):.1f}x, resources ratio "
-            f"{statistics.median(res):.1f}x, probes {statistics.median(r['probes'] for r in done)}"  # type: ignore[misc]
-            f", seconds {statistics.median(r['seconds'] for r in done)}"  # type: ignore[misc]
+            f"{statistics.median(fewer):.1f}x, probes {statistics.median(r['probes'] for r in done)}"
+            f", seconds {statistics.median(r['seconds'] for r in done)}"
         )
-    return 0
+    earlier = [float(before[r["name"]]["seconds"]) for r in rows if r["name"] in before]
+    if earlier:
+        print(f"before: median seconds {statistics.median(earlier)}, max {max(earlier)}")
 
 
 if __name__ == "__main__":
