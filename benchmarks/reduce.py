@@ -136,7 +136,8 @@ def _table(rows: list[Row], before: dict[str, Row]) -> None:
         print(
             f"median lines ratio {statistics.median(ratio):.1f}x, resources ratio "
             f"{statistics.median(fewer):.1f}x, "
-            f"probes {statistics.median(r['probes'] for r in done)}, seconds {statistics.median(r['seconds'] for r in done)}"
+            f"probes {statistics.median(r['probes'] for r in done)}, "
+            f"seconds {statistics.median(r['seconds'] for r in done)}"
         )
     earlier = [float(before[r["name"]]["seconds"]) for r in rows if r["name"] in before]
     if earlier:
