@@ -6,11 +6,24 @@ mined, generated and validated with lsqm's defaults, and every failure that blam
 emulator is reduced (``lsqm reduce --budget``). Prints one row per architecture (resources
 and lines before and after, probes, seconds, ending) and the medians.
 
-Measured 2026-12-06 (LocalStack 2026.3.0, --budget 180, 1 worker, 2 cores shared with other
-work): 6 of 6 reproduced; 5 reduced to 1 resource (93->4, 57->4, 57->4, 127->4, 39->3
-lines; 6-13 probes; 44-209 s); acm-route53 ran out of budget after 3 probes of ~100 s each
-(its apply waits on certificate validation) and kept all 5. Median: 14.2x fewer lines,
-5.0x fewer resources, 8 probes, 68 s.
+Measured 2026-12-06 (LocalStack 2026.3.0, --budget 180, 1 worker, 2 cores with a load of
+8-15 from other work; "before" is main's reducer, run in the same hour):
+
+    architecture                        res     lines  probes  s      before: probes  s
+    apigatewayv2-lambda-request-auth..  7->1    93->4   6      97.0   8               141.9
+    apigatewayv2-lambda-proxy           5->1    57->4   6      93.6   8               140.6
+    apigatewayv2-lambda-proxy-binary    5->1    57->4   6      70.0   8               173.4
+    apigateway-custom-domain           12->1   127->5   8     172.8   6 (12->4)       249.8
+    cognito-group-example               3->1    39->3   4      59.8   6               112.4
+    acm-route53                         5->2    48->25  9     167.9   3 (nothing cut) 356.7
+
+Every reduction now ends within its 180 s (before: 250 s and 357 s on a 180 s budget); median
+95 s (before 158 s), 14.2x fewer lines, 5x fewer resources, 6 probes. custom-domain and
+acm-route53 end "budget" in the nested-arguments pass, after their resource cut. An
+acm-route53 probe cost ~100 s: its apigatewayv2 501 comes at 4 s, but terraform waits for
+the in-flight Route53 zone and record (the provider's change waiter polls after 30 s each:
+65 s of apply) and destroy waited again (32 s); probes now skip destroy, and the hint pass
+drops the Route53 resources at once.
 
 Usage: python benchmarks/reduce.py [--corpus DIR] [--budget S] [--workers N] [--only NAME ...]
        [--save ROWS.json] [--before ROWS.json]
