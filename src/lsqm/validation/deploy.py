@@ -73,6 +73,12 @@ class Job:
     names: OperationNames | None = None
     # Given the tests' answers in place of the emulator's (the fault injector); needs names.
     interceptor: Interceptor | None = None
+    # time.monotonic() past which no stage may run (``lsqm reduce``'s budget): each stage's
+    # limit is the timeout or what is left, whichever is smaller.
+    deadline: float | None = None
+    # False: no destroy stage, for callers that reset the emulator after every architecture
+    # (``lsqm reduce``'s probes). The verdict never depends on destroy (it is decided first).
+    destroy: bool = True
 
 
 @dataclass
@@ -243,7 +249,14 @@ class Validation:
         self.logs = self.job.store.logs_dir(self.job.run_id, self.arch_hash)
         self.outputs_path = self.logs / "outputs.json"
         self.state_path = self.logs / "state.json"
-        self.limit = self.job.settings.timeout
+
+    @property
+    def limit(self) -> float:
+        """A stage's time limit: the timeout, or less when the job's deadline is nearer."""
+        timeout = self.job.settings.timeout
+        if self.job.deadline is None:
+            return timeout
+        return max(1.0, min(timeout, self.job.deadline - time.monotonic()))
 
     def result(
         self, verdict: Verdict, started_at: str, *, duration_s: float, child_process_s: float
@@ -379,7 +392,7 @@ class Validation:
 
     def destroy(self) -> None:
         """Destroy what apply made, unless the emulator or the provider is gone."""
-        if self.emulator.alive() and not self.provider_lost():
+        if self.job.destroy and self.emulator.alive() and not self.provider_lost():
             # The state is fresh from apply/plan: refreshing it again only costs time.
             self._terraform("destroy", "destroy", "-auto-approve", "-refresh=false", *TF_FLAGS)
 
