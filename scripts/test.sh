@@ -3,6 +3,9 @@
 # real Terraform, the report in a real Chromium), after ruff and mypy (strict on src/).
 # Provisions the toolchain first so the tests measure lsqm, not downloads. Tests that need
 # ../shared/corpus skip without it.
+# The tests not marked e2e run first, on every core; then the end-to-end tests one at a time
+# (each starts its own emulator and Terraform, and they measure waits), with the slowest
+# named at the end so the suite's time is watched.
 #   --unit   the fast loop: every test not marked e2e, on every core (pytest-xdist), nothing
 #            provisioned (only ./.venv), no lint; under a minute. Further arguments go to pytest.
 set -euo pipefail
@@ -18,4 +21,8 @@ VENV=$(bash scripts/bootstrap.sh)
 "$VENV/bin/ruff" check src tests benchmarks scripts
 "$VENV/bin/ruff" format --check src tests benchmarks scripts
 "$VENV/bin/mypy"
-exec "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"
+pytest_half() {  # exit 5 is "nothing collected": a path given in "$@" may hold only one half
+  "$VENV/bin/python" -m pytest -p no:cacheprovider "$@" || [ $? -eq 5 ]
+}
+pytest_half -m "not e2e" -n auto "$@"
+pytest_half -m e2e --durations=25 "$@"
