@@ -11,13 +11,13 @@ from lsqm.config import Settings
 from lsqm.records import ArchitectureRecord, Category, Result, StageRecord, Status
 from lsqm.reduction.probe import _cut_short
 from lsqm.store import ArtifactStore
-from lsqm.validation.deploy import Job, _Validation
+from lsqm.validation.deploy import Job, Validation
 
 
 def test_a_deadline_caps_each_stage_limit(tmp_path: Path) -> None:
     settings = Settings(artifacts_dir=tmp_path, timeout=600)
     job = Job(ArtifactStore(tmp_path), "R", settings, None, tmp_path, tmp_path)  # type: ignore[arg-type]
-    validation = _Validation(job, "a" * 16, ArchitectureRecord(name="x"), None, tmp_path)  # type: ignore[arg-type]
+    validation = Validation(job, "a" * 16, ArchitectureRecord(name="x"), None, tmp_path)  # type: ignore[arg-type]
     assert validation.limit == 600 and job.destroy
     validation.job = dataclasses.replace(job, deadline=time.monotonic() + 30)
     assert 25 < validation.limit <= 30  # what is left, not the stage timeout
