@@ -231,6 +231,10 @@ class ArtifactStore:
             return {}
         return {p.stem: _load(Result, p) for p in sorted(folder.glob("*.json"))}
 
+    def result(self, run_id: str, arch_hash: str) -> Result:
+        """One result of a run (the report's page workers each read their own)."""
+        return _load(Result, self.run_dir(run_id) / "results" / f"{arch_hash}.json")
+
     def write_result(self, result: Result) -> None:
         path = self.run_dir(result.run_id) / "results" / f"{result.arch_hash}.json"
         _save(path, result)

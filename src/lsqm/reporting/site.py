@@ -214,7 +214,6 @@ class _Builder:
         self.redactor = Redactor()
         self.shelf = CodeShelf(self.redactor, self.code_cache)
         self.shared: set[str] = set()
-        self.results: dict[str, Result] = {}
         previous = self.history.previous
         self.comparison: Comparison | None = compare(previous, self.view) if previous else None
         self.change: dict[str, str] = {}
@@ -324,7 +323,6 @@ class _Builder:
                 html=self.shelf.html(source),
                 holders=holders[source.digest],
             )
-        self.results = self.store.results(self.view.run_id)
         if self.workers > 1 and len(hashes) >= PARALLEL_PAGES and _can_fork():
             chunks = [hashes[i :: self.workers] for i in range(self.workers)]
             global _BUILDER
@@ -346,7 +344,8 @@ class _Builder:
         return len(hashes)
 
     def write_architecture(self, arch_hash: str) -> None:
-        result = _redacted(self.results[arch_hash], self.redactor)
+        # Read here, not up front: with several processes, each reads its own share.
+        result = _redacted(self.store.result(self.view.run_id, arch_hash), self.redactor)
         architecture = self.history.architectures[arch_hash]
         details = load_details(self.store, result, architecture, self.shelf, self.shared)
         strip = status_history(self.history, arch_hash)
