@@ -42,7 +42,8 @@ def sqs_find_message(
     expect: Callable[[str], None] | None = None,
 ) -> str:
     """Receive from the queue until a message containing ``text`` arrives; delete it. It
-    arrives whole (its MD5OfBody is its body's MD5), once per receive, and ``expect``
+    arrives whole (its MD5OfBody is its body's MD5), once per receive (no receive returns
+    any message twice), and ``expect``
     (which asserts what its body must be) accepts it."""
     sqs = aws("sqs", {"values": {"arn": queue_arn}})
     url = queue_url(aws, queue_arn)
@@ -51,7 +52,10 @@ def sqs_find_message(
         got = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
         )
-        mine = [m for m in got.get("Messages", []) if text in m["Body"]]
+        messages = got.get("Messages", [])
+        ids = [m["MessageId"] for m in messages]
+        assert len(ids) == len(set(ids)), f"one receive returned a message twice: {ids}"
+        mine = [m for m in messages if text in m["Body"]]
         if not mine:
             return None
         assert len(mine) == 1, f"one receive returned the message {len(mine)} times"
