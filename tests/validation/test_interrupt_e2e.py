@@ -54,7 +54,14 @@ def _lsqm(args: list[str], tmp: Path, cache_dir: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell starts background jobs with SIGINT ignored, and Python then keeps ignoring
+        # it; the Ctrl-C these tests send must reach lsqm as it would from a terminal.
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _interrupt_mid_run(
