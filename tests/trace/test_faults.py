@@ -304,3 +304,50 @@ def test_an_api_invocation_gets_its_body_or_status_changed() -> None:
     }
     failed = errors["error_5xx"].mutate(answer)
     assert failed is not None and failed.status == 500
+
+
+def test_a_published_message_can_be_swallowed_before_the_emulator_sees_it(names) -> None:
+    """The test's Publish is answered with success and a MessageId that boto3 parses, and
+    never forwarded; terraform's Publish still reaches the emulator."""
+    reached: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            reached.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode())
+            body = (b'<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">'
+                    b"<PublishResult><MessageId>from-the-emulator</MessageId></PublishResult>"
+                    b"</PublishResponse>")  # fmt: skip
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    fault = _by_id("sns.Publish:published_nowhere")
+    injector = FaultInjector(fault, names)
+    proxy = RecordingProxy(lambda: f"http://127.0.0.1:{server.server_address[1]}",
+                           interceptor=injector)  # fmt: skip
+    sns = boto3.client("sns", endpoint_url=proxy.url, region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    topic = "arn:aws:sns:us-east-1:000000000000:t"
+    try:
+        proxy.recording.caller = "apply"
+        assert sns.publish(TopicArn=topic, Message="m")["MessageId"] == "from-the-emulator"
+        proxy.recording.caller = "test"
+        for _ in range(2):  # every one of the tests' messages: none is ever delivered
+            made_up = sns.publish(TopicArn=topic, Message="lost")["MessageId"]
+            assert made_up != "from-the-emulator" and len(made_up) == 36
+    finally:
+        proxy.stop()
+        server.shutdown()
+        server.server_close()
+    assert len(reached) == 1 and "Message=m" in reached[0]
+    assert (injector.matched, injector.injected) == (2, 2)
+    assert [c.status for c in proxy.recording.calls()] == [200, 200, 200]

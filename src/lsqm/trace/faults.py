@@ -20,12 +20,13 @@ import base64
 import hashlib
 import json
 import re
+import uuid
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from lsqm.trace.proxy import Answer
+from lsqm.trace.proxy import Answer, Call
 
 Mutation = Callable[[Answer], Answer | None]
 Checksum = Callable[[dict[str, Any], str], None]  # fix a JSON item's checksum for a new value
@@ -41,6 +42,8 @@ class Fault:
     words: str  # what a test that lets it through does not verify
     mutate: Mutation
     every_call: bool = False  # errors: every matching call; data: the first it applies to
+    # answers the request itself, which then never reaches the emulator (a message lost)
+    instead: Callable[[Call], Answer | None] | None = None
 
     @property
     def id(self) -> str:
@@ -259,6 +262,27 @@ def reorder_fifo(answer: Answer) -> Answer | None:
     return reorder("Messages")(answer)
 
 
+def sns_published_nowhere(call: Call) -> Answer | None:
+    """SNS's answer to a Publish (query protocol) that the emulator never receives: a
+    MessageId and success, and no subscriber ever gets the message, raw or enveloped."""
+    if "x-amz-target" in call.headers:  # a JSON-protocol client: not SNS's own shape
+        return None
+    message_id, request_id = uuid.uuid4(), uuid.uuid4()
+    body = (
+        '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">'
+        f"<PublishResult><MessageId>{message_id}</MessageId></PublishResult>"
+        f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
+        "</PublishResponse>"
+    ).encode()
+    headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", str(request_id))]
+    return Answer(200, "OK", headers, body)
+
+
+def _never(answer: Answer) -> Answer | None:
+    """No answer to change: the request was answered before it was forwarded."""
+    return None
+
+
 # -- XML and raw bodies -----------------------------------------------------------------
 def xml_change(tag: str) -> Mutation:
     """The text of the first ``<tag>`` changed."""
@@ -413,6 +437,7 @@ _DATA: tuple[Fault, ...] = (
     # emulator's own SNS -> SQS, EventBridge -> SQS, S3 -> SQS or redrive moves, so a
     # delivery that never happened is modelled where the test reads it: every receive
     # leaves out exactly the delivered message (the sender was answered with success).
+    Fault("sns", "Publish", "published_nowhere", "no test checks that a message published to the topic reaches its subscribers", _never, True, sns_published_nowhere),
     _f("sqs", "ReceiveMessage", "sns_delivery_swallowed", "no test checks that a message published to the topic reaches the subscribed queue", drop_where("Messages", sns_envelope), True),
     _f("sqs", "ReceiveMessage", "eventbridge_delivery_swallowed", "no test checks that an event matching the rule reaches its SQS target", drop_where("Messages", eventbridge_event), True),
     _f("sqs", "ReceiveMessage", "s3_notification_swallowed", "no test checks that a bucket's event notification reaches its queue", drop_where("Messages", s3_event), True),
