@@ -3,12 +3,22 @@ pins the failure to, the steps name a stock LocalStack and the endpoints, actual
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lsqm.records import Category, Result, Status, TestCase, TraceCall
 from lsqm.reduction.hcl_edit import Config
 from lsqm.reduction.issue import culprit, issue_markdown
 from lsqm.reduction.pytests import AppTests
 from lsqm.reduction.search import Candidate
 from lsqm.reduction.session import Reduction
+from lsqm.store import ArtifactStore
+from lsqm.validation.bisect import (
+    Bisection,
+    BisectWorkspace,
+    VersionVerdict,
+    bisect,
+    first_bad_version,
+)
 
 MAIN = 'provider "aws" {\n  region = "us-east-1"\n}\n\nresource "aws_cognito_user_pool" "u" {\n  name = "u"\n}\n'
 FACTS = {"emulator": "localstack", "version": "2026.3.0", "name": "big", "run_id": "R1",
@@ -66,3 +76,36 @@ def test_a_test_failure_names_the_tests_last_call_and_its_assertion() -> None:
     assert "`test_app.py::test_vis`" in text and "pytest tests/" in text
     assert "assert '45' == '999'" in text and "What the test asserts holds on AWS" in text
     assert "NOT confirmed" in text
+
+
+def test_the_first_bad_version_comes_from_the_newest_matching_bisection(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path)
+    versions = ["4.7.0", "4.8.0", "4.9.0", "4.10.0", "4.11.0"]
+
+    def probe(version: str, first: str = "4.9.0") -> VersionVerdict:
+        if versions.index(version) >= versions.index(first):
+            return VersionVerdict("FAILED", "emulator_unsupported", "cognito-idp.X 501")
+        return VersionVerdict("PASSED")
+
+    def save(run_id: str, arch: str, emulator: str, found: Bisection) -> None:
+        extra = {"arch_hash": arch, "emulator": emulator, "good": "4.7.0", "bad": "4.11.0"}
+        BisectWorkspace(tmp_path / "bisect" / run_id, arch).save(found, extra)
+
+    found = bisect(versions, probe)
+    assert found.first_changed == "4.9.0"
+    assert first_bad_version(store, "a", "localstack", "FAILED", "emulator_unsupported") is None
+    save("20261201T000000Z-aaaaaa", "a", "localstack", found)
+    save("20261202T000000Z-bbbbbb", "other", "localstack", bisect(versions[:3], probe))
+    save("20261203T000000Z-cccccc", "a", "ministack", bisect(versions[:4], probe))
+    (tmp_path / "bisect" / "20261204T000000Z-dddddd").mkdir()  # cut short: no bisect.json
+    got = first_bad_version(store, "a", "localstack", "FAILED", "emulator_unsupported")
+    assert got == "4.9.0"
+    # another verdict than the bisection's: it says nothing about this one
+    assert first_bad_version(store, "a", "localstack", "FAILED", "emulator_error") is None
+    # a newer bisection of a narrower range wins
+    again = bisect(["4.7.0", "4.8.0"], lambda v: probe(v, first="4.8.0"))
+    save("20261205T000000Z-eeeeee", "a", "localstack", again)
+    assert first_bad_version(store, "a", "localstack", "FAILED", "emulator_unsupported") == "4.8.0"
+    save("20261206T000000Z-ffffff", "a", "localstack", bisect(versions[2:], probe))
+    assert bisect(versions[2:], probe).outcome == "no_change"  # no answer: the older one holds
+    assert first_bad_version(store, "a", "localstack", "FAILED", "emulator_unsupported") == "4.8.0"

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
+from lsqm.records import Result, Status
 from lsqm.reduction.hcl_edit import Config
+from lsqm.reduction.probe import read_candidate, write_candidate
 from lsqm.reduction.pytests import AppTests
 from lsqm.reduction.search import Candidate, Search, ddmin, reduce
+from lsqm.reduction.session import hint_from
 
 TWELVE = """
 terraform {
@@ -217,6 +221,47 @@ def test_a_budget_that_runs_out_keeps_the_smallest_confirmed_candidate() -> None
     assert len(best.config.resources()) < len(Config.parse([TWELVE]).resources())
 
 
+def test_a_probe_cut_short_is_unknown_never_cached_and_ends_the_search() -> None:
+    start = Candidate(Config.parse([TWELVE]), TESTS)
+    asked: list[str] = []
+
+    def check(candidates: Sequence[Candidate]) -> list[bool | None]:
+        asked.extend(c.key for c in candidates)
+        # the first probe holds; the second one's probe is cut short by the budget
+        return [True if len(asked) == 1 else None for _ in candidates]
+
+    search = Search(start, check)
+    best = reduce(search, ["aws_cognito_user_pool.users"])
+    assert search.out_of_time and len(asked) == 2 and search.probes == 2
+    assert search.cache == {asked[0]: True}  # the unknown answer counts neither way
+    assert best.key == asked[0] and best.tests.test_ids() == []  # tests pass's first try
+
+
+def test_the_search_stops_in_time_to_confirm_its_best_candidate() -> None:
+    search, seen = _search(_has_cognito)
+    search.deadline = time.monotonic() + 60
+    # confirming the best candidate takes longer than what is left: no probe starts
+    search.reserve = lambda candidate: 61.0 if candidate.key == search.best.key else 0.0
+    best = reduce(search)
+    assert search.out_of_time and seen == [] and best.key == search.best.key
+    search, seen = _search(_has_cognito)
+    search.deadline, search.reserve = time.monotonic() + 60, lambda _c: 1.0
+    assert len(reduce(search).config.resources()) == 1 and not search.out_of_time
+
+
+def test_a_candidate_that_cannot_show_the_failure_is_never_probed() -> None:
+    def needs_a_test(c: Candidate) -> bool:
+        return _has_cognito(c) and "test_pool" in c.tests.files[0][1]
+
+    search, seen = _search(needs_a_test)
+    plain = reduce(search)
+    search, fewer = _search(needs_a_test)
+    search.viable = lambda c: bool(c.tests.test_ids()) and bool(c.config.resources())
+    assert reduce(search).key == plain.key  # the same answer
+    assert len(fewer) < len(seen) and all(c.tests.test_ids() for c in fewer)
+    assert all(c.config.resources() for c in fewer) and search.invalid > 0
+
+
 def test_ddmin_is_one_minimal() -> None:
     start = Candidate(Config.parse([TWELVE]), TESTS)
     items = [f"x{i}" for i in range(16)]
@@ -247,3 +292,138 @@ def test_removing_what_a_provider_block_needs_is_refused() -> None:
     assert "var.region" in config.without(["aws_s3_bucket.data"]).addresses  # type: ignore[union-attr]
     gone = config.without(["aws_s3_bucket.data"])
     assert gone is not None and "aws_ssm_parameter.config" not in gone.addresses
+
+
+ROOT_WITH_MODULE = """
+provider "aws" {
+  region = "us-east-1"
+}
+
+module "app" {
+  source = "./modules/app"
+  prefix = "demo"
+}
+
+resource "aws_sqs_queue" "root_only" {
+  name = "root-only"
+}
+
+output "pool" {
+  value = module.app.pool_id
+}
+"""
+
+MODULE_APP = """
+variable "prefix" {
+  type = string
+}
+
+resource "aws_cognito_user_pool" "users" {
+  name = "${var.prefix}-users"
+}
+
+resource "aws_sqs_queue" "jobs" {
+  name = "${var.prefix}-jobs"
+}
+
+resource "aws_sns_topic" "events" {
+  name = "${var.prefix}-events"
+}
+
+resource "aws_sns_topic_subscription" "to_jobs" {
+  topic_arn = aws_sns_topic.events.arn
+  protocol  = "sqs"
+  endpoint  = aws_sqs_queue.jobs.arn
+}
+
+output "pool_id" {
+  value = aws_cognito_user_pool.users.id
+}
+
+output "queue_url" {
+  value = aws_sqs_queue.jobs.id
+}
+"""
+
+
+def test_a_local_module_is_cut_inside_keeping_what_the_caller_reads() -> None:
+    root = Config.parse([ROOT_WITH_MODULE])
+    assert root.local_modules() == {"modules/app": ["app"]}
+    assert root.outputs_read(["app"]) == {"pool_id"}
+    start = Candidate(root, AppTests(()), (("modules/app", Config.parse([MODULE_APP])),))
+    # the failure: the user pool inside the module, seen through the root's output (as a
+    # test reading it would)
+    seen: list[Candidate] = []
+
+    def fails(c: Candidate) -> bool:
+        inside = "".join(text for _, text in c.module_files())
+        return "aws_cognito_user_pool" in inside and 'output "pool"' in c.main_tf
+
+    def check(candidates: Sequence[Candidate]) -> list[bool | None]:
+        seen.extend(candidates)
+        return [fails(c) for c in candidates]
+
+    search = Search(start, check)
+    best = reduce(search, ["module.app"])
+    assert best.config.resources() == ["module.app"]  # the root queue went
+    ((path, module),) = best.live_modules()
+    assert path == "modules/app"
+    assert module.resources() == ["aws_cognito_user_pool.users"]
+    # the output the caller reads stays, the other goes; the variable the caller sets stays
+    outputs = [u.address for u in module.units if u.kind == "output"]
+    assert outputs == ["output.pool_id"] and "var.prefix" in module.addresses
+    assert [p for p, _ in best.module_files()] == ["modules/app/main.tf"]
+    assert best.lines < start.lines and not best.problems()
+    # no candidate that lost an output the root reads was ever probed
+    assert all("output.pool_id" in dict(c.modules)["modules/app"].addresses for c in seen)
+    # nor one that loses the pool behind it: it is refused as a whole
+    broken = start.with_module(
+        "modules/app", Config.parse([MODULE_APP.split('output "pool_id"')[0]])
+    )
+    assert broken.problems() == ["modules/app: output pool_id is read but gone"]
+
+
+def test_a_module_call_that_goes_takes_its_module_along() -> None:
+    start = Candidate(Config.parse([ROOT_WITH_MODULE]), AppTests(()),
+                      (("modules/app", Config.parse([MODULE_APP])),))  # fmt: skip
+    without = start.config.without(["module.app"])
+    assert without is not None and "output.pool" not in without.addresses
+    gone = Candidate(without, start.tests, start.modules)
+    assert gone.live_modules() == [] and gone.module_files() == []
+    assert gone.lines == len(gone.main_tf.splitlines())
+
+
+def test_a_candidate_with_a_module_is_written_and_read_back_the_same(tmp_path: Path) -> None:
+    arch = tmp_path / "arch"
+    (arch / "modules" / "app").mkdir(parents=True)
+    (arch / "main.tf").write_text(ROOT_WITH_MODULE)
+    (arch / "modules" / "app" / "main.tf").write_text(MODULE_APP.split("resource")[0])
+    (arch / "modules" / "app" / "rest.tf").write_text(
+        "resource" + MODULE_APP.split("resource", 1)[1]
+    )
+    (arch / "modules" / "app" / "handler.py").write_text("print('asset')\n")
+    start = read_candidate(arch, AppTests(()), arch)
+    assert [p for p, _ in start.modules] == ["modules/app"]
+    module = dict(start.modules)["modules/app"]
+    smaller = start.with_module("modules/app", module.without(["aws_sns_topic.events"]))  # type: ignore[arg-type]
+    out = tmp_path / "out"
+    write_candidate(arch, ".", smaller, out)
+    assert sorted(p.name for p in (out / "modules" / "app").iterdir()) == ["handler.py", "main.tf"]
+    assert read_candidate(out, AppTests(()), out).key == smaller.key
+    # a module folder outside the architecture is not read (nor written)
+    (arch / "main.tf").write_text(ROOT_WITH_MODULE.replace("./modules/app", "../../elsewhere"))
+    assert read_candidate(arch, AppTests(()), arch).modules == ()
+
+
+def test_the_hint_names_the_resource_a_failure_points_at() -> None:
+    config = Config.parse([TWELVE + 'resource "aws_api_gateway_domain_name" "d" {\n}\n'])
+
+    def result(signature: str, message: str = "") -> Result:
+        return Result(arch_hash="a", status=Status.FAILED, signature=signature, message=message)
+
+    crash = "provider crashed in resourceAwsApiGatewayDomainNameRead: runtime error: nil pointer"
+    assert hint_from(result(crash), config) == ["aws_api_gateway_domain_name.d"]
+    call = "cognito-idp.CreateUserPool 501 InternalFailure"
+    assert hint_from(result(call), config) == ["aws_cognito_user_pool.users"]
+    said = "Error: x\n\n  with aws_sqs_queue.dead,\n  on main.tf line 3"
+    assert hint_from(result("whatever", said), config) == ["aws_sqs_queue.dead"]

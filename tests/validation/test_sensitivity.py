@@ -14,6 +14,7 @@ from lsqm.validation.sensitivity import (
     SURVIVED,
     ArchSensitivity,
     called_by_tests,
+    fault_folder,
     judge,
     summary,
     tally,
@@ -77,3 +78,20 @@ def test_the_operations_called_are_the_tests_own() -> None:
         TraceCall(service="sqs", operation="ReceiveMessage", caller="test", test="t"),
     ]
     assert called_by_tests(result) == {("sqs", "ReceiveMessage")}
+
+
+def test_a_fault_run_on_a_stack_deployed_once_has_no_destroy_yet_and_is_terraform_ok() -> None:
+    result = _result(Status.PARTIAL, Category.EMULATOR_BEHAVIOUR)
+    result.stages["destroy"] = StageRecord(skipped=True)  # destroyed once, at the end
+    assert judge(FAULT, _injector(1), result, 1.0).terraform_ok
+
+
+def test_fault_logs_get_a_folder_name_without_colons_and_the_stack_log_is_reported() -> None:
+    assert fault_folder("sqs.ReceiveMessage:message_lost") == "sqs.ReceiveMessage.message_lost"
+    assert fault_folder(".:error_5xx") == "unnamed.error_5xx"  # a call no model names
+    assert fault_folder("../x:y/z") == "unnamed._x.y_z"
+    arch = ArchSensitivity("a" * 16, "x", "rules", {"status": "PASSED"})
+    arch.stack.deploys, arch.stack.drifted_after = 2, [FAULT.id]
+    stack = arch.to_json()["stack"]
+    assert stack["deploys"] == 2 and stack["drifted_after"] == [FAULT.id]
+    assert stack["repeatable"] is None and stack["touched"] == {}

@@ -34,13 +34,25 @@ def _percent(score: dict[str, object]) -> str:
     metavar="ID",
     help="only this fault (repeatable), e.g. sqs.ReceiveMessage:message_lost",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 8),
+    default=1,
+    show_default=True,
+    help="architectures measured at once, one emulator each",
+)
 @format_option()
 @lsqm_command
 def sensitivity(
-    app: App, arch: tuple[str, ...], faults_limit: int | None, only: tuple[str, ...], fmt: str
+    app: App,
+    arch: tuple[str, ...],
+    faults_limit: int | None,
+    only: tuple[str, ...],
+    workers: int,
+    fmt: str,
 ) -> None:
-    """Mutation score of the tests: a control run, then one run per fault of the operations
-    the tests call, on one emulator; terraform's requests are never touched.
+    """Mutation score of the tests: each architecture deployed once, its tests run clean,
+    then once per fault of the operations they call; terraform's requests are never touched.
 
     ARCH: architecture hashes (default: every stored architecture with tests).
     """
@@ -49,8 +61,9 @@ def sensitivity(
     if not hashes:
         raise UsageError("no architectures with tests: 'lsqm add' or 'lsqm generate' first")
     report = measure(
-        app.settings, store, hashes, say=app.info, faults_limit=faults_limit, only=frozenset(only)
-    )
+        app.settings, store, hashes, say=app.info, faults_limit=faults_limit,
+        only=frozenset(only), workers=workers,
+    )  # fmt: skip
     if fmt == "json":
         print_json(report)
         return
@@ -63,6 +76,8 @@ def sensitivity(
         for fault in a["surviving"]:
             click.echo(f"  survived {fault['id']}: {fault['words']}")
         click.echo(f"  not exercised: {len(a['not_exercised'])}")
+        for fault in a["stack"]["drifted_after"]:
+            click.echo(f"  the tests failed clean after {fault}: deployed again")
     for generator, score in report["by_generator"].items():
         click.echo(f"generator {generator}: {_percent(score)}")
     for bug in report["classification_bugs"]:

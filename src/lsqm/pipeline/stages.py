@@ -381,7 +381,9 @@ def bisect_versions(
         found = bisect(versions, probe)
     except KeyboardInterrupt:
         raise Interrupted(f"bisect interrupted; its runs so far are in {workspace.root}") from None
-    workspace.save(found, {"arch_hash": arch_hash, "good": good, "bad": bad, "confirm": confirm})
+    extra = {"arch_hash": arch_hash, "emulator": settings.emulator, "good": good, "bad": bad,
+             "confirm": confirm}  # fmt: skip
+    workspace.save(found, extra)
     return found, workspace.root
 
 

@@ -9,6 +9,7 @@ so every candidate still resolves all its references (:meth:`Config.problems`).
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from lsqm.terraform.hcl import parse_text, syntax_tree
 FIXED = frozenset({"terraform", "provider"})
 # A module call's arguments that make it a module call.
 _MODULE_REQUIRED = frozenset({"source", "version"})
+# A module call's local source (``source = "./modules/x"``): a folder of the architecture.
+_LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.M)
 # Dotted names (``aws_sqs_queue.q.arn``, ``var.x``, ``data.aws_iam_policy_document.p``).
 _CHAIN = re.compile(r"(?<![\w.-])([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)")
 
@@ -103,6 +106,26 @@ class Config:
                     found.add(candidate)
                     break
         return found
+
+    def local_modules(self) -> dict[str, list[str]]:
+        """Local module folders this configuration calls (normalised path relative to it,
+        ``modules/x``) and the names of the calls (``module.<name>``) to each."""
+        found: dict[str, list[str]] = {}
+        for unit in self.units:
+            match = _LOCAL_SOURCE.search(unit.text) if unit.kind == "module" else None
+            if match:
+                path = posixpath.normpath(match.group(1))
+                found.setdefault(path, []).append(unit.address.split(".", 1)[1])
+        return found
+
+    def outputs_read(self, calls: Iterable[str]) -> set[str]:
+        """Names of the outputs of module calls ``calls`` that this configuration reads
+        (``module.<call>.<output>``)."""
+        names = "|".join(re.escape(c) for c in calls)
+        if not names:
+            return set()
+        pattern = re.compile(rf"(?<![\w.-])module\.(?:{names})(?:\[[^\]]*\])?\.([A-Za-z_][\w-]*)")
+        return {m for u in self.units for m in pattern.findall(u.text)}
 
     def problems(self) -> list[str]:
         """Why Terraform would reject this configuration before deploying (empty: it would

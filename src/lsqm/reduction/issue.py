@@ -25,7 +25,9 @@ _EXPECTED: dict[Category, str] = {
 
 
 def _services(candidate: Candidate) -> list[str]:
-    types = {a.split(".")[-2] for a in candidate.config.resources() if a.count(".") >= 1}
+    configs = [candidate.config, *(config for _, config in candidate.live_modules())]
+    addresses = [a for config in configs for a in config.resources()]
+    types = {a.split(".")[-2] for a in addresses if a.count(".") >= 1}
     found = {service_of(t) for t in types}
     return sorted(s for s in found if s)
 
@@ -116,6 +118,8 @@ def issue_markdown(
         "```",
         "",
     ]
+    for path, text in best.module_files():
+        lines += [f"The local module it calls (`{path}`):", "", "```hcl", text.rstrip(), "```", ""]
     if tests:
         lines += ["The failing test (in `tests/`):", "", *tests, ""]
     lines += [

@@ -3,16 +3,21 @@
 A candidate becomes an architecture (and app) in a private store of its own, then goes
 through :func:`lsqm.validation.deploy.prepare_one`/:func:`validate_one` with the validate
 stage timeouts: the verdict, category and signature come from the same code as a run's.
-Each worker owns one emulator, started once and reset between probes.
+Each worker owns one emulator, started once and reset between probes; so a probe skips the
+destroy stage (the reset removes what apply made, and no verdict depends on destroy). A probe
+given a deadline caps every stage's limit at what is left; one that the deadline cut short is
+"unknown" (None), never counted as the same failure or a different one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +30,8 @@ from lsqm.errors import EmulatorError
 from lsqm.files import utcnow
 from lsqm.messages import Say, quiet
 from lsqm.records import AppRecord, ArchitectureRecord, Category, EmulatorInfo, Result, Status
+from lsqm.reduction.hcl_edit import Config
+from lsqm.reduction.pytests import AppTests
 from lsqm.reduction.search import Candidate, Check
 from lsqm.store import ArtifactStore, new_run_id
 from lsqm.toolchain.terraform_install import TerraformToolchain, ensure_terraform
@@ -97,7 +104,7 @@ class Prober:
         names = OperationNames(settings.cache_dir / "trace") if settings.trace else None
         self.job = Job(
             self.store, self.run_id, settings, toolchain, settings.cache_dir / "provider-schemas",
-            self.scratch / "work", base_sandbox, names=names,
+            self.scratch / "work", base_sandbox, names=names, destroy=False,
         )  # fmt: skip
         self.job.scratch.mkdir()
         self._factory = emulator_factory(settings, resolve_runtime(settings), logs, self.scratch)
@@ -107,6 +114,7 @@ class Prober:
         self._lock = threading.Lock()
         self.info: EmulatorInfo | None = None
         self.last: dict[str, Result] = {}  # candidate key -> its probe's result
+        self.seconds: dict[str, float] = {}  # candidate key -> its probe's wall seconds
 
     @property
     def workers(self) -> int:
@@ -138,8 +146,20 @@ class Prober:
     def run(self, candidate: Candidate, source: Path | None = None) -> Result:
         """Deploy ``candidate`` once on a free, freshly reset emulator; its result.
         ``source``: the folder its other files come from (default: the architecture's)."""
+        result = self.probe(candidate, source)
+        assert result is not None  # no deadline: never cut short
+        return result
+
+    def probe(
+        self, candidate: Candidate, source: Path | None = None, deadline: float | None = None
+    ) -> Result | None:
+        """:meth:`run` with every stage's limit capped by ``deadline`` (time.monotonic());
+        None when the deadline cut the probe short (or left no time to start it)."""
+        if deadline is not None and deadline - time.monotonic() < MIN_PROBE_S:
+            return None
         arch_hash = self._materialise(candidate, source)
         emulator = self._free.get()
+        started = time.monotonic()
         try:
             try:
                 emulator.reset_or_restart()
@@ -149,33 +169,55 @@ class Prober:
                     arch_hash=arch_hash, status=verdict.status, category=verdict.category,
                     signature=verdict.signature, message=verdict.message, started_at=utcnow(),
                 )  # fmt: skip
-            result = validate_one(self.job, arch_hash, emulator)
+            job = self.job if deadline is None else dataclasses.replace(self.job, deadline=deadline)
+            result = validate_one(job, arch_hash, emulator)
         finally:
             self._free.put(emulator)
+        if deadline is not None and _cut_short(result, deadline):
+            return None
         self.last[candidate.key] = result
+        self.seconds[candidate.key] = time.monotonic() - started
         return result
 
-    def results(self, candidates: Sequence[Candidate]) -> list[Result]:
-        """Probe several candidates at once, one per worker."""
+    def results(
+        self, candidates: Sequence[Candidate], deadline: float | None = None
+    ) -> list[Result | None]:
+        """Probe several candidates at once, one per worker (None: cut short)."""
+
+        def one(candidate: Candidate) -> Result | None:
+            return self.probe(candidate, deadline=deadline)
+
         if len(candidates) <= 1 or self._workers == 1:
-            return [self.run(c) for c in candidates]
+            return [one(c) for c in candidates]
         with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="lsqm-probe") as pool:
-            return list(pool.map(self.run, candidates))
+            return list(pool.map(one, candidates))
 
-    def checker(self, target: Target) -> Check:
-        """The search's ``check``: whether each candidate still fails as ``target``."""
+    def checker(self, target: Target, ends: Callable[[], float | None] = lambda: None) -> Check:
+        """The search's ``check``: whether each candidate still fails as ``target`` (None:
+        unknown, the probe was cut short); ``ends``: when the search's probes must be over."""
 
-        def check(candidates: Sequence[Candidate]) -> list[bool]:
-            found = self.results(candidates)
-            for candidate, result in zip(candidates, found, strict=True):
-                same = target.matches(result)
+        def check(candidates: Sequence[Candidate]) -> list[bool | None]:
+            found = self.results(candidates, ends())
+            answers = [None if r is None else target.matches(r) for r in found]
+            for candidate, result, same in zip(candidates, found, answers, strict=True):
+                said = (
+                    "cut short by the budget (unknown)"
+                    if result is None
+                    else "same failure"
+                    if same
+                    else _verdict(result)
+                )
                 self.say(
                     f"  probe: {len(candidate.config.resources())} resources, "
-                    f"{candidate.lines} lines: {'same failure' if same else _verdict(result)}"
+                    f"{candidate.lines} lines: {said}"
                 )
-            return [target.matches(r) for r in found]
+            return answers
 
         return check
+
+    def seconds_of(self, candidate: Candidate) -> float:
+        """What ``candidate``'s last probe took (0 if it was never probed)."""
+        return self.seconds.get(candidate.key, 0.0)
 
     def logs_of(self, result: Result) -> Path:
         return self.store.run_dir(self.run_id) / "logs" / result.arch_hash
@@ -202,6 +244,17 @@ def _verdict(result: Result) -> str:
     return str(Target.of(result))
 
 
+# A probe needs at least this long (reset, init, apply): with less left it is not started.
+MIN_PROBE_S = 5.0
+
+
+def _cut_short(result: Result, deadline: float) -> bool:
+    """Whether the deadline, not the configuration, ended the probe: a stage ran out of time
+    once the deadline was (about) reached."""
+    timed_out = result.status == Status.TIMEOUT or any(s.timed_out for s in result.stages.values())
+    return timed_out and time.monotonic() >= deadline - 2.0
+
+
 # Files of lsqm's own beside a configuration, never part of one.
 _NOT_CONFIGURATION = ("architecture.json", "reduction.json", "ISSUE.md")
 
@@ -209,14 +262,31 @@ _NOT_CONFIGURATION = ("architecture.json", "reduction.json", "ISSUE.md")
 def write_candidate(
     source: Path, root: str, candidate: Candidate, dest: Path, skip: tuple[str, ...] = ()
 ) -> None:
-    """The architecture folder with the root module's ``*.tf`` replaced by one ``main.tf``
-    (other files, local modules and assets, are kept)."""
+    """The architecture folder with the root module's ``*.tf`` replaced by one ``main.tf``,
+    and each local module's by its own (other files and assets are kept)."""
     ignore = shutil.ignore_patterns(*_NOT_CONFIGURATION, *skip)
     shutil.copytree(source, dest, dirs_exist_ok=True, ignore=ignore)
     module = dest / root if root not in ("", ".") else dest
-    for path in module.glob("*.tf"):
-        path.unlink()
-    (module / "main.tf").write_text(candidate.main_tf, encoding="utf-8")
+    for folder, text in [(module, candidate.main_tf)] + [
+        ((module / path).parent, text) for path, text in candidate.module_files()
+    ]:
+        for path in folder.glob("*.tf"):
+            path.unlink()
+        (folder / "main.tf").write_text(text, encoding="utf-8")
+
+
+def read_candidate(folder: Path, tests: AppTests, within: Path) -> Candidate:
+    """The root module in ``folder`` (its ``*.tf``), the local modules it calls that lie
+    inside ``within`` (the architecture), and ``tests``. Only the root's calls are followed:
+    a module's own local modules are kept as they are."""
+    config = Config.parse(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.tf")))
+    modules = []
+    for path in config.local_modules():
+        where = (folder / path).resolve()
+        if where.is_dir() and where.is_relative_to(within.resolve()):
+            texts = (p.read_text(encoding="utf-8") for p in sorted(where.glob("*.tf")))
+            modules.append((path, Config.parse(texts)))
+    return Candidate(config, tests, tuple(modules))
 
 
 def app_files(app_dir: Path, candidate: Candidate) -> dict[str, str]:

@@ -2,9 +2,12 @@
 
 Endings (``Reduction.ending``), each with one sentence in ``message``:
 ``reduced`` (smaller and confirmed), ``not_smaller`` (reproduced, nothing could go),
-``budget`` (time ran out; the smallest confirmed configuration so far is kept),
-``not_reproduced``, ``needs_network`` (it fails here for want of what the network gives),
-``unconfirmed`` (the written folder's final probe disagreed: no reduction is claimed).
+``budget`` (time ran out; the smallest confirmed configuration so far is kept, or nothing
+when it ran out before the failure reproduced), ``not_reproduced``, ``needs_network`` (it
+fails here for want of what the network gives), ``unconfirmed`` (the written folder's final
+probe disagreed or was cut short by the budget: no reduction is claimed). The budget bounds
+the whole reduction: every probe's stages are capped by what is left, and the search stops
+early enough (its best candidate's last probe time, plus a margin) for the final probe.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ from lsqm.messages import Say, quiet
 from lsqm.records import EMULATOR_CATEGORIES, Category, Output, Result, Run
 from lsqm.reduction.hcl_edit import Config
 from lsqm.reduction.issue import issue_markdown
-from lsqm.reduction.probe import Prober, Target, app_files, write_candidate
+from lsqm.reduction.probe import Prober, Target, app_files, read_candidate, write_candidate
 from lsqm.reduction.pytests import AppTests
 from lsqm.reduction.search import Candidate, Search, reduce
 from lsqm.store import ArtifactStore
 from lsqm.terraform.inventory import service_of
+from lsqm.validation.bisect import first_bad_version
 
 REDUCTION_FILE = "reduction.json"
 # The emulator's failures (``emulator_*``) and the provider crashing on the emulator's answer;
@@ -77,28 +81,35 @@ def refusal(result: Result) -> str | None:
 
 
 def start_candidate(store: ArtifactStore, arch_hash: str) -> Candidate:
-    """The stored architecture's root module and its app's test files, as a candidate."""
+    """The stored architecture's root module, the local modules it calls and its app's test
+    files, as a candidate."""
     record = store.architecture(arch_hash)
-    folder = store.architecture_dir(arch_hash) / (record.root or ".")
-    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.tf"))]
+    arch_dir = store.architecture_dir(arch_hash)
     app = store.app_dir(arch_hash)
     tests = (
         [(p.name, p.read_text(encoding="utf-8")) for p in sorted(app.glob("test_*.py"))]
         if app.is_dir()
         else []
     )
-    return Candidate(Config.parse(texts), AppTests(tuple(tests)))
+    return read_candidate(arch_dir / (record.root or "."), AppTests(tuple(tests)), arch_dir)
 
 
 def hint_from(result: Result, config: Config) -> list[str]:
     """Addresses the failure names: ``with aws_x.y`` in terraform's error, the resource type
-    a signature starts with (``aws_cognito_user_pool: ...``), or the resources of the
-    operation a trace signature names (``cognito-idp.CreateUserPool 501 ...``)."""
+    a signature starts with (``aws_cognito_user_pool: ...``) or whose provider function
+    crashed (``resourceAwsApiGatewayDomainNameRead``), or the resources of the operation a
+    trace signature names (``cognito-idp.CreateUserPool 501 ...``)."""
     named = re.findall(r"with ((?:data\.)?[a-z][\w-]*\.[\w-]+)", result.message)
     found = [a for a in named if a in config.addresses]
     if found:
         return found
-    head = result.signature.split(":", 1)[0].split(" ", 1)[0].strip()
+    crashed = re.search(
+        r"\bresourceAws([A-Z]\w*?)(?:Create|Read|Update|Delete)\b", result.signature
+    )
+    if crashed:  # the provider's own function for a resource type: aws_<its snake case>
+        head = "aws_" + re.sub(r"(?<!^)(?=[A-Z])", "_", crashed.group(1)).lower()
+    else:
+        head = result.signature.split(":", 1)[0].split(" ", 1)[0].strip()
     typed = [a for a in config.resources() if a.split(".")[-2] == head]
     call = re.fullmatch(r"([a-z0-9-]+)\.([A-Z]\w+)", head)
     if typed or call is None:
@@ -143,10 +154,19 @@ def reduce_architecture(
                 f"machine runs {version}: the same failure needs the same version"
             )
         say(f"reproducing {target} on {emulator}")
-        again = prober.checker(target)
-        seen = prober.results([start] * (2 if result.flaky else 1))
-        bad = [r for r in seen if not target.matches(r)]
+        deadline = started + budget
+        seen = prober.results([start] * (2 if result.flaky else 1), deadline)
         base = _facts(start, start, started, target)
+        if None in seen:
+            message = (
+                f"the budget of {budget:.0f}s ran out before the failure reproduced (one probe "
+                "of it takes longer); nothing was written"
+            )
+            ran = sum(r is not None for r in seen)
+            return Reduction(out_dir="", **base, probes=ran, ending="budget",
+                             message=message)  # fmt: skip
+        reproduced = [r for r in seen if r is not None]
+        bad = [r for r in reproduced if not target.matches(r)]
         if bad:
             got = bad[0]
             if got.category == Category.ENVIRONMENT:
@@ -162,17 +182,43 @@ def reduce_architecture(
                     f"{emulator} now gives {Target.of(got)}"
                 )
             return Reduction(out_dir="", **base, probes=len(seen), ending=ending, message=message)
-        deadline = started + budget
-        search = Search(start, again, batch=prober.workers, deadline=deadline)
+        first = _without_unrun_tests(start, reproduced[0], prober)
+        tests_ran = bool(first.tests.files)
+
+        def viable(candidate: Candidate) -> bool:
+            """A failure needs a resource to deploy, and a test if the tests found it."""
+            has_tests = bool(candidate.tests.test_ids()) or not tests_ran
+            return bool(candidate.config.resources()) and has_tests
+
+        # The search stops in time for the final probe of its best candidate to finish.
+        search = Search(first, lambda _cs: [], batch=prober.workers, deadline=deadline,
+                        reserve=lambda c: _reserve(c, first, prober),
+                        viable=viable)  # fmt: skip
+        if first is not start:
+            search.log.append("tests: none ran (the failure comes before them), all dropped")
+        search.check = prober.checker(target, search.ends_at)
         best = reduce(search, hint_from(result, start.config))
-        # The folder as written, probed once more: only what it confirms is claimed.
-        _write_folder(store, arch_hash, prober, best, out)
-        confirm = _read_back(out)
-        final = prober.run(confirm, source=out)
-        probes = len(seen) + search.probes + 1
+        # The folder as written, probed once more: only what it confirms is claimed. Nothing
+        # cut: the folder is what the reproduction deployed (no file left out), and the
+        # reproduction's verdict is its confirmation.
+        same = best.key == first.key
+        _write_folder(store, arch_hash, prober, best, out, prune=not same)
+        root = store.architecture(arch_hash).root
+        final = (
+            reproduced[0]
+            if same
+            else prober.probe(_read_back(out, root), source=out, deadline=deadline)
+        )
+        probes = len(seen) + search.probes + (0 if same else 1)
         facts = _facts(start, best, started, target)
-        confirmed = target.matches(final)
-        if not confirmed:
+        confirmed = final is not None and target.matches(final)
+        if final is None:
+            ending = "unconfirmed"
+            message = (
+                f"the budget of {budget:.0f}s ran out during the final probe of the reduced "
+                "folder: no reduction is claimed"
+            )
+        elif not confirmed:
             ending = "unconfirmed"
             message = (
                 f"the reduced folder gave {Target.of(final)} on its final probe, not {target}: "
@@ -185,7 +231,7 @@ def reduce_architecture(
                 f"still fails the same way ({facts['resources_after']} of "
                 f"{facts['resources_before']} resources)"
             )
-        elif best.key == start.key:
+        elif same:
             ending, message = "not_smaller", "reproduced, but nothing could go"
         else:
             ending = "reduced"
@@ -206,14 +252,35 @@ def reduce_architecture(
             "passes": search.log,
             "kept": best.config.resources(),
             "tests_kept": best.tests.test_ids(),
+            "first_bad_version": first_bad_version(
+                store,
+                arch_hash,
+                info.kind if info else settings.emulator,
+                target.status.value,
+                reduction.category,
+            ),
             "finished_at": utcnow(),
         }
         atomic_write_json(out / REDUCTION_FILE, {**reduction.to_json(), **extra})
-        log = _log_excerpt(prober.logs_of(final) / "emulator.log")
+        shown = final or prober.last[best.key]  # the search's own probe of it
+        log = _log_excerpt(prober.logs_of(shown) / "emulator.log")
         (out / "ISSUE.md").write_text(
-            issue_markdown(reduction, extra, final, best, log, settings.region), encoding="utf-8"
+            issue_markdown(reduction, extra, shown, best, log, settings.region), encoding="utf-8"
         )
         return reduction
+
+
+def _without_unrun_tests(start: Candidate, seen: Result, prober: Prober) -> Candidate:
+    """``start`` without its tests when none ran in its reproduction (init or apply failed):
+    a verdict decided before the tests is the same without them, so no probe is spent on
+    them (the final probe confirms the folder as written, as always)."""
+    test_stage = seen.stages.get("test")
+    if not start.tests.files or (test_stage is not None and not test_stage.skipped):
+        return start
+    bare = Candidate(start.config, AppTests(()))
+    prober.seconds[bare.key] = prober.seconds_of(start)
+    prober.last[bare.key] = seen
+    return bare
 
 
 def _facts(start: Candidate, best: Candidate, started: float, target: Target) -> dict[str, Any]:
@@ -229,10 +296,22 @@ def _facts(start: Candidate, best: Candidate, started: float, target: Target) ->
     }
 
 
+def _reserve(candidate: Candidate, first: Candidate, prober: Prober) -> float:
+    """Seconds to keep for the final probe of ``candidate`` (none for the reproduced one)."""
+    return 0.0 if candidate.key == first.key else prober.seconds_of(candidate) * 1.25 + 5
+
+
 def _write_folder(
-    store: ArtifactStore, arch_hash: str, prober: Prober, best: Candidate, out: Path
+    store: ArtifactStore,
+    arch_hash: str,
+    prober: Prober,
+    best: Candidate,
+    out: Path,
+    *,
+    prune: bool = True,
 ) -> None:
-    """``main.tf`` (and the architecture's other files), the tests it still needs."""
+    """``main.tf`` (and the architecture's other files), the tests it still needs.
+    ``prune``: leave out the files the configuration no longer names."""
     if out.exists():
         shutil.rmtree(out)
     record = store.architecture(arch_hash)
@@ -240,7 +319,7 @@ def _write_folder(
     # Files the configuration no longer names (READMEs, scripts, unused assets) go too; the
     # final probe deploys this folder as it is, so a file still needed cannot go unnoticed.
     module = out / record.root if record.root not in ("", ".") else out
-    for path in module.iterdir():
+    for path in module.iterdir() if prune else ():
         if path.suffix != ".tf" and path.name not in best.main_tf:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     tests = [name for name, _ in best.tests.files if _has_tests(best, name)]
@@ -258,11 +337,11 @@ def _has_tests(candidate: Candidate, name: str) -> bool:
     return any(i.startswith(f"{name}::") for i in candidate.tests.test_ids())
 
 
-def _read_back(out: Path) -> Candidate:
-    texts = [p.read_text(encoding="utf-8") for p in sorted(out.glob("*.tf"))]
+def _read_back(out: Path, root: str) -> Candidate:
     tests = out / "tests"
     files = sorted(tests.glob("test_*.py")) if tests.is_dir() else []
-    return Candidate(Config.parse(texts), AppTests(tuple((p.name, p.read_text()) for p in files)))
+    app = AppTests(tuple((p.name, p.read_text(encoding="utf-8")) for p in files))
+    return read_candidate(out / (root or "."), app, out)
 
 
 def _log_excerpt(path: Path, limit: int = 40) -> str:

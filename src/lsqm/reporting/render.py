@@ -4,9 +4,11 @@ autoescaped, Markdown not (it has its own escaping filters), and the filters the
 
 from __future__ import annotations
 
+import json
 import math
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -150,3 +152,16 @@ def md_code(text: object) -> str:
         fence += "`"
     pad = " " if body.startswith("`") or body.endswith("`") else ""
     return f"{fence}{pad}{body}{pad}{fence}"
+
+
+class JsonBlock:
+    """The table's data as JSON text for a ``<script type="application/json">`` block:
+    ``<``, ``>`` and ``&`` escaped so no value can end the block, then redacted once more."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        self.text = redact(text)
+
+    def __html__(self) -> str:
+        return self.text

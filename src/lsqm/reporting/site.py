@@ -17,7 +17,6 @@ half a report and pages of architectures that left the run do not linger. An exi
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import secrets
@@ -37,8 +36,7 @@ from lsqm.errors import UsageError
 from lsqm.files import utcnow
 from lsqm.messages import Say, quiet
 from lsqm.records import CATEGORY_MEANING, Category, Result, ResultRow, Status
-from lsqm.redact import redact
-from lsqm.reporting import charts
+from lsqm.reporting import charts, render
 from lsqm.reporting.code import CodeShelf, Source, pygments_css
 from lsqm.reporting.compare import BUCKETS, Comparison, compare
 from lsqm.reporting.coverage import NO_TRACE, Coverage, cell_text, coverage_of, latest_runs
@@ -54,6 +52,7 @@ from lsqm.reporting.history import (
     status_history,
 )
 from lsqm.reporting.matrix import build_matrix
+from lsqm.reporting.mutation import by_generator, latest_scores, score_text, short_text
 from lsqm.reporting.overview import runtime_calls
 from lsqm.reporting.render import Redacted, Redactor, environment, pct, pts, seconds, status_class
 from lsqm.reporting.reproduce import ENDPOINT, override_text, reproduce
@@ -228,6 +227,7 @@ class _Builder:
         self.gaps = top_gaps(self.history, self.view)
         self.gap_rank = {h: i for i, g in enumerate(self.gaps, 1) for h in g.architectures}
         self.generated_at = utcnow()
+        self.mutation = latest_scores(self.store)  # the latest per architecture
 
     # -- writing ---------------------------------------------------------------------------
     def _write(self, rel: str, template: str, count: bool = True, **context: Any) -> None:
@@ -275,11 +275,13 @@ class _Builder:
             gap_total=len(self.gaps),
             blockers=blockers(history, view, limit=10),
             recent=self.recent_runs(),
-            table_data=JsonBlock(self.table_data()),
+            table_data=render.JsonBlock(self.table_data()),
             statuses=list(Status),
             run_date=charts.run_date,
             titles=TITLES,
             buckets=BUCKETS,
+            mutation=by_generator(s for h, s in self.mutation.items() if h in view.rows),
+            scored=sum(h in view.rows and s.value is not None for h, s in self.mutation.items()),
         )
 
     def coverage(self) -> Coverage:
@@ -373,6 +375,8 @@ class _Builder:
             trace=sorted(result.trace, key=lambda c: c.first),
             fails_at=result.fails_at,
             no_trace=NO_TRACE,
+            mutation=self.mutation.get(arch_hash),
+            mutation_text=score_text(self.mutation, arch_hash),
         )
 
     def _cell(self, run_id: str, row: ResultRow | None) -> tuple[str, Redacted]:
@@ -516,6 +520,7 @@ class _Builder:
                     row.tests_total,
                     int(row.flaky),
                     changes.index(change) if change else -1,
+                    short_text(self.mutation, arch_hash),
                 ]
             )
         return {
@@ -538,22 +543,10 @@ class _Builder:
                 "total",
                 "flaky",
                 "change",
+                "mutation",
             ],
             "rows": rows,
         }
-
-
-class JsonBlock:
-    """The table's data as JSON text for a ``<script type="application/json">`` block:
-    ``<``, ``>`` and ``&`` escaped so no value can end the block, then redacted once more."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-        self.text = redact(text)
-
-    def __html__(self) -> str:
-        return self.text
 
 
 def _redacted(result: Result, redactor: Redactor) -> Result:

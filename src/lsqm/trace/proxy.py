@@ -138,6 +138,11 @@ class RecordingProxy:
         )
         self._thread.start()
 
+    def intercept(self, interceptor: Interceptor | None) -> None:
+        """Give later answers to ``interceptor`` (None: relay them unchanged, streamed), so
+        one listener serves a clean run and then fault runs on a stack deployed once."""
+        self._server.interceptor = interceptor
+
     def stop(self) -> None:
         """Stop listening and drop every open client connection (safe to call twice)."""
         if self._thread.is_alive():

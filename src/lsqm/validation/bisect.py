@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from lsqm.config import Settings
-from lsqm.errors import ToolMissing, UsageError
-from lsqm.files import atomic_write_json, utcnow
+from lsqm.errors import StoreError, ToolMissing, UsageError
+from lsqm.files import atomic_write_json, read_json, utcnow
 from lsqm.messages import Say, quiet
 from lsqm.records import Category, Result
 from lsqm.store import ArtifactStore, new_run_id
@@ -220,6 +220,30 @@ class BisectWorkspace:
         atomic_write_json(
             self.root / "bisect.json", {**extra, **found.to_json(), "finished_at": utcnow()}
         )
+
+
+def first_bad_version(
+    main: ArtifactStore, arch_hash: str, emulator: str, status: str, category: str | None
+) -> str | None:
+    """The first release with this verdict, from the newest stored bisection of
+    ``arch_hash`` on ``emulator`` that found where it began (None: no such bisection)."""
+    answers = sorted((main.root / "bisect").glob("*/bisect.json"), reverse=True)
+    for path in answers:  # folders are run ids: newest first
+        try:
+            data = read_json(path)
+        except (OSError, StoreError):  # a bisection cut short or a broken file: not evidence
+            continue
+        if not isinstance(data, dict) or data.get("arch_hash") != arch_hash:
+            continue
+        after = data.get("after") or {}
+        if (
+            data.get("outcome") == "found"
+            and data.get("emulator", "localstack") == emulator
+            and (after.get("status"), after.get("category")) == (status, category)
+        ):
+            found = data.get("first_changed")
+            return str(found) if found else None
+    return None
 
 
 def localstack_probe(

@@ -73,6 +73,12 @@ class Job:
     names: OperationNames | None = None
     # Given the tests' answers in place of the emulator's (the fault injector); needs names.
     interceptor: Interceptor | None = None
+    # time.monotonic() past which no stage may run (``lsqm reduce``'s budget): each stage's
+    # limit is the timeout or what is left, whichever is smaller.
+    deadline: float | None = None
+    # False: no destroy stage, for callers that reset the emulator after every architecture
+    # (``lsqm reduce``'s probes). The verdict never depends on destroy (it is decided first).
+    destroy: bool = True
 
 
 @dataclass
@@ -80,7 +86,7 @@ class Prepared:
     """An architecture made ready to deploy (workspace, init, provider process), possibly
     ahead of its turn while the emulator serves the one before it."""
 
-    validation: _Validation
+    validation: Validation
     verdict: Verdict | None  # set when it cannot deploy (init failed, ...)
     endpoint: str  # the emulator endpoint it was made for (directly or through the proxy)
     started_at: str
@@ -100,7 +106,7 @@ def prepare_one(
     share = job.settings.share_provider_process if share_provider is None else share_provider
     record = job.store.architecture(arch_hash)
     scratch = Path(tempfile.mkdtemp(prefix=f"{arch_hash[:8]}-", dir=job.scratch))
-    validation = _Validation(job, arch_hash, record, emulator, scratch, share_provider=share)
+    validation = Validation(job, arch_hash, record, emulator, scratch, share_provider=share)
     try:
         verdict = validation.prepare()
     except LsqmError as exc:
@@ -212,7 +218,7 @@ def scratch_root() -> Path:
 
 
 @dataclass
-class _Validation:
+class Validation:
     """The state of one architecture's validation as it moves through the stages."""
 
     job: Job
@@ -236,10 +242,21 @@ class _Validation:
     locked_providers: dict[str, str] = field(default_factory=dict)
     proxy: RecordingProxy | None = None  # the recording proxy terraform and the tests call
     calls: list[Call] = field(default_factory=list)  # what it recorded, once it stopped
+    deployed_calls: int = 0  # calls up to the end of apply and plan
+    tests_from: int | None = None  # where the latest test run's calls start
 
     def __post_init__(self) -> None:
         self.logs = self.job.store.logs_dir(self.job.run_id, self.arch_hash)
-        self.limit = self.job.settings.timeout
+        self.outputs_path = self.logs / "outputs.json"
+        self.state_path = self.logs / "state.json"
+
+    @property
+    def limit(self) -> float:
+        """A stage's time limit: the timeout, or less when the job's deadline is nearer."""
+        timeout = self.job.settings.timeout
+        if self.job.deadline is None:
+            return timeout
+        return max(1.0, min(timeout, self.job.deadline - time.monotonic()))
 
     def result(
         self, verdict: Verdict, started_at: str, *, duration_s: float, child_process_s: float
@@ -271,6 +288,10 @@ class _Validation:
         if self.job.names is None:
             return []
         calls = self.proxy.recording.calls() if self.proxy is not None else self.calls
+        if self.tests_from is not None and self.tests_from > self.deployed_calls:
+            # A later test run on the same stack: the deploy's calls and its own, no other run's.
+            start, end = self.deployed_calls, self.tests_from
+            calls = [c for c in calls if not start <= c.index < end]
         return aggregate(calls, self.job.names)
 
     def _caller(self, caller: str) -> None:
@@ -343,20 +364,73 @@ class _Validation:
 
     def deploy_and_test(self) -> Verdict:
         """apply -> plan -> tests -> destroy, on a prepared workspace."""
-        emulator = self.emulator
-        self.tf.abort = lambda: not emulator.alive() or self._provider_lost()
-        apply = self._terraform("apply", "apply", "-auto-approve", *TF_FLAGS)
         try:
-            if not apply.ok:
-                failure = _name_provider(classify_terraform("apply", apply.output), self.caps)
-                failure = name_by_trace(failure, self.trace(), "apply")
-                alive = not apply.aborted and emulator.healthy()
-                return deploy_failed(failure, timed_out=apply.timed_out, emulator_alive=alive)
-            return self._plan_and_test()
+            return self.deploy() or self.test()
         finally:
-            if emulator.alive() and not self._provider_lost():
-                # The state is fresh from apply/plan: refreshing it again only costs time.
-                self._terraform("destroy", "destroy", "-auto-approve", "-refresh=false", *TF_FLAGS)
+            self.destroy()
+
+    def deploy(self) -> Verdict | None:
+        """apply, then plan beside reading the outputs and state; a verdict if apply failed."""
+        emulator = self.emulator
+        self.tf.abort = lambda: not emulator.alive() or self.provider_lost()
+        apply = self._terraform("apply", "apply", "-auto-approve", *TF_FLAGS)
+        if not apply.ok:
+            failure = _name_provider(classify_terraform("apply", apply.output), self.caps)
+            failure = name_by_trace(failure, self.trace(), "apply")
+            alive = not apply.aborted and emulator.healthy()
+            return deploy_failed(failure, timed_out=apply.timed_out, emulator_alive=alive)
+        # Reading outputs and state and planning only read the state file and the emulator:
+        # the reads run beside the plan instead of before it.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lsqm-state") as pool:
+            reads = pool.submit(self._read_outputs_and_state)
+            plan = self._terraform("plan", "plan", "-detailed-exitcode", "-lock=false", *TF_FLAGS)
+            self.outputs_path, self.state_path = reads.result()
+        self.stages["plan"].ok = plan.exit_code in (0, 2)  # 2 = drift, recorded apart
+        self.drift = plan.exit_code == 2 if plan.exit_code in (0, 2) else None
+        self.deployed_calls = self._call_count()
+        return None
+
+    def destroy(self) -> None:
+        """Destroy what apply made, unless the emulator or the provider is gone."""
+        if self.job.destroy and self.emulator.alive() and not self.provider_lost():
+            # The state is fresh from apply/plan: refreshing it again only costs time.
+            self._terraform("destroy", "destroy", "-auto-approve", "-refresh=false", *TF_FLAGS)
+
+    def replan(self, log: Path) -> int | None:
+        """``plan -detailed-exitcode`` again on the deployed stack (recorded as no stage): 0
+        when it is still as configured, 2 when something changed it, None when plan failed."""
+        self._caller("plan")
+        flags = ["-detailed-exitcode", "-lock=false", *TF_FLAGS]
+        result = self.tf(["plan", *flags], cwd=self.root, timeout=self.limit, log_path=log)
+        return result.exit_code if result.exit_code in (0, 2) else None
+
+    def test(self, logs: Path | None = None, first_failure: bool = False) -> Verdict:
+        """Run the app's tests on the deployed stack and judge them (again, on a stack
+        deployed once: each run's counts, stage and trace are its own; ``logs``: where its
+        pytest.log and junit.xml go, default the architecture's logs; ``first_failure``:
+        stop at the first failing test, pytest -x)."""
+        store = self.job.store
+        app_dir = store.app_dir(self.arch_hash)
+        has_app = store.has_app(self.arch_hash) or any(app_dir.glob("test_*.py"))
+        self.tests_from = self._call_count()
+        exit_code, timed_out = None, False
+        self.counts = JUnitCounts()
+        if has_app:
+            run = self._run_tests(app_dir, logs or self.logs, ["-x"] if first_failure else [])
+            result = self._record("test", run)
+            exit_code, timed_out = result.exit_code, result.timed_out
+        return tests_finished(
+            self.counts,
+            exit_code=exit_code,
+            timed_out=timed_out,
+            emulator_alive=self.emulator.healthy(),
+            has_app=has_app,
+            endpoint=self.endpoint,
+            trace=self.trace(),
+        )
+
+    def _call_count(self) -> int:
+        return len(self.proxy.recording.calls()) if self.proxy is not None else 0
 
     def _share_provider(self, ws: Workspace, caps: ProviderCapabilities) -> str:
         """Start this architecture's provider process; say which way terraform gets one."""
@@ -378,7 +452,7 @@ class _Validation:
         self.tf.env.update(self.shared.env())
         return "shared"
 
-    def _provider_lost(self) -> bool:
+    def provider_lost(self) -> bool:
         return self.shared is not None and self.shared.crashed
 
     def close(self) -> None:
@@ -396,33 +470,6 @@ class _Validation:
             self.proxy = None
         shutil.rmtree(self.scratch, ignore_errors=True)
 
-    def _plan_and_test(self) -> Verdict:
-        # Reading outputs and state and planning only read the state file and the emulator:
-        # the reads run beside the plan instead of before it.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lsqm-state") as pool:
-            reads = pool.submit(self._read_outputs_and_state)
-            plan = self._terraform("plan", "plan", "-detailed-exitcode", "-lock=false", *TF_FLAGS)
-            outputs_path, state_path = reads.result()
-        self.stages["plan"].ok = plan.exit_code in (0, 2)  # 2 = drift, recorded apart
-        self.drift = plan.exit_code == 2 if plan.exit_code in (0, 2) else None
-
-        store = self.job.store
-        app_dir = store.app_dir(self.arch_hash)
-        has_app = store.has_app(self.arch_hash) or any(app_dir.glob("test_*.py"))
-        exit_code, timed_out = None, False
-        if has_app:
-            result = self._record("test", self._run_tests(app_dir, outputs_path, state_path))
-            exit_code, timed_out = result.exit_code, result.timed_out
-        return tests_finished(
-            self.counts,
-            exit_code=exit_code,
-            timed_out=timed_out,
-            emulator_alive=self.emulator.healthy(),
-            has_app=has_app,
-            endpoint=self.endpoint,
-            trace=self.trace(),
-        )
-
     def _read_outputs_and_state(self) -> tuple[Path, Path]:
         """Write what "What a test sees" promises: ``output -json`` and ``show -json``."""
         outputs = self._terraform(None, "output", "-json")
@@ -432,23 +479,28 @@ class _Validation:
         state_path.write_text(state.output if state.ok else "{}")
         return outputs_path, state_path
 
-    def _run_tests(self, app_dir: Path, outputs_path: Path, state_path: Path) -> proc.Completed:
-        """Run the app's tests as docs/design.md, "What a test sees" says; counts from JUnit."""
+    def _run_tests(self, app_dir: Path, logs: Path, options: list[str]) -> proc.Completed:
+        """Run the app's tests as docs/design.md, "What a test sees" says; counts from JUnit.
+        Each run starts from a fresh copy of the app and a fresh home."""
         cwd = self.scratch / "tests"
+        junit = self.scratch / "junit.xml"  # copied to the logs: a sandboxed test cannot write
+        home = self.scratch / "test-home"
+        for stale in (cwd, home):
+            shutil.rmtree(stale, ignore_errors=True)
+        junit.unlink(missing_ok=True)
         shutil.copytree(app_dir, cwd, ignore=shutil.ignore_patterns("__pycache__", "app.json"))
         ini = self.scratch / "pytest.ini"
         ini.write_text("[pytest]\n")
-        junit = self.scratch / "junit.xml"  # copied to the logs: a sandboxed test cannot write
-        home = self.scratch / "test-home"
         home.mkdir()
+        logs.mkdir(parents=True, exist_ok=True)
         trace_env, trace_args = self._trace_plugin()
         env = child_env(
             home,
             {
                 **aws_env(self.endpoint, self.job.settings.region),
                 **trace_env,
-                "LSQM_TF_OUTPUTS": str(outputs_path.resolve()),
-                "LSQM_TF_STATE": str(state_path.resolve()),
+                "LSQM_TF_OUTPUTS": str(self.outputs_path.resolve()),
+                "LSQM_TF_STATE": str(self.state_path.resolve()),
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
             },
@@ -456,7 +508,7 @@ class _Validation:
         argv = [
             self.job.test_python, "-m", "pytest", "-c", str(ini), "--rootdir", str(cwd),
             "-p", "no:cacheprovider", "-q", "-rN", f"--junitxml={junit}",
-            "-o", "junit_family=xunit2", *trace_args, str(cwd),
+            "-o", "junit_family=xunit2", *trace_args, *options, str(cwd),
         ]  # fmt: skip
         emulator = self.emulator
         if self.job.sandbox is not None:
@@ -473,12 +525,12 @@ class _Validation:
             env=env,
             cwd=cwd,
             timeout=self.limit,
-            log_path=self.logs / "pytest.log",
+            log_path=logs / "pytest.log",
             abort=lambda: not emulator.alive(),
         )
         self.counts = read_junit(junit)
         if junit.is_file():
-            shutil.copyfile(junit, self.logs / "junit.xml")
+            shutil.copyfile(junit, logs / "junit.xml")
         return result
 
     def _trace_plugin(self) -> tuple[dict[str, str], list[str]]:

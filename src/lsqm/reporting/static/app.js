@@ -112,6 +112,7 @@
         why.appendChild(code);
       }
       cell(tr, "num", r[C.total] ? r[C.passed] + "/" + r[C.total] : "–");
+      cell(tr, "num", r[C.mutation]);
       cell(tr, "num", r[C.duration].toFixed(1) + "s");
       frag.appendChild(tr);
     });
