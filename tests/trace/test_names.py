@@ -106,6 +106,35 @@ def test_a_presigned_url_is_named_by_its_credential(
     assert names.name(proxy.recording.calls()[-1]) == ("s3", "GetObject")
 
 
+def test_api_invocations_are_named_execute_api_invoke(
+    upstream: Upstream,  # noqa: F811
+    proxy: RecordingProxy,
+    names: OperationNames,
+) -> None:
+    """Unsigned calls of a deployed stage, in LocalStack's two path forms and by the API's
+    own host name, are ``execute-api`` ``Invoke``; the control plane stays ``apigateway``."""
+    port = proxy.url.rsplit(":", 1)[1]
+    invocations = [
+        ("GET", "/_aws/execute-api/abc123/dev/ping", f"127.0.0.1:{port}"),
+        ("POST", "/restapis/abc123/dev/_user_request_/items/1?x=1", f"127.0.0.1:{port}"),
+        ("GET", "/dev/ping", f"abc123.execute-api.localhost.localstack.cloud:{port}"),
+        ("PUT", "/prod/", "abc123.execute-api.us-east-1.amazonaws.com"),
+    ]
+    for method, path, host in invocations:
+        conn = http.client.HTTPConnection(proxy.url.removeprefix("http://"))
+        conn.request(method, path, body=b"{}" if method != "GET" else None, headers={"Host": host})
+        conn.getresponse().read()
+        conn.close()
+        assert names.name(proxy.recording.calls()[-1]) == ("execute-api", "Invoke"), path
+    api = _client(proxy, "apigateway")
+    assert _named(proxy, names, lambda: api.get_stage(restApiId="abc123", stageName="dev")) == (
+        "apigateway", "GetStage",
+    )  # fmt: skip
+    assert names.name(_call("GET", "/restapis/abc123/stages/dev", "apigateway")) == (
+        "apigateway", "GetStage",
+    )  # fmt: skip
+
+
 def _call(method: str, target: str, service: str = "", **extra: Any) -> Call:
     headers = {"authorization": AUTH.format(service=service)} if service else {}
     return Call(

@@ -95,3 +95,26 @@ def test_fault_logs_get_a_folder_name_without_colons_and_the_stack_log_is_report
     stack = arch.to_json()["stack"]
     assert stack["deploys"] == 2 and stack["drifted_after"] == [FAULT.id]
     assert stack["repeatable"] is None and stack["touched"] == {}
+
+
+def test_an_armed_fault_that_keeps_the_request_answers_it_and_counts_who_got_it(
+    cache_dir: Path,
+) -> None:
+    """The runner's wrapper passes ``instead`` on: a Publish swallowed at the proxy is an
+    injected fault for the tests' caller, never for terraform's."""
+    from lsqm.trace.proxy import Call
+    from lsqm.validation.sensitivity import _Armed
+
+    swallow = next(f for f in catalogue() if f.id == "sns.Publish:published_nowhere")
+    armed = _Armed(FaultInjector(swallow, OperationNames(cache_dir / "trace")))
+    auth = "AWS4-HMAC-SHA256 Credential=t/20260101/us-east-1/sns/aws4_request, Signature=x"
+
+    def publish(caller: str) -> Call:
+        return Call(index=0, method="POST", target="/", host="127.0.0.1:4566",
+                    headers={"authorization": auth}, caller=caller, test=None,
+                    body_head=b"Action=Publish&TopicArn=arn&Message=m")  # fmt: skip
+
+    assert armed.instead(publish("apply")) is None
+    made_up = armed.instead(publish("test"))
+    assert made_up is not None and b"<MessageId>" in made_up.body
+    assert armed.callers == {"test": 1} and armed.injector.injected == 1

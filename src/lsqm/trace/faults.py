@@ -20,12 +20,13 @@ import base64
 import hashlib
 import json
 import re
+import uuid
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from lsqm.trace.proxy import Answer
+from lsqm.trace.proxy import Answer, Call
 
 Mutation = Callable[[Answer], Answer | None]
 Checksum = Callable[[dict[str, Any], str], None]  # fix a JSON item's checksum for a new value
@@ -41,6 +42,8 @@ class Fault:
     words: str  # what a test that lets it through does not verify
     mutate: Mutation
     every_call: bool = False  # errors: every matching call; data: the first it applies to
+    # answers the request itself, which then never reaches the emulator (a message lost)
+    instead: Callable[[Call], Answer | None] | None = None
 
     @property
     def id(self) -> str:
@@ -199,6 +202,87 @@ def sqs_md5(message: dict[str, Any], body: str) -> None:
         message["MD5OfBody"] = hashlib.md5(body.encode()).hexdigest()
 
 
+def drop_where(path: str, lost: Callable[[Any], bool]) -> Mutation:
+    """The elements of the list at ``path`` that ``lost`` picks left out (a delivery that
+    never happened, seen where the test reads it); the rest unchanged."""
+
+    def keep(items: list[Any]) -> list[Any] | None:
+        kept = [item for item in items if not lost(item)]
+        return kept if len(kept) < len(items) else None
+
+    return _list_fault(path, keep)
+
+
+def _body_json(message: Any) -> Any:
+    try:
+        return json.loads(message.get("Body", "")) if isinstance(message, dict) else None
+    except ValueError:
+        return None
+
+
+def sns_envelope(message: Any) -> bool:
+    """An SQS message that is an SNS notification's envelope (not raw delivery)."""
+    body = _body_json(message)
+    return isinstance(body, dict) and body.get("Type") == "Notification" and "TopicArn" in body
+
+
+def eventbridge_event(message: Any) -> bool:
+    """An SQS message that is an EventBridge event delivered by a rule's target."""
+    body = _body_json(message)
+    return isinstance(body, dict) and {"detail-type", "source", "detail"} <= body.keys()
+
+
+def s3_event(message: Any) -> bool:
+    """An SQS message that is an S3 event notification (not the s3:TestEvent sent when the
+    notification is configured, which terraform's apply caused)."""
+    body = _body_json(message)
+    records = body.get("Records") if isinstance(body, dict) else None
+    return isinstance(records, list) and any(
+        isinstance(r, dict) and r.get("eventSource") == "aws:s3" for r in records
+    )
+
+
+def dead_lettered(message: Any) -> bool:
+    """An SQS message the redrive policy moved to a dead-letter queue (AWS marks it with
+    ``DeadLetterQueueSourceArn``, returned when the receive asks for attributes)."""
+    return isinstance(message, dict) and "DeadLetterQueueSourceArn" in (
+        message.get("Attributes") or {}
+    )
+
+
+def reorder_fifo(answer: Answer) -> Answer | None:
+    """SQS messages reversed, only where order is promised: every message a FIFO one (it
+    carries a ``SequenceNumber``, returned when the receive asks for attributes)."""
+    document = _json(answer)
+    messages = document.get("Messages") if isinstance(document, dict) else None
+    if not messages or not all(
+        isinstance(m, dict) and "SequenceNumber" in (m.get("Attributes") or {}) for m in messages
+    ):
+        return None
+    return reorder("Messages")(answer)
+
+
+def sns_published_nowhere(call: Call) -> Answer | None:
+    """SNS's answer to a Publish (query protocol) that the emulator never receives: a
+    MessageId and success, and no subscriber ever gets the message, raw or enveloped."""
+    if "x-amz-target" in call.headers:  # a JSON-protocol client: not SNS's own shape
+        return None
+    message_id, request_id = uuid.uuid4(), uuid.uuid4()
+    body = (
+        '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">'
+        f"<PublishResult><MessageId>{message_id}</MessageId></PublishResult>"
+        f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
+        "</PublishResponse>"
+    ).encode()
+    headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", str(request_id))]
+    return Answer(200, "OK", headers, body)
+
+
+def _never(answer: Answer) -> Answer | None:
+    """No answer to change: the request was answered before it was forwarded."""
+    return None
+
+
 # -- XML and raw bodies -----------------------------------------------------------------
 def xml_change(tag: str) -> Mutation:
     """The text of the first ``<tag>`` changed."""
@@ -229,33 +313,78 @@ def xml_drop(tag: str) -> Mutation:
     return mutate
 
 
-def corrupt_body(*, fix_checksums: bool) -> Mutation:
+def corrupt_body(*, fix_etag: bool = False, fix_checksums: bool = False) -> Mutation:
     """A raw body (an S3 object, an API's answer) with its last byte changed; with
-    ``fix_checksums`` its ETag and CRC headers made to match."""
+    ``fix_etag`` its ETag made to match, with ``fix_checksums`` also every
+    ``x-amz-checksum-*`` header (what an emulator that corrupts before hashing sends)."""
 
     def mutate(answer: Answer) -> Answer | None:
         if answer.status >= 300 or not answer.body:
             return None
         last = answer.body[-1:]
         body = answer.body[:-1] + (b"x" if last != b"x" else b"y")
-        headers = list(answer.headers)
-        if fix_checksums:
-            headers = [_fixed_header(k, v, body) for k, v in headers]
+        headers = [
+            _fixed_header(k, v, body, etag=fix_etag, checksums=fix_checksums)
+            for k, v in answer.headers
+        ]
         return replace(answer, body=body, headers=headers)
 
     return mutate
 
 
-def _fixed_header(name: str, value: str, body: bytes) -> tuple[str, str]:
+def _fixed_header(
+    name: str, value: str, body: bytes, *, etag: bool, checksums: bool
+) -> tuple[str, str]:
     lower = name.lower()
-    if lower == "etag" and "-" not in value:
+    if etag and lower == "etag" and "-" not in value:
         return name, f'"{hashlib.md5(body).hexdigest()}"'
-    if lower == "x-amz-checksum-crc32":
-        digest = (zlib.crc32(body) & 0xFFFFFFFF).to_bytes(4, "big")
-        return name, base64.b64encode(digest).decode()
-    if lower.startswith("x-amz-checksum-"):
-        return name, ""  # one the proxy cannot recompute here: dropped to empty
+    if checksums and lower.startswith("x-amz-checksum-"):
+        digest = _checksum(lower.removeprefix("x-amz-checksum-"), body)
+        if digest is not None:
+            return name, base64.b64encode(digest).decode()
     return name, value
+
+
+def _checksum(algorithm: str, body: bytes) -> bytes | None:
+    """The digest S3 sends in ``x-amz-checksum-<algorithm>`` (None: one not computed here,
+    left as it was: a multipart object's composite checksum, CRC64NVME)."""
+    if algorithm == "crc32":
+        return (zlib.crc32(body) & 0xFFFFFFFF).to_bytes(4, "big")
+    if algorithm == "crc32c":
+        return crc32c(body).to_bytes(4, "big")
+    if algorithm in ("sha1", "sha256"):
+        return hashlib.new(algorithm, body).digest()
+    return None
+
+
+def _crc32c_table() -> list[int]:
+    table = []
+    for n in range(256):
+        c = n
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+_CRC32C = _crc32c_table()
+
+
+def crc32c(data: bytes) -> int:
+    """CRC-32C (Castagnoli), S3's default checksum; small bodies only, so a table will do."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc = _CRC32C[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def status_changed(answer: Answer) -> Answer | None:
+    """A success answered with another success status (200 -> 201, else 200): what a
+    test that only checks "2xx" lets through."""
+    if not 200 <= answer.status < 300:
+        return None
+    status = 201 if answer.status == 200 else 200
+    return replace(answer, status=status, reason="Created" if status == 201 else "OK")
 
 
 # -- errors -------------------------------------------------------------------------------
@@ -290,25 +419,37 @@ def _json_content(answer: Answer) -> bool:
 
 
 # -- the catalogue ------------------------------------------------------------------------
-def _f(service: str, operation: str, kind: str, words: str, mutate: Mutation) -> Fault:
-    return Fault(service, operation, kind, words, mutate)
+def _f(
+    service: str, operation: str, kind: str, words: str, mutate: Mutation, every: bool = False
+) -> Fault:
+    return Fault(service, operation, kind, words, mutate, every)
 
 
 _DATA: tuple[Fault, ...] = (
     # SQS: messages lost, duplicated, reordered, changed in transit, attributes dropped
     _f("sqs", "ReceiveMessage", "message_lost", "no test fails when a sent message never arrives", lose("Messages")),
     _f("sqs", "ReceiveMessage", "message_duplicated", "no test notices a message delivered twice", duplicate("Messages")),
-    _f("sqs", "ReceiveMessage", "messages_reordered", "no test checks the order of received messages", reorder("Messages")),
+    _f("sqs", "ReceiveMessage", "fifo_reordered", "no test checks that a FIFO queue's messages arrive in the order sent", reorder_fifo),
     _f("sqs", "ReceiveMessage", "body_changed", "no test compares a received body with what was sent, nor checks its MD5OfBody (boto3 does not)", change("Messages[].Body")),
     _f("sqs", "ReceiveMessage", "body_changed_md5_ok", "no test compares a received body for equality with what was sent", change("Messages[].Body", sqs_md5)),
     _f("sqs", "ReceiveMessage", "attributes_dropped", "no test reads back the message attributes it sent", drop("Messages[].MessageAttributes")),
+    # Asynchronous deliveries swallowed: the proxy sees only the tests' requests, not the
+    # emulator's own SNS -> SQS, EventBridge -> SQS, S3 -> SQS or redrive moves, so a
+    # delivery that never happened is modelled where the test reads it: every receive
+    # leaves out exactly the delivered message (the sender was answered with success).
+    Fault("sns", "Publish", "published_nowhere", "no test checks that a message published to the topic reaches its subscribers", _never, True, sns_published_nowhere),
+    _f("sqs", "ReceiveMessage", "sns_delivery_swallowed", "no test checks that a message published to the topic reaches the subscribed queue", drop_where("Messages", sns_envelope), True),
+    _f("sqs", "ReceiveMessage", "eventbridge_delivery_swallowed", "no test checks that an event matching the rule reaches its SQS target", drop_where("Messages", eventbridge_event), True),
+    _f("sqs", "ReceiveMessage", "s3_notification_swallowed", "no test checks that a bucket's event notification reaches its queue", drop_where("Messages", s3_event), True),
+    _f("sqs", "ReceiveMessage", "dlq_redrive_swallowed", "no test checks that a message received maxReceiveCount times is moved to the dead-letter queue", drop_where("Messages", dead_lettered), True),
     _f("sqs", "GetQueueAttributes", "attributes_changed", "no test compares the queue's attributes with the configuration", change("Attributes.*")),
     # SNS
     _f("sns", "GetTopicAttributes", "attributes_changed", "no test compares the topic's attributes with the configuration", xml_change("value")),
     _f("sns", "GetSubscriptionAttributes", "attributes_changed", "no test compares the subscription's attributes with the configuration", xml_change("value")),
     # S3
-    _f("s3", "GetObject", "body_changed", "no test compares an object read back with what was put (stale ETag)", corrupt_body(fix_checksums=False)),
-    _f("s3", "GetObject", "body_changed_etag_ok", "no test compares an object read back byte for byte with what was put", corrupt_body(fix_checksums=True)),
+    _f("s3", "GetObject", "body_changed", "no test compares an object read back with what was put, nor its ETag", corrupt_body()),
+    _f("s3", "GetObject", "body_changed_etag_ok", "no test compares an object read back with what was put, nor its x-amz-checksum-* (ETag made to match)", corrupt_body(fix_etag=True)),
+    _f("s3", "GetObject", "body_changed_checksums_ok", "no test compares an object read back byte for byte with what was put (ETag and checksums made to match)", corrupt_body(fix_etag=True, fix_checksums=True)),
     _f("s3", "ListObjectsV2", "objects_lost", "no test checks that a put object is listed", xml_drop("Contents")),
     _f("s3", "GetBucketVersioning", "status_changed", "no test reads back the bucket's versioning status", xml_drop("Status")),
     _f("s3", "GetBucketEncryption", "algorithm_changed", "no test compares the bucket's encryption with the configuration", xml_change("SSEAlgorithm")),
@@ -318,10 +459,14 @@ _DATA: tuple[Fault, ...] = (
     _f("dynamodb", "GetItem", "value_changed", "no test compares an item read back with what was written", change("Item.*")),
     _f("dynamodb", "Query", "items_lost", "no test checks that a query returns the items written", lose("Items")),
     _f("dynamodb", "Query", "item_duplicated", "no test checks a query's results against what was written", duplicate("Items")),
+    _f("dynamodb", "Query", "items_reordered", "no test checks that a query returns items in sort-key order", reorder("Items")),
     _f("dynamodb", "Scan", "items_lost", "no test checks that a scan returns the items written", lose("Items")),
     _f("dynamodb", "DescribeTable", "key_schema_changed", "no test compares the table's key schema with the configuration", change("Table.KeySchema[].AttributeName")),
     _f("dynamodb", "DescribeTable", "status_changed", "no test checks the table is ACTIVE", set_value("Table.TableStatus", "CREATING")),
-    # API Gateway (the control plane; invocations through execute-api are named apigateway too)
+    # API Gateway: invoking a deployed stage (unsigned; named by trace.names), then the
+    # control plane
+    _f("execute-api", "Invoke", "body_changed", "no test compares an API's answer with the body its integration returns", corrupt_body()),
+    _f("execute-api", "Invoke", "status_changed", "no test compares an API's status code with the one its integration selects", status_changed),
     _f("apigateway", "GetMethod", "integration_changed", "no test compares the method's integration with the configuration", change("methodIntegration.type")),
     _f("apigateway", "GetRestApi", "name_changed", "no test compares the API's name with the configuration", change("name")),
     # EventBridge
@@ -350,9 +495,10 @@ _DATA: tuple[Fault, ...] = (
     _f("kinesis", "GetRecords", "records_lost", "no test checks that a put record is read back", lose("Records")),
     _f("kinesis", "GetRecords", "data_changed", "no test compares a record read back with what was put", change("Records[].Data")),
     _f("kinesis", "GetRecords", "record_duplicated", "no test notices a record delivered twice", duplicate("Records")),
+    _f("kinesis", "GetRecords", "records_reordered", "no test checks that a shard's records come back in the order put", reorder("Records")),
     _f("kinesis", "DescribeStreamSummary", "shards_changed", "no test compares the stream's shard count with the configuration", change("StreamDescriptionSummary.OpenShardCount")),
     # Lambda
-    _f("lambda", "Invoke", "payload_changed", "no test compares the function's answer with what it returns", corrupt_body(fix_checksums=False)),
+    _f("lambda", "Invoke", "payload_changed", "no test compares the function's answer with what it returns", corrupt_body()),
     _f("lambda", "GetFunction", "runtime_changed", "no test compares the function's runtime with the configuration", change("Configuration.Runtime")),
     # KMS and IAM
     _f("kms", "Decrypt", "plaintext_changed", "no test compares decrypted data with what was encrypted", change("Plaintext")),

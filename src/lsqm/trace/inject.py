@@ -28,10 +28,27 @@ class FaultInjector:
         self.injected = 0  # answers it changed
         self._lock = threading.Lock()
 
-    def __call__(self, call: Call, answer: Answer) -> Answer | None:
-        if call.caller != TEST_CALLER:
+    def instead(self, call: Call) -> Answer | None:
+        """The fault's own answer, when it keeps the request from the emulator."""
+        if self.fault.instead is None or not self._mine(call):
             return None
-        if self.names.name(call) != (self.fault.service, self.fault.operation):
+        with self._lock:
+            self.matched += 1
+            if self.injected and not self.fault.every_call:
+                return None
+            made_up = self.fault.instead(call)
+            if made_up is not None:
+                self.injected += 1
+            return made_up
+
+    def _mine(self, call: Call) -> bool:
+        return call.caller == TEST_CALLER and self.names.name(call) == (
+            self.fault.service,
+            self.fault.operation,
+        )
+
+    def __call__(self, call: Call, answer: Answer) -> Answer | None:
+        if self.fault.instead is not None or not self._mine(call):
             return None
         with self._lock:
             self.matched += 1

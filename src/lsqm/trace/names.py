@@ -29,6 +29,13 @@ _ACTION = re.compile(rb"(?:^|&)Action=([A-Za-z0-9]+)")
 _VERSION = re.compile(rb"(?:^|&)Version=([0-9-]+)")
 _XML_CODE = re.compile(rb"<Code>([^<]+)</Code>")
 _IP = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+# Invoking a deployed REST or HTTP API: LocalStack's path forms and the API's own host name
+# (AWS's and LocalStack's); such calls are unsigned (or signed for execute-api) and match
+# no botocore model, so they are named here: ``execute-api`` ``Invoke``.
+_INVOKE_PATH = re.compile(
+    r"^/(?:_aws/execute-api/[^/]+/|restapis/[^/]+/[^/]+/_user_request_(?:/|$))"
+)
+_INVOKE_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.")
 _S3_HOST = re.compile(
     r"^(?P<bucket>.+?)\.(?:s3[.-][\w.-]*amazonaws\.com|s3\.amazonaws\.com|"
     r"s3\.localhost\.localstack\.cloud|localhost\.localstack\.cloud|localhost)$"
@@ -95,6 +102,8 @@ class OperationNames:
         """``(service, operation)``; ``""`` for what cannot be told."""
         index = self.index()
         signing = signing_service(call)
+        if invocation(call):
+            return "execute-api", "Invoke"
         candidates: list[str] = index["by_signing"].get(signing, [signing] if signing else [])
         target = call.headers.get("x-amz-target", "")
         if target:
@@ -145,6 +154,12 @@ class OperationNames:
             routes = tuple(_route(*route) for route in model.get("routes", []))
             self._compiled[service] = routes
         return routes
+
+
+def invocation(call: Call) -> bool:
+    """Whether the call invokes a deployed API (through a stage) rather than AWS's API."""
+    host = call.host.lower()
+    return bool(_INVOKE_HOST.match(host) or _INVOKE_PATH.match(urlsplit(call.target).path))
 
 
 def error_code(call: Call) -> str | None:

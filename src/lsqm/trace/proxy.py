@@ -77,7 +77,11 @@ class Answer:
 class Interceptor(Protocol):
     """The hook for a later fault injector: called with the request as recorded and the
     emulator's buffered answer; returns the answer to give the client instead, or None to
-    pass it on unchanged. With no interceptor answers are streamed, never buffered."""
+    pass it on unchanged. With no interceptor answers are streamed, never buffered.
+
+    One may also have an ``instead(call) -> Answer | None`` method, asked before a buffered
+    request is forwarded: an answer it returns goes to the client and the request never
+    reaches the emulator (a message accepted and then lost)."""
 
     def __call__(self, call: Call, answer: Answer) -> Answer | None: ...
 
@@ -241,6 +245,12 @@ class _Handler(BaseHTTPRequestHandler):
     # -- forwarding -------------------------------------------------------------------
     def _exchange(self, call: Call) -> None:
         body, streamed = self._read_body(call)
+        instead = getattr(self.server.interceptor, "instead", None)
+        made_up = instead(call) if instead is not None and not streamed else None
+        if made_up is not None:
+            call.status = made_up.status
+            self._reply(call, made_up, close=False)
+            return
         try:
             response = self._send(body, streamed)
         except (OSError, http.client.HTTPException):
@@ -369,6 +379,10 @@ class _Handler(BaseHTTPRequestHandler):
         if replaced is not None:
             answer = replaced
             call.status = answer.status
+        self._reply(call, answer, close=response.will_close)
+
+    def _reply(self, call: Call, answer: Answer, *, close: bool) -> None:
+        """Give the client a whole answer (an emulator's, replaced or made up)."""
         call.error_head = answer.body[:ERROR_HEAD] if answer.status >= 400 else b""
         hop = {"transfer-encoding", "content-length"}
         headers = [(k, v) for k, v in answer.headers if k.lower() not in hop]
@@ -377,7 +391,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._start_answer(answer.status, answer.reason, headers)
         if self.command != "HEAD":
             self.wfile.write(answer.body)
-        if response.will_close:
+        if close:
             self.close_connection = True
 
     def _reply_bad_gateway(self) -> None:

@@ -293,6 +293,13 @@ class _Armed:
                 self.untouched[call.caller] += 1
         return replaced
 
+    def instead(self, call: Call) -> Answer | None:
+        """The injector's own answer to a request it keeps from the emulator."""
+        made_up = self.injector.instead(call)
+        if made_up is not None:
+            self.callers[call.caller] += 1
+        return made_up
+
 
 def fault_folder(fault_id: str) -> str:
     """A fault's log folder name: ``sqs.ReceiveMessage:message_lost`` ->

@@ -30,8 +30,10 @@ def integration(kind: str = "MOCK", template: Any = None, **extra: Any) -> tuple
     return ("aws_api_gateway_integration", values)
 
 
-def response(status: str, pattern: str = "") -> tuple[str, dict[str, Any]]:
+def response(status: str, pattern: str = "", body: str | None = None) -> tuple[str, dict[str, Any]]:
     values = {**METHOD, "status_code": status, "selection_pattern": pattern}
+    if body is not None:
+        values["response_templates"] = {"application/json": body}
     return ("aws_api_gateway_integration_response", values)
 
 
@@ -44,9 +46,21 @@ def skipped(tf_state: SimpleNamespace, method: dict[str, Any] = METHOD) -> str:
 def test_a_mock_answers_with_the_response_its_template_status_selects() -> None:
     template = json.dumps({"statusCode": 404})
     selects = state(integration(template=template), response("200"), response("404", "40\\d"))
-    assert apigateway_checks._mock_answer(selects, METHOD) == 404
+    assert apigateway_checks._mock_answer(selects, METHOD) == (404, None)
     default = state(integration(template=template), response("200"), response("500", "5\\d\\d"))
-    assert apigateway_checks._mock_answer(default, METHOD) == 200  # no pattern matches: the default
+    assert apigateway_checks._mock_answer(default, METHOD) == (200, None)  # the default
+
+
+def test_a_static_response_template_is_the_body_expected_and_vtl_is_not() -> None:
+    """AWS sends a template without VTL back as it is; one with VTL it evaluates, which
+    the check does not imitate (and an empty one gives no body to compare)."""
+    template = json.dumps({"statusCode": 200})
+    pong = '{"message":"pong","service":"lsqm"}'
+    static = state(integration(template=template), response("200", body=pong))
+    assert apigateway_checks._mock_answer(static, METHOD) == (200, pong)
+    for body in ('{"id": "$context.requestId"}', "#set($x = 1)", "", "  "):
+        vtl = state(integration(template=template), response("200", body=body))
+        assert apigateway_checks._mock_answer(vtl, METHOD) == (200, None), body
 
 
 def test_an_answer_the_configuration_does_not_fix_is_not_expected() -> None:

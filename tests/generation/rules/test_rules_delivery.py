@@ -7,6 +7,7 @@ fires for the events it names. The logic is pure: it reads the Terraform state."
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -181,3 +182,21 @@ def test_a_put_carries_what_the_bucket_policy_demands(
 )
 def test_a_put_the_bucket_policy_would_deny_is_not_expected(statement: dict[str, Any]) -> None:
     assert isinstance(checks.s3_put_terms(bucket_policy(statement), "b", "k"), str)
+
+
+def test_an_s3_event_on_the_queue_is_the_bucket_s_record_for_the_key() -> None:
+    """The body LocalStack 2026.3.0 put on a queue for a PutObject of ``k`` into
+    ``lsqm-bucket`` (tests/fixtures/answers), accepted as is and refused when changed."""
+    answers = Path(__file__).resolve().parents[2] / "fixtures" / "answers"
+    captured = json.loads((answers / "sqs_receive_s3_notification.json").read_text())
+    body = json.loads(captured["body"])["Messages"][0]["Body"]
+    s3_checks._s3_event("lsqm-bucket", "k", "create")(body)
+    for wrong in (
+        body[:-1] + "x",  # changed in transit
+        body.replace('"key": "k"', '"key": "other"'),
+        body.replace("ObjectCreated:Put", "ObjectRemoved:Delete"),
+    ):
+        with pytest.raises((AssertionError, ValueError)):
+            s3_checks._s3_event("lsqm-bucket", "k", "create")(wrong)
+    with pytest.raises(AssertionError):
+        s3_checks._s3_event("other-bucket", "k", "create")(body)

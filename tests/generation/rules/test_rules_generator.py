@@ -80,7 +80,7 @@ def test_coverage_lists_every_resource_with_its_level(app) -> None:
 
 def test_metrics_count_tests_calls_and_assertions(app) -> None:
     metrics = measure(app.files, app.coverage)
-    assert metrics["tests"] == 14
+    assert metrics["tests"] == 15  # the queue with a redrive policy: its dead letters too
     assert metrics["resources_total"] == 9  # random_pet is not an AWS resource
     assert metrics["resources_covered"] == 8
     assert metrics["resources_behavioural"] == 6
@@ -136,7 +136,7 @@ def test_tests_take_identifiers_from_the_state_and_fail_when_it_lacks_them(
     out = done.stdout
     assert "aws_sqs_queue.orders is not in the Terraform state" in out
     assert "module.workers.aws_sqs_queue.this has no instances" in out
-    assert "4 failed, 2 skipped" in out, out[-2000:]
+    assert "5 failed, 2 skipped" in out, out[-2000:]  # orders: its dead letters too
 
 
 def test_a_rest_api_without_a_stage_is_not_called_through_one(tmp_path: Path) -> None:

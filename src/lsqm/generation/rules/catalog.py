@@ -133,6 +133,8 @@ SPECS: dict[str, Spec] = {
     )),
     "aws_sqs_queue": Spec("sqs", "queue", (
         Check("send_receive_delete", "behaviour", "sqs_send_receive_delete", needs_state=True),
+        Check("redrives_to_dead_letter_queue", "behaviour", "sqs_redrives_to_dead_letter_queue",
+              needs_state=True, when=lambda r: "redrive_policy" in r.block.attributes),
         Check("attributes_as_configured", "fidelity", "sqs_attributes_as_configured",
               declare=("visibility_timeout_seconds", "message_retention_seconds",
                        "delay_seconds", "max_message_size", "receive_wait_time_seconds",
@@ -222,7 +224,8 @@ SPECS: dict[str, Spec] = {
         Check("answers_through_stage", "behaviour", "apigateway_method_answers",
               needs_state=True, when=_open_method,
               needs_any=("aws_api_gateway_deployment", "aws_api_gateway_stage")),
-        Check("as_configured", "fidelity", "apigateway_method_as_configured"),
+        Check("as_configured", "fidelity", "apigateway_method_as_configured",
+              needs_state=True),
     )),
     "aws_lambda_function": Spec("lambda", "function", (
         Check("invoke_answers", "behaviour", "lambda_invoke"),

@@ -59,7 +59,7 @@ def apigateway_method_answers(aws: Aws, state: Any, method: Resource) -> None:
     integration selects. Any other integration answers as its backend does (a Lambda's
     code, an HTTP service), which the configuration does not fix: not asserted."""
     wanted = values(method)
-    status = _mock_answer(state, wanted)
+    status, template = _mock_answer(state, wanted)
     api = aws("apigateway", method)
     api_id = wanted["rest_api_id"]
     stages = api.get_stages(restApiId=api_id).get("item", [])
@@ -77,11 +77,17 @@ def apigateway_method_answers(aws: Aws, state: Any, method: Resource) -> None:
         f"{verb} {path} on stage {stage} answered {got} ({payload[:200]!r}); "
         f"its MOCK integration selects {status}"
     )
+    if template is not None:  # a template without VTL is sent back as it is
+        assert payload.decode("utf-8", errors="replace") == template, (
+            f"{verb} {path} on stage {stage} answered {payload[:200]!r}; "
+            f"its integration response's template is {template!r}"
+        )
 
 
-def _mock_answer(state: Any, method: dict[str, Any]) -> int:
+def _mock_answer(state: Any, method: dict[str, Any]) -> tuple[int, str | None]:
     """The status the method's MOCK integration answers with, from the configuration:
-    the request template's statusCode, then the integration response it selects."""
+    the request template's statusCode, then the integration response it selects; and the
+    body, when that response's JSON template is static text (no VTL to evaluate)."""
     same = ("rest_api_id", "resource_id", "http_method")
 
     def of_method(resource_type: str) -> list[dict[str, Any]]:
@@ -113,7 +119,9 @@ def _mock_answer(state: Any, method: dict[str, Any]) -> int:
     chosen = _selected_response(responses, status)
     if chosen is None:
         pytest.skip(f"no integration response is selected for status {status}")
-    return int(chosen["status_code"])
+    body = (chosen.get("response_templates") or {}).get("application/json")
+    static = isinstance(body, str) and body.strip() and not any(c in body for c in "$#")
+    return int(chosen["status_code"]), body if static else None
 
 
 def _selected_response(
@@ -158,8 +166,9 @@ def _call_blocker(state: Any, method: dict[str, Any]) -> str | None:
     return None
 
 
-def apigateway_method_as_configured(aws: Aws, method: Resource) -> None:
-    """The method's authorization and API key requirement are what was configured."""
+def apigateway_method_as_configured(aws: Aws, tf_state: Any, method: Resource) -> None:
+    """The method's authorization, API key requirement and integration (its type and
+    backend) are what was configured."""
     state = values(method)
     got = aws("apigateway", method).get_method(
         restApiId=state["rest_api_id"],
@@ -168,6 +177,24 @@ def apigateway_method_as_configured(aws: Aws, method: Resource) -> None:
     )
     assert got["authorizationType"] == state["authorization"], got["authorizationType"]
     assert bool(got.get("apiKeyRequired")) == bool(state.get("api_key_required"))
+    same = ("rest_api_id", "resource_id", "http_method")
+    integrations = [
+        values(r)
+        for r in state_resources(tf_state, "aws_api_gateway_integration")
+        if all(values(r).get(k) == state[k] for k in same)
+    ]
+    if integrations:
+        wanted = integrations[0]
+        integration = got.get("methodIntegration") or {}
+        assert integration.get("type") == wanted["type"], (
+            f"the method's integration is {integration.get('type')}, configured "
+            f"{wanted['type']}"
+        )
+        if wanted.get("uri"):
+            assert integration.get("uri") == wanted["uri"], (
+                f"the integration's uri is {integration.get('uri')}, configured "
+                f"{wanted['uri']}"
+            )
 
 
 def apigateway_rest_api_as_configured(aws: Aws, rest_api: Resource) -> None:

@@ -17,6 +17,9 @@ def alarm_as_configured(aws: Aws, alarm: Resource, declared: dict[str, Any]) -> 
     got = aws("cloudwatch", alarm).describe_alarms(AlarmNames=[state["alarm_name"]])
     found = got["MetricAlarms"]
     assert found, f"alarm {state['alarm_name']} is not listed"
+    assert found[0].get("StateValue") in ("OK", "ALARM", "INSUFFICIENT_DATA"), (
+        f"the alarm's state is {found[0].get('StateValue')!r}"
+    )
     for key, field in (
         ("metric_name", "MetricName"),
         ("namespace", "Namespace"),

@@ -12,7 +12,7 @@ from lsqm_checks_core import Aws, Resource, expected, marker, values, wait_for
 
 # -- Kinesis ---------------------------------------------------------------------------
 def kinesis_put_get(aws: Aws, stream: Resource) -> None:
-    """A record put on the stream can be read back from its shard."""
+    """A record put on the stream is read back from its shard as put, once."""
     state = values(stream)
     kinesis = aws("kinesis", stream)
     name = state["name"]
@@ -34,8 +34,21 @@ def kinesis_put_get(aws: Aws, stream: Resource) -> None:
     )["ShardIterator"]
 
     def read() -> bool:
+        """AWS may answer a read with no records (retried); a record read at the put's
+        sequence number must be the one put, once."""
         records = kinesis.get_records(ShardIterator=iterator, Limit=10)["Records"]
-        return any(r["Data"] == data for r in records)
+        if not records:
+            return False
+        first = records[0]
+        assert first["SequenceNumber"] == put["SequenceNumber"], (
+            f"the first record read is {first['SequenceNumber']}, put {put['SequenceNumber']}"
+        )
+        assert first["Data"] == data, (
+            f"the record read is {first['Data']!r}, put {data!r}"
+        )
+        numbers = [r["SequenceNumber"] for r in records]
+        assert len(numbers) == len(set(numbers)), f"a record was read twice: {numbers}"
+        return True
 
     wait_for(f"the record put on {name} was not returned by get_records", read)
 

@@ -13,7 +13,9 @@ from lsqm_checks_core import Aws, Resource, expected, marker, values, wait_for
 
 # -- CloudWatch ------------------------------------------------------------------------
 def logs_put_get(aws: Aws, group: Resource) -> None:
-    """An event written to a new stream of the log group can be read back."""
+    """An event written to a new stream of the log group is read back as written (the
+    stream is the check's own: any event in it must be that one). Reading is eventually
+    consistent on AWS: an empty read is retried, a wrong one fails."""
     state = values(group)
     logs = aws("logs", group)
     stream = marker()
@@ -27,7 +29,11 @@ def logs_put_get(aws: Aws, group: Resource) -> None:
 
         def read() -> bool:
             got = logs.get_log_events(logGroupName=state["name"], logStreamName=stream)
-            return any(e["message"] == stream for e in got["events"])
+            messages = [e["message"] for e in got["events"]]
+            assert messages in ([], [stream]), (
+                f"the new stream holds {messages!r}; the one event written was {stream!r}"
+            )
+            return bool(messages)
 
         wait_for(f"the event written to {state['name']} was not returned", read)
     finally:

@@ -5,7 +5,9 @@ Copied verbatim into every generated app beside ``lsqm_checks.py``.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -297,11 +299,32 @@ def s3_notification_reaches_queue(aws: Aws, state: Any, notification: Resource) 
         try:
             if action == "remove":  # a version deleted for good: ObjectRemoved:Delete
                 s3.delete_object(Bucket=bucket, Key=key, **by_version)
-            sqs_find_message(aws, config["queue_arn"], text)
+            expect = _s3_event(bucket, key, action)
+            sqs_find_message(aws, config["queue_arn"], text, expect=expect)
         finally:
             s3.delete_object(Bucket=bucket, Key=key, **by_version)
     if len(reasons) == len(configs):
         pytest.skip("; ".join(reasons))
+
+
+def _s3_event(bucket: str, key: str, action: str | None) -> Callable[[str], None]:
+    """What S3 puts on the queue: one JSON record of the bucket's event for the key."""
+    kind = "ObjectRemoved:" if action == "remove" else "ObjectCreated:"
+
+    def expect(body: str) -> None:
+        records = json.loads(body).get("Records") or [{}]
+        record = records[0]
+        assert record.get("eventSource") == "aws:s3", f"not an S3 event: {body[:300]}"
+        assert str(record.get("eventName", "")).startswith(kind), record.get(
+            "eventName"
+        )
+        where = record.get("s3") or {}
+        assert (where.get("bucket") or {}).get("name") == bucket, (
+            f"bucket in {body[:300]}"
+        )
+        assert (where.get("object") or {}).get("key") == key, f"key in {body[:300]}"
+
+    return expect
 
 
 S3_PLAIN_KEY = re.compile(r"[A-Za-z0-9/._~-]*")  # what S3 leaves as is in event keys

@@ -32,11 +32,17 @@ def sns_topic_as_configured(
     state = values(topic)
     got = aws("sns", topic).get_topic_attributes(TopicArn=state["arn"])["Attributes"]
     assert got.get("TopicArn") == state["arn"]
-    if "display_name" in declared:
-        wanted = expected(topic, declared, "display_name") or ""
-        assert got.get("DisplayName", "") == wanted, (
-            f"display name is {got.get('DisplayName')}"
-        )
+    assert got.get("Owner") == state["arn"].split(":")[4], (
+        f"owner is {got.get('Owner')}"
+    )
+    wanted = (
+        expected(topic, declared, "display_name")
+        if "display_name" in declared
+        else state.get("display_name")
+    )  # unset: AWS reports an empty display name
+    assert got.get("DisplayName", "") == (wanted or ""), (
+        f"display name is {got.get('DisplayName')!r}, configured {wanted!r}"
+    )
     if "fifo_topic" in declared:
         wanted = str(bool(expected(topic, declared, "fifo_topic"))).lower()
         assert str(got.get("FifoTopic", "false")).lower() == wanted
@@ -92,7 +98,16 @@ def sns_subscription_as_configured(aws: Aws, subscription: Resource) -> None:
         SubscriptionArn=state["arn"]
     )
     attributes = got["Attributes"]
-    assert attributes.get("Protocol") == state["protocol"], f"protocol is {attributes}"
-    assert attributes.get("Endpoint") == state["endpoint"], f"endpoint is {attributes}"
-    if state.get("raw_message_delivery"):
-        assert str(attributes.get("RawMessageDelivery")).lower() == "true"
+    for key, name in (
+        ("arn", "SubscriptionArn"),
+        ("topic_arn", "TopicArn"),
+        ("protocol", "Protocol"),
+        ("endpoint", "Endpoint"),
+    ):
+        assert attributes.get(name) == state[key], (
+            f"{name} is {attributes.get(name)!r}, configured {state[key]!r}"
+        )
+    raw = str(bool(state.get("raw_message_delivery"))).lower()  # unset: false
+    assert str(attributes.get("RawMessageDelivery", "false")).lower() == raw, (
+        f"RawMessageDelivery is {attributes.get('RawMessageDelivery')!r}, configured {raw}"
+    )

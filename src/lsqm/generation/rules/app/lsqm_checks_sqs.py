@@ -42,7 +42,8 @@ def sqs_find_message(
     expect: Callable[[str], None] | None = None,
 ) -> str:
     """Receive from the queue until a message containing ``text`` arrives; delete it. It
-    arrives whole (its MD5OfBody is its body's MD5), once per receive, and ``expect``
+    arrives whole (its MD5OfBody is its body's MD5), once per receive (no receive returns
+    any message twice), and ``expect``
     (which asserts what its body must be) accepts it."""
     sqs = aws("sqs", {"values": {"arn": queue_arn}})
     url = queue_url(aws, queue_arn)
@@ -51,7 +52,10 @@ def sqs_find_message(
         got = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
         )
-        mine = [m for m in got.get("Messages", []) if text in m["Body"]]
+        messages = got.get("Messages", [])
+        ids = [m["MessageId"] for m in messages]
+        assert len(ids) == len(set(ids)), f"one receive returned a message twice: {ids}"
+        mine = [m for m in messages if text in m["Body"]]
         if not mine:
             return None
         assert len(mine) == 1, f"one receive returned the message {len(mine)} times"
@@ -177,3 +181,65 @@ def sqs_queue_policy_as_configured(aws: Aws, policy: Resource) -> None:
     assert normalize_policy(document) == normalize_policy(state["policy"]), (
         "queue policy differs"
     )
+
+
+MAX_REDRIVE_RECEIVES = 10  # more receives than this is no quick check
+
+
+def sqs_redrives_to_dead_letter_queue(aws: Aws, tf_state: Any, queue: Resource) -> None:
+    """A message received ``maxReceiveCount`` times (and not deleted) moves to the
+    dead-letter queue whole, marked with the queue it came from; SQS moves it when it is
+    next received, so the check keeps receiving from the queue while it waits."""
+    state = values(queue)
+    policy = json.loads(state.get("redrive_policy") or "{}")
+    target = policy.get("deadLetterTargetArn")
+    most = int(policy.get("maxReceiveCount") or 0)
+    if not target or not 1 <= most <= MAX_REDRIVE_RECEIVES:
+        pytest.skip(f"no redrive policy with 1..{MAX_REDRIVE_RECEIVES} receives")
+    for arn in (state["arn"], target):
+        consumer = queue_consumer(tf_state, arn)
+        if consumer:
+            pytest.skip(f"{consumer} reads {arn}; the check would race it")
+    sqs = aws("sqs", queue)
+    url = state.get("url") or state["id"]
+    body = marker()
+    extra = {}
+    if state.get("fifo_queue"):
+        extra = {"MessageGroupId": "lsqm", "MessageDeduplicationId": body}
+    sqs.send_message(QueueUrl=url, MessageBody=body, **extra)
+    timeout = WAIT_S + float(state.get("delay_seconds") or 0)
+
+    def received_again() -> bool:  # visible again at once, for the next receive
+        got = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=0
+        )
+        return any(m["Body"] == body for m in got.get("Messages", []))
+
+    for count in range(1, most + 1):
+        wait_for(
+            f"receive {count} of {most} did not return the message",
+            received_again,
+            timeout,
+        )
+    dead = aws("sqs", {"values": {"arn": target}})
+    dead_url = queue_url(aws, target)
+
+    def moved() -> dict[str, Any] | None:
+        received_again()  # the receive past maxReceiveCount is what moves it
+        got = dead.receive_message(
+            QueueUrl=dead_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+            AttributeNames=["All"],
+        )  # fmt: skip
+        mine = [m for m in got.get("Messages", []) if body in m["Body"]]
+        return mine[0] if mine else None
+
+    message = wait_for(
+        f"a message received {most} times never reached the dead-letter queue {target}",
+        moved,
+        timeout,
+    )
+    assert message["Body"] == body, f"it arrived as {message['Body']!r}, sent {body!r}"
+    assert message.get("MD5OfBody") == _md5(body), "its MD5OfBody is not its body's MD5"
+    source = (message.get("Attributes") or {}).get("DeadLetterQueueSourceArn")
+    assert source == state["arn"], f"its DeadLetterQueueSourceArn is {source!r}"
+    dead.delete_message(QueueUrl=dead_url, ReceiptHandle=message["ReceiptHandle"])

@@ -12,8 +12,24 @@ from lsqm_checks_core import Aws, Resource, expected, values
 
 # -- SSM and Secrets Manager -----------------------------------------------------------
 def _read_parameter(aws: Aws, param: Resource) -> dict[str, Any]:
-    name = values(param)["name"]
-    return aws("ssm", param).get_parameter(Name=name, WithDecryption=True)["Parameter"]
+    """The parameter as read back; every read is whole: its name, type and value are the
+    ones terraform recorded (a read that garbles one is wrong whichever check made it)."""
+    state = values(param)
+    got = aws("ssm", param).get_parameter(Name=state["name"], WithDecryption=True)
+    got = got["Parameter"]
+    assert got["Name"] == state["name"], f"read {state['name']}, got {got['Name']}"
+    if state.get("type"):
+        assert got["Type"] == state["type"], (
+            f"parameter {state['name']} is {got['Type']}, recorded {state['type']}"
+        )
+    recorded = state.get("value")
+    if recorded is None:
+        recorded = state.get("insecure_value")
+    if recorded is not None:
+        assert got["Value"] == str(recorded), (
+            f"parameter {state['name']}: another value"
+        )
+    return dict(got)
 
 
 def ssm_parameter_value_as_configured(
