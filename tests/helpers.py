@@ -159,3 +159,13 @@ class ProcWatch:
         finally:
             self._stop.set()
             thread.join(timeout=10)
+
+
+def cli_env(cache_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of an lsqm process a user starts: none of the caller's LSQM_* or
+    secrets, this venv's lsqm first on PATH, the provisioned toolchain cache; plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LSQM_")}
+    for var in ("SLACK_WEBHOOK_URL", "GITHUB_TOKEN", "ANTHROPIC_API_KEY", "GITHUB_STEP_SUMMARY"):
+        env.pop(var, None)
+    env.update(PATH=f"{Path(sys.executable).parent}:{env['PATH']}", LSQM_CACHE_DIR=str(cache_dir))
+    return {**env, **extra}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,17 +21,18 @@ from lsqm.ingest import add_local
 from lsqm.pipeline.stages import push
 from lsqm.store import ArtifactStore
 
-from ..helpers import EXAMPLES, LSQM, bare_repo, git, lsqm, remote_files, sources_yaml
+from ..helpers import (
+    EXAMPLES,
+    LSQM,
+    bare_repo,
+    cli_env,
+    git,
+    lsqm,
+    remote_files,
+    sources_yaml,
+)
 
 pytestmark = pytest.mark.e2e
-
-
-def _env(cache_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LSQM_")}
-    for var in ("SLACK_WEBHOOK_URL", "GITHUB_TOKEN", "ANTHROPIC_API_KEY", "GITHUB_STEP_SUMMARY"):
-        env.pop(var, None)
-    env.update(PATH=f"{Path(sys.executable).parent}:{env['PATH']}", LSQM_CACHE_DIR=str(cache_dir))
-    return {**env, **extra}
 
 
 def _runs(remote: Path) -> dict[str, list[str]]:
@@ -52,7 +52,7 @@ def test_run_twice_then_from_a_fresh_clone(
     # A local server stands in for Slack's incoming webhook; the URL is a secret lsqm reads.
     httpserver.expect_request("/services/T0/B0/weekly", method="POST").respond_with_data("ok")
     hook = httpserver.url_for("/services/T0/B0/weekly")
-    env = _env(
+    env = cli_env(
         cache_dir, ARTIFACT_REPO=str(remote), SLACK_WEBHOOK_URL=hook,
         LSQM_REPORT_URL="https://example.org/lsqm",
     )  # fmt: skip
@@ -101,7 +101,7 @@ def test_two_shards_in_two_clones_merge_into_the_unsharded_verdicts(
     tmp_path: Path, cache_dir: Path
 ) -> None:
     remote = bare_repo(tmp_path / "remote.git")
-    env = _env(cache_dir, ARTIFACT_REPO=str(remote))
+    env = cli_env(cache_dir, ARTIFACT_REPO=str(remote))
     seed = ArtifactStore(tmp_path / "seed")
     names = ["sqs_dlq", "ssm_parameters", "dynamodb_table", "iam_role"]
     for name in names:

@@ -7,8 +7,6 @@ the same minimal configuration and tests."""
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from pytest_httpserver import HTTPServer
 
 from lsqm.store import ArtifactStore
 
-from ..helpers import lsqm
+from ..helpers import cli_env, lsqm
 
 pytestmark = pytest.mark.e2e
 
@@ -65,14 +63,6 @@ def test_visibility_timeout():
 """
 
 
-def _env(cache_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LSQM_")}
-    for var in ("SLACK_WEBHOOK_URL", "GITHUB_TOKEN", "ANTHROPIC_API_KEY", "GITHUB_STEP_SUMMARY"):
-        env.pop(var, None)
-    env.update(PATH=f"{Path(sys.executable).parent}:{env['PATH']}", LSQM_CACHE_DIR=str(cache_dir))
-    return {**env, **extra}
-
-
 def test_a_new_regression_is_reduced_by_the_run_and_two_workers_agree(
     tmp_path: Path, cache_dir: Path, httpserver: HTTPServer
 ) -> None:
@@ -87,7 +77,7 @@ def test_a_new_regression_is_reduced_by_the_run_and_two_workers_agree(
         "    paths: [regressed]\n"
     )
     httpserver.expect_request("/services/T0/B0/reduce", method="POST").respond_with_data("ok")
-    env = _env(
+    env = cli_env(
         cache_dir, SLACK_WEBHOOK_URL=httpserver.url_for("/services/T0/B0/reduce"),
         LSQM_REPORT_URL="https://example.org/lsqm",
     )  # fmt: skip

@@ -98,13 +98,7 @@ def sqs_send_receive_delete(aws: Aws, tf_state: Any, queue: Resource) -> None:
     consumer = queue_consumer(tf_state, state["arn"])
     if consumer:
         pytest.skip(f"{consumer} reads this queue; the check would race it")
-    sqs = aws("sqs", queue)
-    url = state.get("url") or state["id"]
-    body = marker()
-    extra = {}
-    if state.get("fifo_queue"):
-        extra = {"MessageGroupId": "lsqm", "MessageDeduplicationId": body}
-    sent = sqs.send_message(QueueUrl=url, MessageBody=body, **extra)
+    _sqs, _url, body, sent = _send_marker(aws, queue, state)
     assert sent.get("MD5OfMessageBody") == _md5(body), (
         f"SendMessage answered MD5OfMessageBody {sent.get('MD5OfMessageBody')},"
         f" not the MD5 of the body sent ({_md5(body)})"
@@ -113,6 +107,20 @@ def sqs_send_receive_delete(aws: Aws, tf_state: Any, queue: Resource) -> None:
     sqs_find_message(
         aws, state["arn"], body, timeout=WAIT_S + delay, expect=_unchanged(body)
     )
+
+
+def _send_marker(
+    aws: Aws, queue: Resource, state: dict[str, Any]
+) -> tuple[Any, str, str, dict[str, Any]]:
+    """Send a fresh marker to the queue (a FIFO queue's in a group of its own): the client,
+    the queue URL, the body sent and SendMessage's answer."""
+    sqs = aws("sqs", queue)
+    url = state.get("url") or state["id"]
+    body = marker()
+    extra = {}
+    if state.get("fifo_queue"):
+        extra = {"MessageGroupId": "lsqm", "MessageDeduplicationId": body}
+    return sqs, url, body, sqs.send_message(QueueUrl=url, MessageBody=body, **extra)
 
 
 def _md5(text: str) -> str:
@@ -200,13 +208,7 @@ def sqs_redrives_to_dead_letter_queue(aws: Aws, tf_state: Any, queue: Resource) 
         consumer = queue_consumer(tf_state, arn)
         if consumer:
             pytest.skip(f"{consumer} reads {arn}; the check would race it")
-    sqs = aws("sqs", queue)
-    url = state.get("url") or state["id"]
-    body = marker()
-    extra = {}
-    if state.get("fifo_queue"):
-        extra = {"MessageGroupId": "lsqm", "MessageDeduplicationId": body}
-    sqs.send_message(QueueUrl=url, MessageBody=body, **extra)
+    sqs, url, body, _sent = _send_marker(aws, queue, state)
     timeout = WAIT_S + float(state.get("delay_seconds") or 0)
 
     def received_again() -> bool:  # visible again at once, for the next receive
