@@ -58,7 +58,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", nargs="*", default=None, help="example names")
     parser.add_argument("--faults", type=int, default=None, help="at most N per example")
-    parser.add_argument("--workers", type=int, default=2, help="emulators at once")
+    parser.add_argument("--workers", type=int, default=3, help="emulators at once")
     parser.add_argument("--checks-from", default=None, metavar="REF")
     args = parser.parse_args()
     examples = sorted(p for p in (REPO / "examples").iterdir() if any(p.glob("*.tf")))
