@@ -19,11 +19,12 @@ sides' verdicts and signatures: a lead for both projects, and for a user a reaso
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
 from lsqm.errors import UsageError
-from lsqm.records import ResultRow, Status
+from lsqm.records import Category, ResultRow, Status
 from lsqm.reporting.history import RunView, load_run, resolve_run
 from lsqm.reporting.scores import Score, Scores, result_score
 from lsqm.store import ArtifactStore
@@ -94,21 +95,29 @@ class Matrix:
                 rates[service][column.label] = round(passed / len(rows), 3) if rows else None
         return rates
 
+    def order(self) -> list[str]:
+        """The architectures' hashes as every reader lists them: by name, then hash."""
+        return sorted(self.names, key=lambda h: (self.names[h], h))
+
+    def column_summaries(self) -> list[dict[str, Any]]:
+        """Each column's counts and scores (the scores table of the text and the page)."""
+        return [
+            {
+                "run_id": c.run_id,
+                "emulator": c.emulator,
+                "version": c.version,
+                "label": c.label,
+                "results": len(c.rows),
+                "pass_rate": round(c.scores()["correct"] / len(c.rows), 3) if c.rows else None,
+                "scores": c.scores(),
+                "seconds_per_architecture": c.seconds_per_architecture(),
+            }
+            for c in self.columns
+        ]
+
     def to_json(self) -> dict[str, Any]:
         return {
-            "columns": [
-                {
-                    "run_id": c.run_id,
-                    "emulator": c.emulator,
-                    "version": c.version,
-                    "label": c.label,
-                    "results": len(c.rows),
-                    "pass_rate": round(c.scores()["correct"] / len(c.rows), 3) if c.rows else None,
-                    "scores": c.scores(),
-                    "seconds_per_architecture": c.seconds_per_architecture(),
-                }
-                for c in self.columns
-            ],
+            "columns": self.column_summaries(),
             "architectures": [
                 {
                     "arch_hash": h,
@@ -129,10 +138,60 @@ class Matrix:
                         for c in self.columns
                     },
                 }
-                for h in sorted(self.names, key=lambda h: (self.names[h], h))
+                for h in self.order()
             ],
             "services": self.service_pass_rates(),
             "disagreements": [d.to_json() for d in self.disagreements],
+        }
+
+    def page_data(self, linked: Container[str]) -> dict[str, Any]:
+        """The grid and the disagreements of ``matrix.html`` as index lists, every string
+        once, for ``static/matrix.js`` to draw page by page: 5,000 architectures on 8
+        emulators as HTML were 12 MB. An architecture's name links to its page when
+        ``linked`` holds it (it is in the report's run). Disagreements are
+        ``[architecture, passes column, fails column]``, taken from :attr:`disagreements`
+        (the browser reads the verdict there from the cell, never decides anything)."""
+        statuses = {s: i for i, s in enumerate(Status)}
+        categories = {c: i for i, c in enumerate(Category)}
+        scores = {s: i for i, s in enumerate(Score)}
+        signatures: dict[str, int] = {}
+        order = self.order()
+        architectures = []
+        for arch_hash in order:
+            cells: list[list[int] | None] = []
+            for column in self.columns:
+                row = column.rows.get(arch_hash)
+                if row is None:
+                    cells.append(None)
+                    continue
+                cell = [
+                    statuses[row.status],
+                    categories[row.category] if row.category else -1,
+                    signatures.setdefault(row.signature, len(signatures)),
+                    scores[score(row)],
+                ]
+                if row.flaky:
+                    cell.append(1)
+                cells.append(cell)
+            linked_flag = int(arch_hash in linked)
+            architectures.append([arch_hash, self.names[arch_hash], linked_flag, cells])
+        at = {h: i for i, h in enumerate(order)}
+        column_at: dict[str, int] = {}
+        for i, column in enumerate(self.columns):
+            column_at.setdefault(column.label, i)
+        return {
+            "columns": [c.label for c in self.columns],
+            "statuses": [s.value for s in statuses],
+            "categories": [c.value for c in categories],
+            "scores": [s.value for s in scores],
+            "signatures": list(signatures),
+            "row": ["hash", "name", "linked", "cells"],
+            "cell": ["status", "category", "signature", "score", "flaky"],  # flaky: only if 1
+            "architectures": architectures,
+            "disagreements": [
+                [at[d.arch_hash], column_at[d.passes], column_at[d.fails]]
+                for d in self.disagreements
+            ],
         }
 
 
@@ -179,7 +238,8 @@ def build_matrix(store: ArtifactStore, run_ids: list[str] | None = None) -> Matr
 
 def _disagreements(matrix: Matrix) -> list[Disagreement]:
     found = []
-    for arch_hash, name in sorted(matrix.names.items(), key=lambda kv: (kv[1], kv[0])):
+    for arch_hash in matrix.order():
+        name = matrix.names[arch_hash]
         cells = [(c, c.rows.get(arch_hash)) for c in matrix.columns]
         passing = [c for c, row in cells if row is not None and row.status == Status.PASSED]
         for column, row in cells:

@@ -60,7 +60,7 @@ from lsqm.store import ArtifactStore
 
 MARKER = ".lsqm-report"
 OVERRIDE = "lsqm_override.tf"
-ASSETS = ("style.css", "app.js")
+ASSETS = ("style.css", "app.js", "matrix.js")
 STATUS_RUNS = 26  # runs in the status distribution chart
 MATRIX_RUNS = 12  # runs in the service-by-run matrix
 RECENT_RUNS = 12  # runs listed on the index
@@ -410,7 +410,12 @@ class _Builder:
         """``matrix.html``: the latest run of each emulator and version, side by side."""
         found = build_matrix(self.store)
         self._write(
-            "matrix.html", "matrix.html", m=found, data=found.to_json(), linked=self.view.rows
+            "matrix.html",
+            "matrix.html",
+            m=found,
+            columns=found.column_summaries(),
+            services=found.service_pass_rates(),
+            page_data=render.JsonBlock(found.page_data(self.view.rows)),
         )
 
     # -- what the index shows ----------------------------------------------------------------
