@@ -6,6 +6,7 @@ signature. The page is checked in headless Chromium."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from playwright.sync_api import Browser
 
 from lsqm.cli import main
 from lsqm.records import Category, EmulatorInfo, Status
+from lsqm.reporting.history import History as RunHistory
 from lsqm.reporting.matrix import build_matrix, matrix_text, score
 from lsqm.store import ArtifactStore
 
@@ -131,3 +133,84 @@ def test_the_matrix_page_in_chromium(
     assert watched.errors == []
     assert all(u.startswith("file://") for u in watched.requests)
     page.close()
+
+
+def test_page_data_indices_resolve_to_the_matrix(tmp_path: Path) -> None:
+    """matrix.html's compact JSON: every index resolves to the string the matrix holds, every
+    string is listed once, and the disagreements are Matrix.disagreements, in order."""
+    h = _store(tmp_path / "store")
+    matrix = build_matrix(h.store)
+    linked = {h.hashes["logs"], h.hashes["cognito"]}
+    data = matrix.page_data(linked)
+    row, cell = ({n: i for i, n in enumerate(data[k])} for k in ("row", "cell"))
+    assert data["columns"] == ["localstack 2026.3.0", "ministack 1.5.33"]
+    assert len(set(data["signatures"])) == len(data["signatures"])
+    assert [a[row["name"]] for a in data["architectures"]] == sorted(h.hashes)
+    for a in data["architectures"]:
+        arch_hash = a[row["hash"]]
+        assert a[row["name"]] == matrix.names[arch_hash]
+        assert a[row["linked"]] == int(arch_hash in linked)
+        for column, c in zip(matrix.columns, a[row["cells"]], strict=True):
+            expected = matrix.cell(arch_hash, column)
+            assert expected is not None and c is not None  # every one is in both runs
+            category = data["categories"][c[cell["category"]]] if c[cell["category"]] >= 0 else ""
+            assert (
+                data["statuses"][c[cell["status"]]],
+                category,
+                data["signatures"][c[cell["signature"]]],
+                data["scores"][c[cell["score"]]],
+            ) == (
+                str(expected.status),
+                str(expected.category or ""),
+                expected.signature,
+                score(expected).value,
+            )
+    resolved = []
+    for arch, passes, fails in data["disagreements"]:
+        a = data["architectures"][arch]
+        there = a[row["cells"]][fails]
+        category = there[cell["category"]]
+        resolved.append(
+            (
+                a[row["hash"]],
+                a[row["name"]],
+                data["columns"][passes],
+                data["columns"][fails],
+                data["statuses"][there[cell["status"]]],
+                data["categories"][category] if category >= 0 else "",
+                data["signatures"][there[cell["signature"]]],
+            )
+        )
+    assert resolved == [
+        (d.arch_hash, d.name, d.passes, d.fails, d.status, d.category, d.signature)
+        for d in matrix.disagreements
+    ]
+    assert len(resolved) == 3
+
+
+def test_page_data_marks_missing_cells_and_flaky_verdicts(tmp_path: Path) -> None:
+    h = _store(tmp_path / "store")
+    h.arch("only_here", ("sqs",))
+    flaky = V(Status.PARTIAL, Category.EMULATOR_BEHAVIOUR, "assert 1 == 2", flaky=True)
+    run = h.run("20261201T060000Z-cccccc", "5.2.5", {"only_here": flaky, "sqs_ok": PASSED})
+    run.emulator = EmulatorInfo(kind="moto", runtime="host", version="5.2.5")
+    h.store.write_run(run)
+    data = build_matrix(h.store).page_data(set())
+    by_name = {a[1]: a for a in data["architectures"]}
+    assert by_name["only_here"][3][:2] == [None, None]  # not in the localstack, ministack runs
+    moto = by_name["only_here"][3][2]
+    assert moto is not None and len(moto) == 5 and moto[4] == 1  # flaky: a fifth element
+    assert len(by_name["sqs_ok"][3][2]) == 4  # not flaky: four
+    assert all(a[2] == 0 for a in data["architectures"])  # nothing linked
+
+
+def test_a_matrix_from_the_runs_already_read_is_the_same(tmp_path: Path) -> None:
+    """The report hands build_matrix its history (runs and architectures read once); the
+    matrix is the one read from the store, architectures that left the store included."""
+    h = _store(tmp_path / "store")
+    shutil.rmtree(h.store.architecture_dir(h.hashes["lambda_fn"]))
+    history = RunHistory.load(h.store)
+    assert build_matrix(h.store, history=history).to_json() == build_matrix(h.store).to_json()
+    assert build_matrix(h.store).services[h.hashes["lambda_fn"]] == []
+    older = RunHistory.load(h.store, upto=LS)  # a report of the older run: MINI read from disk
+    assert build_matrix(h.store, history=older).to_json() == build_matrix(h.store).to_json()

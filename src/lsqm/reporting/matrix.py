@@ -25,7 +25,7 @@ from typing import Any
 
 from lsqm.errors import UsageError
 from lsqm.records import Category, ResultRow, Status
-from lsqm.reporting.history import RunView, load_run, resolve_run
+from lsqm.reporting.history import History, RunView, load_run, resolve_run
 from lsqm.reporting.scores import Score, Scores, result_score
 from lsqm.store import ArtifactStore
 
@@ -215,18 +215,25 @@ def default_runs(store: ArtifactStore) -> list[str]:
     return sorted(latest.values())
 
 
-def build_matrix(store: ArtifactStore, run_ids: list[str] | None = None) -> Matrix:
-    """The matrix of ``run_ids`` (ids or unique prefixes; default :func:`default_runs`)."""
+def build_matrix(
+    store: ArtifactStore, run_ids: list[str] | None = None, history: History | None = None
+) -> Matrix:
+    """The matrix of ``run_ids`` (ids or unique prefixes; default :func:`default_runs`).
+    ``history``: runs and architectures already read (the report's), not read again."""
     chosen = [resolve_run(store, r) for r in run_ids] if run_ids else default_runs(store)
     if len(chosen) < 1:
         raise UsageError("no runs to put in a matrix; validate on some emulators first")
-    columns = [_column(load_run(store, run_id)) for run_id in dict.fromkeys(chosen)]
+    read = {view.run_id: view for view in history.runs} if history else {}
+    columns = [_column(read.get(r) or load_run(store, r)) for r in dict.fromkeys(chosen)]
     names: dict[str, str] = {}
     services: dict[str, list[str]] = {}
     for column in columns:
         for arch_hash, row in column.rows.items():
             names.setdefault(arch_hash, row.name or arch_hash)
     for arch_hash in names:
+        if history and arch_hash in history.architectures:
+            services[arch_hash] = history.services(arch_hash)
+            continue
         try:
             services[arch_hash] = store.architecture(arch_hash).services
         except Exception:  # an architecture removed since: its results still count

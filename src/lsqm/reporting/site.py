@@ -408,7 +408,7 @@ class _Builder:
 
     def write_matrix(self) -> None:
         """``matrix.html``: the latest run of each emulator and version, side by side."""
-        found = build_matrix(self.store)
+        found = build_matrix(self.store, history=self.history)
         self._write(
             "matrix.html",
             "matrix.html",
