@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lsqm.records import AppRecord
-from lsqm.reporting import code, site
+from lsqm.reporting import site
 from lsqm.reporting.code import operations_and_use_cases
 from lsqm.reporting.site import build_site
 
@@ -61,7 +61,6 @@ def test_highlighting_is_cached_shared_files_get_a_page_and_workers_agree(
     again = build_site(store, tmp_path / "again", code_cache=cache, workers=1)
     assert again.highlighted == 0
     monkeypatch.setattr(site, "PARALLEL_PAGES", 1)
-    monkeypatch.setattr(code, "PARALLEL_FROM", 1)
     parallel = build_site(store, tmp_path / "parallel", code_cache=tmp_path / "cold", workers=2)
     assert parallel.highlighted == serial.highlighted and parallel.pages == serial.pages
     assert _pages(tmp_path / "parallel") == _pages(tmp_path / "serial")
