@@ -65,6 +65,17 @@ def _highlight(text: str, lexer: str) -> str:
     return str(highlight(text, _LEXERS[lexer], FORMATTER))
 
 
+def _head(path: Path) -> bytes:
+    """What the report shows of a file: its first :data:`CODE_BYTES` (one more says more)."""
+    with path.open("rb") as fh:
+        return fh.read(CODE_BYTES + 1)
+
+
+def raw_digest(path: Path) -> str:
+    """The digest of what the report shows of a file, before redaction (cheap: no regex)."""
+    return hashlib.sha256(_head(path)).hexdigest()
+
+
 class CodeShelf:
     """Sources read once per content, and their highlighting (memory, then disk, then
     Pygments)."""
@@ -78,8 +89,7 @@ class CodeShelf:
         self.highlighted = 0  # files Pygments highlighted here (not found in a cache)
 
     def read(self, path: Path, name: str) -> Source:
-        with path.open("rb") as fh:
-            raw = fh.read(CODE_BYTES + 1)
+        raw = _head(path)
         key = (hashlib.sha256(raw).hexdigest(), name.rsplit("/", 1)[-1])
         known = self._by_raw.get(key)
         if known is not None:

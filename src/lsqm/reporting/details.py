@@ -20,7 +20,7 @@ from typing import Any
 from markupsafe import Markup
 
 from lsqm.records import AppRecord, ArchitectureRecord, Result
-from lsqm.reporting.code import CodeShelf, Source
+from lsqm.reporting.code import CodeShelf, Source, raw_digest
 from lsqm.reporting.render import Redacted, Redactor
 from lsqm.store import ArtifactStore
 
@@ -226,18 +226,24 @@ def shared_sources(
 ) -> dict[str, tuple[Source, int]]:
     """Files that several architectures or apps hold alike (a generated app's support
     module), by digest, with how many hold each: shown on a page of their own, linked from
-    each. Only a file whose name and size another file has is read here; the rest are read
-    once, by whichever process writes their architecture's page."""
-    holders: dict[tuple[str, int], list[tuple[str, Path, Path]]] = defaultdict(list)
+    each. Only a file whose name and size another architecture's file has is read here, and
+    only one whose bytes another's has is redacted; every file is read again, once, by
+    whichever process writes its architecture's page."""
+    alike: dict[tuple[str, int], list[tuple[str, Path, Path]]] = defaultdict(list)
     for arch_hash in hashes:
         for folder, files in (_terraform_files(store, arch_hash), _test_files(store, arch_hash)):
             for path, size in files:
-                holders[(path.name, size)].append((arch_hash, folder, path))
+                alike[(path.name, size)].append((arch_hash, folder, path))
+    same: dict[str, list[tuple[str, Path, Path]]] = defaultdict(list)  # by raw content
+    for held in alike.values():
+        if len({arch_hash for arch_hash, _, _ in held}) > 1:
+            for arch_hash, folder, path in held:
+                same[raw_digest(path)].append((arch_hash, folder, path))
     by_digest: dict[str, tuple[Source, set[str]]] = {}
-    for alike in holders.values():
-        if len({arch_hash for arch_hash, _, _ in alike}) < 2:
+    for held in same.values():
+        if len({arch_hash for arch_hash, _, _ in held}) < 2:
             continue
-        for arch_hash, folder, path in alike:
+        for arch_hash, folder, path in held:
             source = shelf.read(path, path.relative_to(folder).as_posix())
             by_digest.setdefault(source.digest, (source, set()))[1].add(arch_hash)
     return {d: (s, len(held)) for d, (s, held) in by_digest.items() if len(held) > 1}
