@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lsqm.records import AppRecord
-from lsqm.reporting import code, site
+from lsqm.reporting import site
 from lsqm.reporting.code import operations_and_use_cases
 from lsqm.reporting.site import build_site
 
@@ -61,7 +61,6 @@ def test_highlighting_is_cached_shared_files_get_a_page_and_workers_agree(
     again = build_site(store, tmp_path / "again", code_cache=cache, workers=1)
     assert again.highlighted == 0
     monkeypatch.setattr(site, "PARALLEL_PAGES", 1)
-    monkeypatch.setattr(code, "PARALLEL_FROM", 1)
     parallel = build_site(store, tmp_path / "parallel", code_cache=tmp_path / "cold", workers=2)
     assert parallel.highlighted == serial.highlighted and parallel.pages == serial.pages
     assert _pages(tmp_path / "parallel") == _pages(tmp_path / "serial")
@@ -81,3 +80,28 @@ def test_operations_and_use_cases_from_test_code() -> None:
     assert ops == ["sqs.send_message", "sts.get_caller_identity"]
     assert cases == [("test_x", "The queue of x takes a message.")]
     assert operations_and_use_cases("def broken(:\n") == ([], [])
+
+
+def test_shared_files_are_those_several_hold_byte_for_byte(tmp_path: Path) -> None:
+    """Same name and size is only a reason to look: two apps' modules that differ in one
+    byte are each embedded; a file linked from outside the app is neither shown nor read."""
+    from lsqm.reporting.code import CodeShelf
+    from lsqm.reporting.details import shared_sources, test_sources
+    from lsqm.reporting.render import Redactor
+    from lsqm.store import ArtifactStore
+
+    root, hashes = _store_with_apps(tmp_path)
+    store = ArtifactStore(root)
+    twin = SUPPORT.replace("list_queues", "list_topics")  # the same size, other bytes
+    assert len(twin) == len(SUPPORT)
+    (store.app_dir(hashes[2]) / "support.py").write_text(twin)
+    outside = tmp_path / "secret.py"
+    outside.write_text("TOKEN = 'x'\n")
+    (store.app_dir(hashes[0]) / "linked.py").symlink_to(outside)
+    (store.app_dir(hashes[0]) / "more").symlink_to(tmp_path, target_is_directory=True)
+
+    shelf = CodeShelf(Redactor())
+    shared = shared_sources(store, hashes, shelf)
+    assert [(s.name, held) for s, held in shared.values()] == [("support.py", 2)]
+    names = [s.name for s in test_sources(store, hashes[0], shelf)]
+    assert names == ["support.py", "test_app.py"]

@@ -5,8 +5,8 @@ Highlighting is the report's most expensive step (Pygments lexes Python at a few
 a second; a generated app carries a 45 kB support module), and it depends only on a file's
 content. Architectures and apps are stored by content hash and rarely change from one run to
 the next, so highlighted files are kept by the digest of their redacted text: in memory for
-one report, on disk (``<cache>/report-code/``) across reports. Misses are highlighted up
-front, in parallel when there are many (:meth:`CodeShelf.prepare`).
+one report, on disk (``<cache>/report-code/``) across reports. A miss is highlighted by
+whichever process writes the page that shows it: the report's page workers share the work.
 """
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ import ast
 import functools
 import hashlib
 import json
-import os
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +29,6 @@ from lsqm.files import atomic_write_text
 from lsqm.reporting.render import RedactedMarkup, Redactor
 
 CODE_BYTES = 200_000  # a longer file keeps its beginning
-PARALLEL_FROM = 64  # misses worth starting worker processes for
 
 FORMATTER = HtmlFormatter(cssclass="code", linenos="table", wrapcode=True)
 
@@ -69,8 +65,15 @@ def _highlight(text: str, lexer: str) -> str:
     return str(highlight(text, _LEXERS[lexer], FORMATTER))
 
 
-def _highlight_job(job: tuple[str, str]) -> str:
-    return _highlight(*job)
+def _head(path: Path) -> bytes:
+    """What the report shows of a file: its first :data:`CODE_BYTES` (one more says more)."""
+    with path.open("rb") as fh:
+        return fh.read(CODE_BYTES + 1)
+
+
+def raw_digest(path: Path) -> str:
+    """The digest of what the report shows of a file, before redaction (cheap: no regex)."""
+    return hashlib.sha256(_head(path)).hexdigest()
 
 
 class CodeShelf:
@@ -83,10 +86,10 @@ class CodeShelf:
         self._by_raw: dict[tuple[str, str], Source] = {}
         self._html: dict[str, str] = {}
         self._facts: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
+        self.highlighted = 0  # files Pygments highlighted here (not found in a cache)
 
     def read(self, path: Path, name: str) -> Source:
-        with path.open("rb") as fh:
-            raw = fh.read(CODE_BYTES + 1)
+        raw = _head(path)
         key = (hashlib.sha256(raw).hexdigest(), name.rsplit("/", 1)[-1])
         known = self._by_raw.get(key)
         if known is not None:
@@ -104,28 +107,6 @@ class CodeShelf:
     def _path(self, digest: str) -> Path | None:
         return self.cache / digest[:2] / f"{digest}.html" if self.cache else None
 
-    def prepare(self, sources: Iterable[Source], workers: int | None = None) -> int:
-        """Highlight every source not highlighted yet (on disk or in memory); returns how
-        many were. Many misses are spread over worker processes."""
-        todo: dict[str, Source] = {}
-        for source in sources:
-            if source.digest in self._html or source.digest in todo:
-                continue
-            path = self._path(source.digest)
-            if path is not None and path.is_file():
-                continue
-            todo[source.digest] = source
-        jobs = [(s.text, s.lexer) for s in todo.values()]
-        count = workers or os.cpu_count() or 1
-        if len(jobs) >= PARALLEL_FROM and count > 1:
-            with ProcessPoolExecutor(max_workers=count) as pool:
-                htmls = list(pool.map(_highlight_job, jobs, chunksize=16))
-        else:
-            htmls = [_highlight_job(job) for job in jobs]
-        for digest, html in zip(todo, htmls, strict=True):
-            self._keep(digest, html)
-        return len(jobs)
-
     def _keep(self, digest: str, html: str) -> None:
         path = self._path(digest)
         if path is None:
@@ -134,7 +115,7 @@ class CodeShelf:
             atomic_write_text(path, html)
 
     def html(self, source: Source) -> RedactedMarkup:
-        """The highlighted file (computed now if :meth:`prepare` did not see it): made from
+        """The highlighted file (from memory, the disk cache, or Pygments now): made from
         redacted text, under the digest of that text."""
         html = self._html.get(source.digest)
         path = self._path(source.digest)
@@ -146,6 +127,7 @@ class CodeShelf:
         if html is None:
             html = _highlight(source.text, source.lexer)
             self._keep(source.digest, html)
+            self.highlighted += 1
         return RedactedMarkup(html)
 
     def facts(self, source: Source) -> tuple[list[str], list[tuple[str, str]]]:

@@ -9,8 +9,10 @@ a report is published, and a log written by an older lsqm may predate a redactio
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Container
+from collections import defaultdict
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from typing import Any
 from markupsafe import Markup
 
 from lsqm.records import AppRecord, ArchitectureRecord, Result
-from lsqm.reporting.code import CodeShelf, Source
+from lsqm.reporting.code import CodeShelf, Source, raw_digest
 from lsqm.reporting.render import Redacted, Redactor
 from lsqm.store import ArtifactStore
 
@@ -175,29 +177,76 @@ def excerpt(result: Result, logs: Path, redactor: Redactor) -> LogText | None:
     )
 
 
-def _files(folder: Path, wanted: tuple[str, ...], skip: frozenset[str]) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and not p.is_symlink()
-        and p.name not in skip
-        and (p.suffix in wanted or p.name in wanted)
-    )
+def _files(folder: Path, wanted: tuple[str, ...], skip: frozenset[str]) -> list[tuple[Path, int]]:
+    """The files shown from ``folder`` and their sizes, in path order. Symbolic links are
+    neither shown nor followed: the files come from strangers."""
+    found: list[tuple[Path, int]] = []
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return found
+    for entry in entries:
+        if entry.is_symlink():
+            continue
+        if entry.is_dir():
+            found += _files(Path(entry.path), wanted, skip)
+        elif entry.is_file() and entry.name not in skip and _shown(entry.name, wanted):
+            found.append((Path(entry.path), entry.stat().st_size))
+    return sorted(found)
+
+
+def _shown(name: str, wanted: tuple[str, ...]) -> bool:
+    return os.path.splitext(name)[1] in wanted or name in wanted
+
+
+def _terraform_files(store: ArtifactStore, arch_hash: str) -> tuple[Path, list[tuple[Path, int]]]:
+    folder = store.architecture_dir(arch_hash)
+    return folder, _files(folder, TERRAFORM_FILES, frozenset({"architecture.json"}))
+
+
+def _test_files(store: ArtifactStore, arch_hash: str) -> tuple[Path, list[tuple[Path, int]]]:
+    folder = store.app_dir(arch_hash)
+    return folder, _files(folder, TEST_FILES, frozenset({"app.json"}))
+
+
+def _read(shelf: CodeShelf, folder: Path, files: list[tuple[Path, int]]) -> list[Source]:
+    return [shelf.read(p, p.relative_to(folder).as_posix()) for p, _size in files]
 
 
 def terraform_sources(store: ArtifactStore, arch_hash: str, shelf: CodeShelf) -> list[Source]:
-    folder = store.architecture_dir(arch_hash)
-    files = _files(folder, TERRAFORM_FILES, frozenset({"architecture.json"}))
-    return [shelf.read(p, p.relative_to(folder).as_posix()) for p in files]
+    return _read(shelf, *_terraform_files(store, arch_hash))
 
 
 def test_sources(store: ArtifactStore, arch_hash: str, shelf: CodeShelf) -> list[Source]:
-    folder = store.app_dir(arch_hash)
-    files = _files(folder, TEST_FILES, frozenset({"app.json"}))
-    return [shelf.read(p, p.relative_to(folder).as_posix()) for p in files]
+    return _read(shelf, *_test_files(store, arch_hash))
+
+
+def shared_sources(
+    store: ArtifactStore, hashes: Iterable[str], shelf: CodeShelf
+) -> dict[str, tuple[Source, int]]:
+    """Files that several architectures or apps hold alike (a generated app's support
+    module), by digest, with how many hold each: shown on a page of their own, linked from
+    each. Only a file whose name and size another architecture's file has is read here, and
+    only one whose bytes another's has is redacted; every file is read again, once, by
+    whichever process writes its architecture's page."""
+    alike: dict[tuple[str, int], list[tuple[str, Path, Path]]] = defaultdict(list)
+    for arch_hash in hashes:
+        for folder, files in (_terraform_files(store, arch_hash), _test_files(store, arch_hash)):
+            for path, size in files:
+                alike[(path.name, size)].append((arch_hash, folder, path))
+    same: dict[str, list[tuple[str, Path, Path]]] = defaultdict(list)  # by raw content
+    for held in alike.values():
+        if len({arch_hash for arch_hash, _, _ in held}) > 1:
+            for arch_hash, folder, path in held:
+                same[raw_digest(path)].append((arch_hash, folder, path))
+    by_digest: dict[str, tuple[Source, set[str]]] = {}
+    for held in same.values():
+        if len({arch_hash for arch_hash, _, _ in held}) < 2:
+            continue
+        for arch_hash, folder, path in held:
+            source = shelf.read(path, path.relative_to(folder).as_posix())
+            by_digest.setdefault(source.digest, (source, set()))[1].add(arch_hash)
+    return {d: (s, len(held)) for d, (s, held) in by_digest.items() if len(held) > 1}
 
 
 def listing(source: Source, shelf: CodeShelf, shared: Container[str]) -> Listing:

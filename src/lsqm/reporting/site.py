@@ -22,8 +22,9 @@ import os
 import secrets
 import shutil
 import time
-from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from importlib import resources
 from itertools import pairwise
@@ -37,10 +38,10 @@ from lsqm.files import utcnow
 from lsqm.messages import Say, quiet
 from lsqm.records import CATEGORY_MEANING, Category, Result, ResultRow, Status
 from lsqm.reporting import charts, render
-from lsqm.reporting.code import CodeShelf, Source, pygments_css
+from lsqm.reporting.code import CodeShelf, pygments_css
 from lsqm.reporting.compare import BUCKETS, Comparison, compare
 from lsqm.reporting.coverage import NO_TRACE, Coverage, cell_text, coverage_of, latest_runs
-from lsqm.reporting.details import load_details, shared_page, terraform_sources, test_sources
+from lsqm.reporting.details import load_details, shared_page, shared_sources
 from lsqm.reporting.formats import TITLES, verdict
 from lsqm.reporting.gaps import blockers, top_gaps
 from lsqm.reporting.history import (
@@ -65,7 +66,7 @@ STATUS_RUNS = 26  # runs in the status distribution chart
 MATRIX_RUNS = 12  # runs in the service-by-run matrix
 RECENT_RUNS = 12  # runs listed on the index
 INDEX_GAPS = 15
-PARALLEL_PAGES = 400  # architecture pages worth forking writers for
+PARALLEL_PAGES = 64  # architecture pages worth forking writers for
 # The table's status order: what most needs a maintainer first.
 SEVERITY = (Status.FAILED, Status.PARTIAL, Status.TIMEOUT, Status.ERROR, Status.PASSED)
 
@@ -137,17 +138,25 @@ def build_site(
             store, env, history, view, staging, output, schemas, code_cache, cores, say
         )
         builder.write_assets()
-        builder.write_index()
-        clock.lap("index")
-        builder.write_coverage()
-        clock.lap("coverage")
-        builder.write_architectures()
-        clock.lap("architectures")
-        builder.write_comparisons()
-        clock.lap("comparisons")
-        builder.write_matrix()
+        builder.write_shared_code()
+        clock.lap("assets")
+        with ExitStack() as stack:
+            # Architecture pages are most of the work: worker processes write them while
+            # this one writes the rest (the laps below overlap them).
+            architecture_pages = builder.start_architectures(stack)
+            builder.write_index()
+            clock.lap("index")
+            builder.write_coverage()
+            clock.lap("coverage")
+            builder.write_comparisons()
+            clock.lap("comparisons")
+            builder.write_matrix()
+            clock.lap("matrix")
+            builder.pages += architecture_pages()
+            clock.lap("architectures")
         (staging / MARKER).write_text(f"lsqm report of run {view.run_id}\n", encoding="utf-8")
         _swap(staging, output)
+        clock.lap("swap")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return SiteReport(
@@ -155,7 +164,7 @@ def build_site(
         view.run_id,
         builder.pages,
         (output / "index.html").stat().st_size,
-        builder.highlighted,
+        builder.shelf.highlighted + builder.worker_highlights,
         clock.laps,
     )
 
@@ -208,7 +217,7 @@ class _Builder:
     say: Say
     pages: int = 0
     override: str | None = None  # the provider override's path in the site
-    highlighted: int = 0  # files Pygments highlighted (not found in the cache)
+    worker_highlights: int = 0  # files the page workers highlighted (not found in a cache)
 
     def __post_init__(self) -> None:
         self.redactor = Redactor()
@@ -300,41 +309,42 @@ class _Builder:
             no_trace=NO_TRACE,
         )
 
-    def write_architectures(self) -> None:
-        """One page per architecture of the run. Files many architectures hold alike (a
-        generated app's support module) get one page of their own, linked from each; the
-        rest is highlighted up front (cached by content), then pages are written, by
-        several processes when there are many."""
-        hashes = sorted(self.view.rows)
-        sources: list[Source] = []
-        holders: Counter[str] = Counter()
-        for arch_hash in hashes:
-            mine = terraform_sources(self.store, arch_hash, self.shelf)
-            mine += test_sources(self.store, arch_hash, self.shelf)
-            sources += mine
-            holders.update({s.digest for s in mine})
-        self.shared = {digest for digest, count in holders.items() if count > 1}
-        self.highlighted = self.shelf.prepare(sources, self.workers)
-        for source in {s.digest: s for s in sources if s.digest in self.shared}.values():
+    def write_shared_code(self) -> None:
+        """Files many architectures hold alike (a generated app's support module) get one
+        page of their own, linked from each architecture's page instead of embedded."""
+        shared = shared_sources(self.store, sorted(self.view.rows), self.shelf)
+        self.shared = set(shared)
+        for source, holders in shared.values():
             self._write(
                 shared_page(source),
                 "code.html",
                 name=source.name,
                 html=self.shelf.html(source),
-                holders=holders[source.digest],
+                holders=holders,
             )
-        if self.workers > 1 and len(hashes) >= PARALLEL_PAGES and _can_fork():
-            chunks = [hashes[i :: self.workers] for i in range(self.workers)]
-            global _BUILDER
-            _BUILDER = self
-            try:
-                context = multiprocessing.get_context("fork")
-                with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
-                    self.pages += sum(pool.map(_write_chunk, chunks))
-            finally:
-                _BUILDER = None
-        else:
-            self.pages += self.write_chunk(hashes)
+
+    def start_architectures(self, stack: ExitStack) -> Callable[[], int]:
+        """Start writing one page per architecture of the run: in worker processes when
+        there are many (each reads its own share of results and code and highlights what
+        no cache holds), else when the returned function is called. That function returns
+        how many pages were written, once all are."""
+        hashes = sorted(self.view.rows)
+        if self.workers < 2 or len(hashes) < PARALLEL_PAGES or not _can_fork():
+            return lambda: self.write_chunk(hashes)
+        global _BUILDER
+        _BUILDER = self
+        stack.callback(_forget_builder)  # after the pool below has shut down
+        context = multiprocessing.get_context("fork")
+        pool = stack.enter_context(ProcessPoolExecutor(self.workers, mp_context=context))
+        chunks = [hashes[i :: self.workers] for i in range(self.workers)]
+        futures = [pool.submit(_write_chunk, chunk) for chunk in chunks]
+
+        def finish() -> int:
+            done = [future.result() for future in futures]
+            self.worker_highlights += sum(highlighted for _, highlighted in done)
+            return sum(pages for pages, _ in done)
+
+        return finish
 
     def write_chunk(self, hashes: list[str]) -> int:
         for count, arch_hash in enumerate(hashes, 1):
@@ -571,9 +581,16 @@ def _redacted(result: Result, redactor: Redactor) -> Result:
 _BUILDER: _Builder | None = None
 
 
-def _write_chunk(hashes: list[str]) -> int:
+def _write_chunk(hashes: list[str]) -> tuple[int, int]:
+    """A worker's pages: how many it wrote, and how many files it had to highlight."""
     assert _BUILDER is not None
-    return _BUILDER.write_chunk(hashes)
+    before = _BUILDER.shelf.highlighted
+    return _BUILDER.write_chunk(hashes), _BUILDER.shelf.highlighted - before
+
+
+def _forget_builder() -> None:
+    global _BUILDER
+    _BUILDER = None
 
 
 def _can_fork() -> bool:
