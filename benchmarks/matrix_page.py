@@ -83,19 +83,10 @@ def synthetic(archs: int, columns: int, seed: int = 7) -> Matrix:
 
 def render(matrix: Matrix, linked: set[str]) -> str:
     """matrix.html as ``_Builder.write_matrix`` renders it."""
-    return (
-        environment()
-        .get_template("matrix.html")
-        .render(
-            root="",
-            generated_at="now",
-            view=SimpleNamespace(run_id=matrix.columns[-1].run_id),
-            m=matrix,
-            columns=matrix.column_summaries(),
-            services=matrix.service_pass_rates(),
-            page_data=JsonBlock(matrix.page_data(linked)),
-        )
-    )
+    template = environment().get_template("matrix.html")
+    run_id = matrix.columns[-1].run_id
+    view = SimpleNamespace(run_id=run_id)
+    return template.render(root="", generated_at="now", view=view, **matrix.page_context(linked))
 
 
 def in_chromium(page_path: Path) -> dict[str, float]:

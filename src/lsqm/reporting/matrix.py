@@ -26,6 +26,7 @@ from typing import Any
 from lsqm.errors import UsageError
 from lsqm.records import Category, ResultRow, Status
 from lsqm.reporting.history import History, RunView, load_run, resolve_run
+from lsqm.reporting.render import JsonBlock
 from lsqm.reporting.scores import Score, Scores, result_score
 from lsqm.store import ArtifactStore
 
@@ -142,6 +143,16 @@ class Matrix:
             ],
             "services": self.service_pass_rates(),
             "disagreements": [d.to_json() for d in self.disagreements],
+        }
+
+    def page_context(self, linked: Container[str]) -> dict[str, Any]:
+        """What ``matrix.html`` renders: the two small tables as they are, the grid and the
+        disagreements as one JSON block (:meth:`page_data`)."""
+        return {
+            "m": self,
+            "columns": self.column_summaries(),
+            "services": self.service_pass_rates(),
+            "page_data": JsonBlock(self.page_data(linked)),
         }
 
     def page_data(self, linked: Container[str]) -> dict[str, Any]:

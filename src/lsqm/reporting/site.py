@@ -419,14 +419,7 @@ class _Builder:
     def write_matrix(self) -> None:
         """``matrix.html``: the latest run of each emulator and version, side by side."""
         found = build_matrix(self.store, history=self.history)
-        self._write(
-            "matrix.html",
-            "matrix.html",
-            m=found,
-            columns=found.column_summaries(),
-            services=found.service_pass_rates(),
-            page_data=render.JsonBlock(found.page_data(self.view.rows)),
-        )
+        self._write("matrix.html", "matrix.html", **found.page_context(self.view.rows))
 
     # -- what the index shows ----------------------------------------------------------------
     def cards(self) -> list[Card]:
