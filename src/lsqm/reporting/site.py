@@ -36,7 +36,7 @@ from jinja2 import Environment
 from lsqm.errors import UsageError
 from lsqm.files import utcnow
 from lsqm.messages import Say, quiet
-from lsqm.records import CATEGORY_MEANING, Category, Result, ResultRow, Status
+from lsqm.records import CATEGORY_MEANING, Result, ResultRow, Status
 from lsqm.reporting import charts, render
 from lsqm.reporting.code import CodeShelf, pygments_css
 from lsqm.reporting.compare import BUCKETS, Comparison, compare
@@ -53,10 +53,11 @@ from lsqm.reporting.history import (
     status_history,
 )
 from lsqm.reporting.matrix import build_matrix
-from lsqm.reporting.mutation import by_generator, latest_scores, score_text, short_text
+from lsqm.reporting.mutation import by_generator, latest_scores, score_text
 from lsqm.reporting.overview import runtime_calls
 from lsqm.reporting.render import Redacted, Redactor, environment, pct, pts, seconds, status_class
 from lsqm.reporting.reproduce import ENDPOINT, override_text, reproduce
+from lsqm.reporting.table import table_data
 from lsqm.store import ArtifactStore
 
 MARKER = ".lsqm-report"
@@ -67,8 +68,6 @@ MATRIX_RUNS = 12  # runs in the service-by-run matrix
 RECENT_RUNS = 12  # runs listed on the index
 INDEX_GAPS = 15
 PARALLEL_PAGES = 64  # architecture pages worth forking writers for
-# The table's status order: what most needs a maintainer first.
-SEVERITY = (Status.FAILED, Status.PARTIAL, Status.TIMEOUT, Status.ERROR, Status.PASSED)
 
 
 @dataclass(frozen=True)
@@ -283,7 +282,7 @@ class _Builder:
             gap_total=len(self.gaps),
             blockers=blockers(history, view, limit=10),
             recent=self.recent_runs(),
-            table_data=render.JsonBlock(self.table_data()),
+            table_data=render.JsonBlock(table_data(history, view, self.change, self.mutation)),
             statuses=list(Status),
             run_date=charts.run_date,
             titles=TITLES,
@@ -496,66 +495,6 @@ class _Builder:
                 }
             )
         return rows
-
-    def table_data(self) -> dict[str, Any]:
-        """The architectures table as compact arrays (indices into the lists before them):
-        5,000 rows stay well under a megabyte and render in the browser, page by page."""
-        statuses = [s.value for s in Status]
-        categories = [c.value for c in Category]
-        services = sorted({s for h in self.view.rows for s in self.history.services(h)})
-        service_index = {s: i for i, s in enumerate(services)}
-        changes = [
-            "regressions",
-            "fixes",
-            "flaky",
-            "environment",
-            "not_emulator",
-            "changed",
-            "added",
-        ]
-        rows = []
-        for arch_hash, row in self.view.rows.items():
-            change = self.change.get(arch_hash)
-            rows.append(
-                [
-                    arch_hash,
-                    row.name or arch_hash,
-                    statuses.index(row.status.value),
-                    categories.index(row.category.value) if row.category else -1,
-                    row.signature,
-                    round(row.duration_s, 1),
-                    [service_index[s] for s in self.history.services(arch_hash)],
-                    row.tests_passed,
-                    row.tests_total,
-                    int(row.flaky),
-                    changes.index(change) if change else -1,
-                    short_text(self.mutation, arch_hash),
-                ]
-            )
-        return {
-            "run_id": self.view.run_id,
-            "statuses": statuses,
-            "severity": [s.value for s in SEVERITY],
-            "categories": categories,
-            "services": services,
-            "changes": changes,
-            "change_titles": {**TITLES, "added": "New architectures"},
-            "columns": [
-                "hash",
-                "name",
-                "status",
-                "category",
-                "signature",
-                "duration",
-                "services",
-                "passed",
-                "total",
-                "flaky",
-                "change",
-                "mutation",
-            ],
-            "rows": rows,
-        }
 
 
 def _redacted(result: Result, redactor: Redactor) -> Result:
