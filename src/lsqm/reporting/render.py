@@ -30,6 +30,7 @@ def environment(overrides: Path | None = None) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         finalize=Redactor(),
+        auto_reload=False,  # one report renders the same templates thousands of times
     )
     env.filters.update(
         pct=pct,
@@ -69,6 +70,8 @@ class Redactor:
         kind = type(value)
         if kind is Redacted or kind is RedactedMarkup or kind is int or kind is float:
             return value  # the common cases first: a report prints hundreds of thousands
+        if kind is str:
+            return self.text(str(value))  # exactly a str: str() returns it as it is
         if isinstance(value, Redacted | RedactedMarkup | Enum):  # an Enum: fixed vocabulary
             return value
         if isinstance(value, Markup):
