@@ -38,7 +38,7 @@ from lsqm.files import utcnow
 from lsqm.messages import Say, quiet
 from lsqm.records import CATEGORY_MEANING, Result, ResultRow, Status
 from lsqm.reporting import charts, render
-from lsqm.reporting.code import CodeShelf, pygments_css
+from lsqm.reporting.code import CodeShelf, Source, pygments_css
 from lsqm.reporting.compare import BUCKETS, Comparison, compare
 from lsqm.reporting.coverage import NO_TRACE, Coverage, cell_text, coverage_of, latest_runs
 from lsqm.reporting.details import load_details, shared_page, shared_sources
@@ -49,6 +49,7 @@ from lsqm.reporting.history import (
     RunView,
     pass_rate_by_run,
     pass_rate_by_version,
+    require_runs,
     service_matrix,
     status_history,
 )
@@ -126,20 +127,22 @@ def build_site(
     output = output.resolve()
     _check_output(store, output)
     clock = _Clock()
-    history = History.load(store, upto=run_id)
-    view = history.latest
-    clock.lap("history")
-    env = environment(templates)
+    cores = workers or os.cpu_count() or 1
     staging = output.with_name(f".{output.name}.building-{secrets.token_hex(3)}")
     try:
-        cores = workers or os.cpu_count() or 1
-        builder = _Builder(
-            store, env, history, view, staging, output, schemas, code_cache, cores, say
-        )
-        builder.write_assets()
-        builder.write_shared_code()
-        clock.lap("assets")
         with ExitStack() as stack:
+            hashes = store.result_hashes(run_id or require_runs(store)[-1])
+            shared = _shared_code(stack, store, hashes, code_cache, _parallel(cores, hashes))
+            history = History.load(store, upto=run_id)
+            view = history.latest
+            clock.lap("history")
+            env = environment(templates)
+            builder = _Builder(
+                store, env, history, view, staging, output, schemas, code_cache, cores, say
+            )
+            builder.write_assets()
+            builder.write_shared_code(shared())
+            clock.lap("assets")
             # Architecture pages are most of the work: worker processes write them while
             # this one writes the rest (the laps below overlap them).
             architecture_pages = builder.start_architectures(stack)
@@ -308,10 +311,10 @@ class _Builder:
             no_trace=NO_TRACE,
         )
 
-    def write_shared_code(self) -> None:
-        """Files many architectures hold alike (a generated app's support module) get one
-        page of their own, linked from each architecture's page instead of embedded."""
-        shared = shared_sources(self.store, sorted(self.view.rows), self.shelf)
+    def write_shared_code(self, shared: dict[str, tuple[Source, int]]) -> None:
+        """Files many architectures hold alike (a generated app's support module,
+        :func:`shared_sources`) get one page of their own, linked from each architecture's
+        page instead of embedded."""
         self.shared = set(shared)
         for source, holders in shared.values():
             self._write(
@@ -328,7 +331,7 @@ class _Builder:
         no cache holds), else when the returned function is called. That function returns
         how many pages were written, once all are."""
         hashes = sorted(self.view.rows)
-        if self.workers < 2 or len(hashes) < PARALLEL_PAGES or not _can_fork():
+        if not _parallel(self.workers, hashes):
             return lambda: self.write_chunk(hashes)
         global _BUILDER
         _BUILDER = self
@@ -525,8 +528,28 @@ def _forget_builder() -> None:
     _BUILDER = None
 
 
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+def _parallel(workers: int, hashes: list[str]) -> bool:
+    """Whether the report's pages are worth forking worker processes for."""
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    return workers > 1 and len(hashes) >= PARALLEL_PAGES and can_fork
+
+
+def _shared_code(
+    stack: ExitStack, store: ArtifactStore, hashes: list[str], cache: Path | None, fork: bool
+) -> Callable[[], dict[str, tuple[Source, int]]]:
+    """The files several of ``hashes`` hold alike (:func:`shared_sources`): looked for by
+    another process while this one reads the history, when ``fork``; else when asked."""
+    if not fork:
+        return lambda: _scan(store, hashes, cache)
+    context = multiprocessing.get_context("fork")
+    pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=context))
+    return pool.submit(_scan, store, hashes, cache).result
+
+
+def _scan(
+    store: ArtifactStore, hashes: list[str], cache: Path | None
+) -> dict[str, tuple[Source, int]]:
+    return shared_sources(store, hashes, CodeShelf(Redactor(), cache))
 
 
 def _since(strip: list[tuple[str, Any]]) -> str | None:
