@@ -12,10 +12,12 @@ side by side count):
 3. lsqm with 2 workers vs 1 (target >= 1.6x throughput), on the same store's second run;
 4. where the difference comes from: lsqm with terraform's own provider processes;
 5. what the bwrap sandbox costs: lsqm with it and without it, twice each, interleaved
-   (target < 5 % of wall time).
+   (target < 5 % of wall time);
+6. what the operation trace costs: lsqm with its recording proxy and without it
+   (``trace: false``), twice each, interleaved (target <= 2 % of wall time).
 
 Usage: python benchmarks/validate_overhead.py [--only NAME ...] [--skip-naive]
-       [--skip-parallel] [--skip-ablation] [--skip-sandbox] [--first-run-ab]
+       [--skip-parallel] [--skip-ablation] [--skip-sandbox] [--skip-trace] [--first-run-ab]
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def _run(
     *,
     share_provider: bool = True,
     sandbox: str = "auto",
+    trace: bool = True,
     hash_order: bool = False,
 ) -> tuple[float, float, list[dict[str, Any]]]:
     """Validate ``names`` with lsqm as shipped (``share_provider`` off for the ablation,
@@ -74,6 +77,7 @@ def _run(
         parallel=parallel,
         share_provider_process=share_provider,
         sandbox=sandbox,
+        trace=trace,
     )
     store, hashes = _store(root, names)
     with proc.record_spans() as spans:
@@ -198,6 +202,7 @@ def main() -> int:
     parser.add_argument("--skip-parallel", action="store_true")
     parser.add_argument("--skip-ablation", action="store_true")
     parser.add_argument("--skip-sandbox", action="store_true")
+    parser.add_argument("--skip-trace", action="store_true")
     parser.add_argument(
         "--first-run-ab", action="store_true",
         help="also a first run in hash order then one in cost order, back to back",
@@ -285,6 +290,9 @@ def _measure(
         print(f"\nsandbox (bwrap) on: {on:.1f} s, off: {off:.1f} s (means of 2): "
               f"costs {cost:+.1%} of wall time (target < 5 %: {verdict})")  # fmt: skip
 
+    if not args.skip_trace:
+        _trace_cost(work, names, toolchain, wall)
+
     if not args.skip_ablation:
         own_wall, _busy, _own = _run(work / "own", names, toolchain, 1, share_provider=False)
         print(f"\nlsqm with terraform's own provider processes (one per phase): {own_wall:.1f} s")
@@ -294,6 +302,30 @@ def _measure(
             print(f"  shared emulator and unpacked provider alone: {naive_wall / own_wall:.2f}x "
                   "faster than naive")  # fmt: skip
     return 0
+
+
+def _trace_cost(work: Path, names: list[str], toolchain: TerraformToolchain, wall: float) -> None:
+    """The recording proxy's cost: trace off and on, interleaved (off, on, off after the
+    first run, which had it on), so a machine-wide stall hits both sides; the same
+    verdicts either way."""
+    walls: dict[bool, list[float]] = {True: [wall], False: []}
+    verdicts: dict[bool, set[tuple[str, str]]] = {True: set(), False: set()}
+    for trace in (False, True, False):
+        folder = work / f"trace-{'on' if trace else 'off'}-{len(walls[trace])}"
+        run_wall, _busy, results = _run(folder, names, toolchain, 1, trace=trace)
+        walls[trace].append(run_wall)
+        verdicts[trace] |= {(r["name"], r["status"]) for r in results}
+        calls = sum(len(r.get("trace") or []) for r in results)
+        print(f"  trace {'on' if trace else 'off'}: {run_wall:.1f} s, {calls} kinds of calls")
+    on, off = statistics.mean(walls[True]), statistics.mean(walls[False])
+    cost = (on - off) / off
+    spread = max(walls[False]) - min(walls[False])
+    verdict = "OK" if cost <= 0.02 else "over target"
+    print(f"\ntrace on: {on:.1f} s, off: {off:.1f} s (means of 2): costs {cost:+.1%} of wall "
+          f"time (target <= 2 %: {verdict}); off runs differ by {spread:.1f} s among "
+          f"themselves")  # fmt: skip
+    same = verdicts[True] == verdicts[False]
+    print(f"  verdicts the same with and without the trace: {'yes' if same else 'NO'}")
 
 
 if __name__ == "__main__":
