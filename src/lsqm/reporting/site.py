@@ -541,9 +541,17 @@ def _shared_code(
     another process while this one reads the history, when ``fork``; else when asked."""
     if not fork:
         return lambda: _scan(store, hashes, cache)
-    context = multiprocessing.get_context("fork")
-    pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=context))
-    return pool.submit(_scan, store, hashes, cache).result
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    stack.callback(pool.shutdown, cancel_futures=True)  # when the report fails first
+    future = pool.submit(_scan, store, hashes, cache)
+
+    def result() -> dict[str, tuple[Source, int]]:
+        try:
+            return future.result()
+        finally:
+            pool.shutdown()  # its thread ends before the page workers are forked
+
+    return result
 
 
 def _scan(
