@@ -338,8 +338,10 @@ class _Builder:
         stack.callback(_forget_builder)  # after the pool below has shut down
         context = multiprocessing.get_context("fork")
         pool = stack.enter_context(ProcessPoolExecutor(self.workers, mp_context=context))
-        chunks = [hashes[i :: self.workers] for i in range(self.workers)]
-        futures = [pool.submit(_write_chunk, chunk) for chunk in chunks]
+        n = self.workers
+        futures = [
+            pool.submit(_write_chunk, hashes[i::n], f" (worker {i + 1} of {n})") for i in range(n)
+        ]
 
         def finish() -> int:
             done = [future.result() for future in futures]
@@ -348,11 +350,12 @@ class _Builder:
 
         return finish
 
-    def write_chunk(self, hashes: list[str]) -> int:
+    def write_chunk(self, hashes: list[str], who: str = "") -> int:
+        """Write these architectures' pages; ``who``: which worker, in its progress lines."""
         for count, arch_hash in enumerate(hashes, 1):
             self.write_architecture(arch_hash)
             if count % 1000 == 0:
-                self.say(f"report: {count}/{len(hashes)} architecture pages")
+                self.say(f"report: {count}/{len(hashes)} architecture pages{who}")
         return len(hashes)
 
     def write_architecture(self, arch_hash: str) -> None:
@@ -516,11 +519,11 @@ def _redacted(result: Result, redactor: Redactor) -> Result:
 _BUILDER: _Builder | None = None
 
 
-def _write_chunk(hashes: list[str]) -> tuple[int, int]:
+def _write_chunk(hashes: list[str], who: str) -> tuple[int, int]:
     """A worker's pages: how many it wrote, and how many files it had to highlight."""
     assert _BUILDER is not None
     before = _BUILDER.shelf.highlighted
-    return _BUILDER.write_chunk(hashes), _BUILDER.shelf.highlighted - before
+    return _BUILDER.write_chunk(hashes, who), _BUILDER.shelf.highlighted - before
 
 
 def _forget_builder() -> None:
