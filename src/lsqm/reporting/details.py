@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,19 +180,23 @@ def excerpt(result: Result, logs: Path, redactor: Redactor) -> LogText | None:
 def _files(folder: Path, wanted: tuple[str, ...], skip: frozenset[str]) -> list[tuple[Path, int]]:
     """The files shown from ``folder`` and their sizes, in path order. Symbolic links are
     neither shown nor followed: the files come from strangers."""
-    found: list[tuple[Path, int]] = []
+    return sorted(_walk(folder, wanted, skip))
+
+
+def _walk(
+    folder: Path, wanted: tuple[str, ...], skip: frozenset[str]
+) -> Iterator[tuple[Path, int]]:
     try:
         entries = list(os.scandir(folder))
     except (FileNotFoundError, NotADirectoryError):
-        return found
+        return
     for entry in entries:
         if entry.is_symlink():
             continue
         if entry.is_dir():
-            found += _files(Path(entry.path), wanted, skip)
+            yield from _walk(Path(entry.path), wanted, skip)
         elif entry.is_file() and entry.name not in skip and _shown(entry.name, wanted):
-            found.append((Path(entry.path), entry.stat().st_size))
-    return sorted(found)
+            yield Path(entry.path), entry.stat().st_size
 
 
 def _shown(name: str, wanted: tuple[str, ...]) -> bool:
@@ -236,17 +240,20 @@ def shared_sources(
                 alike[(path.name, size)].append((arch_hash, folder, path))
     same: dict[str, list[tuple[str, Path, Path]]] = defaultdict(list)  # by raw content
     for held in alike.values():
-        if len({arch_hash for arch_hash, _, _ in held}) > 1:
+        if _several(held):
             for arch_hash, folder, path in held:
                 same[raw_digest(path)].append((arch_hash, folder, path))
     by_digest: dict[str, tuple[Source, set[str]]] = {}
-    for held in same.values():
-        if len({arch_hash for arch_hash, _, _ in held}) < 2:
-            continue
+    for held in filter(_several, same.values()):
         for arch_hash, folder, path in held:
             source = shelf.read(path, path.relative_to(folder).as_posix())
             by_digest.setdefault(source.digest, (source, set()))[1].add(arch_hash)
     return {d: (s, len(held)) for d, (s, held) in by_digest.items() if len(held) > 1}
+
+
+def _several(held: list[tuple[str, Path, Path]]) -> bool:
+    """Whether files of more than one architecture are among ``held``."""
+    return len({arch_hash for arch_hash, _, _ in held}) > 1
 
 
 def listing(source: Source, shelf: CodeShelf, shared: Container[str]) -> Listing:
